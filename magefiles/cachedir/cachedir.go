@@ -1,0 +1,44 @@
+// Package cachedir names the one place, outside any clone, where the kit keeps
+// what is expensive to make: built tools (OpenTofu, scanners), base-image root
+// filesystems, the provider schema. CI runs in a fresh clone in another folder,
+// so a cache inside the repository would always be cold there.
+package cachedir
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// EnvVar overrides the cache root.
+const EnvVar = "EQUIPTRACK_KIT_CACHE"
+
+// Root returns the cache root: $EQUIPTRACK_KIT_CACHE, else
+// $XDG_CACHE_HOME/equiptrack-kit, else ~/.cache/equiptrack-kit.
+func Root() (string, error) {
+	if d := os.Getenv(EnvVar); d != "" {
+		return filepath.Abs(d)
+	}
+	if d := os.Getenv("XDG_CACHE_HOME"); d != "" {
+		return filepath.Join(d, "equiptrack-kit"), nil
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", fmt.Errorf("cache directory: no home directory (set %s): %w", EnvVar, err)
+	}
+	return filepath.Join(home, ".cache", "equiptrack-kit"), nil
+}
+
+// Dir returns (and creates) a directory below the cache root, e.g.
+// Dir("tofu", "v1.12.6").
+func Dir(parts ...string) (string, error) {
+	root, err := Root()
+	if err != nil {
+		return "", err
+	}
+	d := filepath.Join(append([]string{root}, parts...)...)
+	if err := os.MkdirAll(d, 0o755); err != nil {
+		return "", fmt.Errorf("cache directory %s: %w", d, err)
+	}
+	return d, nil
+}
