@@ -1,0 +1,121 @@
+// Command seed loads the equiptrack demo dataset into PostgreSQL, idempotently,
+// and invalidates the application's Redis cache. It is the seeder image's
+// entry point (a one-off ECS task) and what `mage seed:*` runs in-process.
+//
+//	seed [flags]
+//
+// Environment: DATABASE_URL, REDIS_URL, SEED_ADMIN_PASSWORD. Run `seed -h`.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/equiptrack/release-kit/seeddata"
+)
+
+const usageHead = `Usage: seed [flags]
+
+Seeds the equiptrack demo dataset (steps setup_default_roles,
+reseed_complete_inventory, generate_movements), idempotently, then deletes the
+Redis keys matching %s. Prints per-table counts and
+"fingerprint: <64 hex>". Exit status: 0 ok, 1 failed, 2 bad usage.
+
+Environment:
+  DATABASE_URL         PostgreSQL URL (any sslmode), e.g. postgres://u:p@host:5432/db?sslmode=require
+  REDIS_URL            Redis URL, e.g. redis://host:6379/0 (optional: without it no cache is invalidated)
+  SEED_ADMIN_PASSWORD  the admin user's password; needed only when the admin user is created
+                       or -reset-admin-password is given. Never printed.
+
+Flags:
+`
+
+// parseArgs turns the command line and environment into seeder options. It
+// reports bad usage as an error; -h gives flag.ErrHelp.
+func parseArgs(args []string, getenv func(string) string, stderr io.Writer) (seeddata.Options, error) {
+	fs := flag.NewFlagSet("seed", flag.ContinueOnError)
+	// Errors are reported by the caller in one line; the usage text only on -h.
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	var o seeddata.Options
+	var steps string
+	fs.StringVar(&o.DatabaseURL, "database-url", getenv("DATABASE_URL"), "PostgreSQL URL (default $DATABASE_URL)")
+	fs.StringVar(&o.RedisURL, "redis-url", getenv("REDIS_URL"), "Redis URL (default $REDIS_URL)")
+	fs.StringVar(&steps, "steps", "all", "comma-separated steps to run in order: "+strings.Join(seeddata.AllSteps, ",")+" (or roles,inventory,movements)")
+	fs.BoolVar(&o.Verify, "verify", false, "only check: print the state, exit 1 when the fingerprint differs from the expected one")
+	fs.StringVar(&o.Expected, "expect", "", "expected fingerprint for -verify (default: the shipped dataset's)")
+	fs.BoolVar(&o.Reseed, "reseed", false, "restore every seed row by natural key, user edits included (needs -confirm)")
+	fs.StringVar(&o.Confirm, "confirm", "", "the database's name, to confirm -reseed")
+	fs.BoolVar(&o.GenerateAdminPassword, "generate-admin-password", false, "local use: without SEED_ADMIN_PASSWORD, generate the admin password and print it once")
+	fs.BoolVar(&o.ResetAdminPassword, "reset-admin-password", false, "set the existing admin user's password again")
+	fs.DurationVar(&o.LockTimeout, "lock-timeout", 0, "how long to wait for another seeder (default 60s)")
+	fs.DurationVar(&o.ConnectTimeout, "connect-timeout", 0, "how long to try connecting (default 10s)")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintf(stderr, usageHead, seeddata.CacheKeyPattern)
+			fs.SetOutput(stderr)
+			fs.PrintDefaults()
+			return o, err
+		}
+		return o, fmt.Errorf("%v (see -h)", err)
+	}
+	if fs.NArg() > 0 {
+		return o, fmt.Errorf("unexpected argument %q (flags only; see -h)", fs.Arg(0))
+	}
+	o.AdminPassword = getenv("SEED_ADMIN_PASSWORD")
+	var err error
+	if o.Steps, err = seeddata.ParseSteps(steps); err != nil {
+		return o, err
+	}
+	if o.Expected != "" && !isHex64(o.Expected) {
+		return o, fmt.Errorf("-expect must be 64 hex digits, got %q", o.Expected)
+	}
+	if o.DatabaseURL == "" {
+		return o, errors.New("DATABASE_URL is not set (or pass -database-url)")
+	}
+	return o, nil
+}
+
+func isHex64(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	for _, c := range s {
+		if !strings.ContainsRune("0123456789abcdef", c) {
+			return false
+		}
+	}
+	return true
+}
+
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	opts, err := parseArgs(args, getenv, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "seed: %v\n", err)
+		return 2
+	}
+	if _, err := seeddata.Run(ctx, opts, stdout); err != nil {
+		fmt.Fprintf(stderr, "seed: %v\n", err)
+		if errors.Is(err, seeddata.ErrBadOptions) || errors.Is(err, seeddata.ErrReseedNotConfirmed) {
+			return 2
+		}
+		return 1
+	}
+	return 0
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
+}
