@@ -1,0 +1,190 @@
+package baseimage
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/equiptrack/release-kit/magefiles/dockerup"
+)
+
+func TestRefFormat(t *testing.T) {
+	ref := DataRecipe().Ref()
+	if !regexp.MustCompile(`^equiptrack-kit/data:[0-9a-f]{12}$`).MatchString(ref) {
+		t.Fatalf("ref %q does not look like equiptrack-kit/data:<12 hex>", ref)
+	}
+}
+
+func TestRecipeHashFollowsTheRecipe(t *testing.T) {
+	base := DataRecipe()
+	baseTag := base.Tag()
+	if again := DataRecipe().Tag(); again != baseTag {
+		t.Fatalf("hash not stable: %s then %s", baseTag, again)
+	}
+
+	changed := map[string]func(r *Recipe){
+		"extra package": func(r *Recipe) { r.Packages = append(append([]string(nil), r.Packages...), "curl") },
+		"suite":         func(r *Recipe) { r.Suite = "trixie" },
+		"entry script": func(r *Recipe) {
+			r.Files = map[string][]byte{EntryPath: append(append([]byte(nil), entryScript...), "\n# changed\n"...)}
+		},
+		"removed path":  func(r *Recipe) { r.Remove = append(append([]string(nil), r.Remove...), "/usr/share/locale") },
+		"import change": func(r *Recipe) { r.Changes = append(append([]string(nil), r.Changes...), "WORKDIR /tmp") },
+	}
+	for name, mutate := range changed {
+		r := DataRecipe()
+		mutate(&r)
+		if r.Tag() == baseTag {
+			t.Errorf("%s: tag unchanged (%s)", name, baseTag)
+		}
+	}
+
+	same := map[string]func(r *Recipe){
+		"mirror":        func(r *Recipe) { r.Mirror = "http://mirror.example/debian" },
+		"package order": func(r *Recipe) { r.Packages = []string{"redis-server", "openssl", "postgresql-15", "ca-certificates"} },
+	}
+	for name, mutate := range same {
+		r := DataRecipe()
+		mutate(&r)
+		if r.Tag() != baseTag {
+			t.Errorf("%s: tag changed from %s to %s, want unchanged", name, baseTag, r.Tag())
+		}
+	}
+}
+
+func TestEntryScriptIsValidShell(t *testing.T) {
+	cmd := exec.Command("sh", "-n", "kit-entry.sh")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("sh -n kit-entry.sh: %v\n%s", err, out)
+	}
+}
+
+func TestLockFileExcludesASecondHolder(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "x.lock")
+	unlock, err := lockFile(context.Background(), path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waited := false
+	ctx, cancel := context.WithTimeout(context.Background(), 600*time.Millisecond)
+	defer cancel()
+	if _, err := lockFile(ctx, path, func() { waited = true }); err == nil {
+		t.Fatal("second lockFile succeeded while the first held the lock")
+	}
+	if !waited {
+		t.Error("onWait was not called while the lock was held")
+	}
+	unlock()
+	unlock2, err := lockFile(context.Background(), path, nil)
+	if err != nil {
+		t.Fatalf("lock after unlock: %v", err)
+	}
+	unlock2()
+}
+
+// TestDataImage builds (or reuses) the real image and checks what it holds.
+func TestDataImage(t *testing.T) {
+	if testing.Short() {
+		t.Skip("needs Docker (skipped under -short)")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), BuildTimeout+5*time.Minute)
+	defer cancel()
+	if err := dockerup.Ensure(ctx, t.Logf); err != nil {
+		t.Fatalf("Docker is required: %v", err)
+	}
+	t0 := time.Now()
+	ref, err := EnsureDataImage(ctx, t.Logf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("EnsureDataImage: %s in %s", ref, time.Since(t0))
+	if ref != DataRecipe().Ref() {
+		t.Fatalf("ref = %s, want %s", ref, DataRecipe().Ref())
+	}
+
+	label := dockerOut(t, ctx, "image", "inspect", "--format", `{{index .Config.Labels "equiptrack-kit.recipe"}}`, ref)
+	if label != DataRecipe().Hash() {
+		t.Errorf("recipe label = %q, want %q", label, DataRecipe().Hash())
+	}
+	for cmd, want := range map[string]string{
+		"/usr/lib/postgresql/15/bin/postgres --version": "postgres (PostgreSQL) 15.",
+		"/usr/bin/redis-server --version":               "Redis server v=7.",
+		"/usr/bin/openssl version":                      "OpenSSL 3.",
+		"/usr/bin/setpriv --version":                    "setpriv from util-linux",
+		"/usr/bin/test -x " + EntryPath + " && echo ok": "ok",
+	} {
+		out := dockerOut(t, ctx, "run", "--rm", ref, "/bin/sh", "-c", cmd)
+		if !strings.Contains(out, want) {
+			t.Errorf("%s: got %q, want it to contain %q", cmd, out, want)
+		}
+	}
+	// The entry script inside is the one embedded here.
+	inImage := dockerOut(t, ctx, "run", "--rm", ref, "/bin/cat", EntryPath)
+	if inImage != strings.TrimSpace(string(entryScript)) {
+		t.Error("entry script in the image differs from kit-entry.sh")
+	}
+}
+
+// TestReimportFromCache proves the cached root filesystem alone rebuilds the
+// image (what happens after Docker's storage was wiped): imported under a
+// throwaway repository name, so the shared image is never removed under other
+// tests' feet.
+func TestReimportFromCache(t *testing.T) {
+	if testing.Short() {
+		t.Skip("needs Docker (skipped under -short)")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), BuildTimeout+5*time.Minute)
+	defer cancel()
+	if err := dockerup.Ensure(ctx, t.Logf); err != nil {
+		t.Fatalf("Docker is required: %v", err)
+	}
+	if _, err := EnsureDataImage(ctx, t.Logf); err != nil { // makes sure the cache exists
+		t.Fatal(err)
+	}
+	r := DataRecipe()
+	r.Repository = "equiptrack-kit/data-reimport-test"
+	ref := r.Ref()
+	_ = exec.Command("docker", "rmi", "-f", ref).Run()
+	t.Cleanup(func() { _ = exec.Command("docker", "rmi", "-f", ref).Run() })
+
+	var logs bytes.Buffer
+	t0 := time.Now()
+	got, err := Ensure(ctx, r, func(f string, a ...any) { t.Logf(f, a...); logs.WriteString(f + "\n") })
+	if err != nil {
+		t.Fatal(err)
+	}
+	took := time.Since(t0)
+	t.Logf("re-import from cache: %s", took)
+	if got != ref {
+		t.Fatalf("ref = %s, want %s", got, ref)
+	}
+	if !strings.Contains(logs.String(), "reusing cached root filesystem") {
+		t.Errorf("expected the cached tarball to be reused; log:\n%s", logs.String())
+	}
+	if strings.Contains(logs.String(), "debootstrap") {
+		t.Errorf("re-import ran debootstrap; log:\n%s", logs.String())
+	}
+	if took > 60*time.Second {
+		t.Errorf("re-import took %s, want seconds", took)
+	}
+	if out := dockerOut(t, ctx, "run", "--rm", ref, "/usr/bin/redis-server", "--version"); !strings.Contains(out, "v=7.") {
+		t.Errorf("re-imported image: redis-server --version = %q", out)
+	}
+}
+
+func dockerOut(t *testing.T, ctx context.Context, args ...string) string {
+	t.Helper()
+	out, err := exec.CommandContext(ctx, "docker", args...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("docker %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+func TestMain(m *testing.M) { os.Exit(m.Run()) }

@@ -1,0 +1,91 @@
+#!/bin/sh
+# kit-entry: starts one server of the equiptrack-kit data image in the
+# foreground, as PID 1, under its own unprivileged user. An imported image has
+# no ENV, CMD or ENTRYPOINT, so every path here is absolute.
+#
+#   kit-entry postgres [-c name=value ...]   PostgreSQL 15 (TLS on)
+#   kit-entry redis [redis-server args ...]   redis-server, no persistence
+#
+# Env (postgres): POSTGRES_PASSWORD (required on first start), POSTGRES_DB
+# (optional database created on first start), PGDATA (default
+# /var/lib/postgresql/data). Env (redis): REDIS_PASSWORD (optional),
+# REDIS_DATABASES (default 1024).
+set -eu
+PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export PATH
+
+mode="${1:-}"
+[ $# -gt 0 ] && shift
+
+as_postgres() { setpriv --reuid=postgres --regid=postgres --init-groups -- "$@"; }
+
+case "$mode" in
+postgres)
+	BIN=/usr/lib/postgresql/15/bin
+	PGDATA="${PGDATA:-/var/lib/postgresql/data}"
+	mkdir -p "$PGDATA" /var/run/postgresql
+	chown postgres:postgres "$PGDATA" /var/run/postgresql
+	chmod 700 "$PGDATA"
+	if [ ! -s "$PGDATA/PG_VERSION" ]; then
+		if [ -z "${POSTGRES_PASSWORD:-}" ]; then
+			echo "kit-entry: POSTGRES_PASSWORD is required to initialise $PGDATA" >&2
+			exit 2
+		fi
+		pwfile="$(mktemp)"
+		printf '%s\n' "$POSTGRES_PASSWORD" >"$pwfile"
+		chown postgres "$pwfile"
+		# Local (socket) connections are trusted so the kit can `docker exec psql`;
+		# every TCP connection needs the scram-sha-256 password.
+		as_postgres "$BIN/initdb" -D "$PGDATA" -U postgres --pwfile="$pwfile" \
+			--auth-local=trust --auth-host=scram-sha-256 \
+			--encoding=UTF8 --locale=C.UTF-8 >/dev/null
+		rm -f "$pwfile"
+		echo "host all all all scram-sha-256" >>"$PGDATA/pg_hba.conf"
+		# RDS for PostgreSQL 15+ forces SSL: serve TLS with a self-signed
+		# certificate made once per data directory. Plaintext stays allowed so
+		# clients choose with sslmode, as against RDS with rds.force_ssl=0.
+		openssl req -new -x509 -days 3650 -nodes -subj "/CN=equiptrack-kit-postgres" \
+			-newkey rsa:2048 -keyout "$PGDATA/server.key" -out "$PGDATA/server.crt" 2>/dev/null
+		chown postgres:postgres "$PGDATA/server.key" "$PGDATA/server.crt"
+		chmod 600 "$PGDATA/server.key"
+		cat >>"$PGDATA/postgresql.conf" <<CONF
+# equiptrack-kit
+listen_addresses = '*'
+password_encryption = 'scram-sha-256'
+ssl = on
+ssl_cert_file = 'server.crt'
+ssl_key_file = 'server.key'
+unix_socket_directories = '/var/run/postgresql'
+CONF
+		if [ -n "${POSTGRES_DB:-}" ] && [ "$POSTGRES_DB" != postgres ]; then
+			# Single-user mode: no listening server, so the ready line is
+			# logged once, by the real server below.
+			echo "CREATE DATABASE \"$POSTGRES_DB\";" |
+				as_postgres "$BIN/postgres" --single -D "$PGDATA" -j postgres >/dev/null
+		fi
+		echo "kit-entry: initialised $PGDATA"
+	fi
+	exec setpriv --reuid=postgres --regid=postgres --init-groups -- "$BIN/postgres" -D "$PGDATA" "$@"
+	;;
+redis)
+	conf="$(mktemp)"
+	{
+		echo "bind * -::*"
+		echo "port 6379"
+		echo "protected-mode no"
+		echo "save \"\""
+		echo "appendonly no"
+		echo "dir /tmp"
+		echo "databases ${REDIS_DATABASES:-1024}"
+		# In the file, not on the command line, so it never shows in ps.
+		if [ -n "${REDIS_PASSWORD:-}" ]; then echo "requirepass \"$REDIS_PASSWORD\""; fi
+	} >"$conf"
+	chown redis:redis "$conf"
+	chmod 600 "$conf"
+	exec setpriv --reuid=redis --regid=redis --init-groups -- /usr/bin/redis-server "$conf" "$@"
+	;;
+*)
+	echo "usage: kit-entry postgres|redis [args...]" >&2
+	exit 2
+	;;
+esac

@@ -1,0 +1,157 @@
+// Package containers starts the kit's PostgreSQL and Redis from the locally
+// built data image (package baseimage): short-lived testcontainers for tests,
+// shared per test package through Run in TestMain, and the long-lived named
+// containers of the local environment (EnsureLocalStores).
+//
+// Every URL uses 127.0.0.1 and a published port, never a container IP: the
+// machines the kit runs on may not route to the bridge network.
+package containers
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/network"
+	"github.com/testcontainers/testcontainers-go"
+	"github.com/testcontainers/testcontainers-go/wait"
+
+	"github.com/equiptrack/release-kit/magefiles/dockerup"
+)
+
+// StartTimeout bounds how long one container may take to become ready.
+const StartTimeout = 90 * time.Second
+
+// loopback is where every port is published and dialled.
+const loopback = "127.0.0.1"
+
+// Options tune StartPostgres and StartRedis. The zero value is fine.
+type Options struct {
+	// Image is the data image ref; empty means baseimage.EnsureDataImage.
+	Image string
+	// Logf receives progress lines (image build, readiness); nil is silent.
+	Logf dockerup.Logf
+	// HostPort is the host port to publish on 127.0.0.1; 0 picks a free one
+	// before the container is created, so it stays the same across Stop/Start.
+	HostPort int
+}
+
+func (o Options) logf(format string, args ...any) {
+	if o.Logf != nil {
+		o.Logf(format, args...)
+	}
+}
+
+// freePort asks the kernel for a free TCP port on 127.0.0.1. Another process
+// may take it before Docker binds it; start retries with a new one then.
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", loopback+":0")
+	if err != nil {
+		return 0, fmt.Errorf("pick a free port: %w", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// startContainer creates and starts a container from req with containerPort
+// published on 127.0.0.1:hostPort (a free one when 0), retrying with another
+// free port when the chosen one was taken meanwhile. usePort is called with
+// the port before each attempt, so wait strategies can dial it.
+func startContainer(ctx context.Context, req testcontainers.ContainerRequest, containerPort string, hostPort int, usePort func(int)) (testcontainers.Container, int, error) {
+	fixed := hostPort != 0
+	var lastErr error
+	for attempt := 0; attempt < 3; attempt++ {
+		port := hostPort
+		if !fixed {
+			p, err := freePort()
+			if err != nil {
+				return nil, 0, err
+			}
+			port = p
+		}
+		usePort(port)
+		r := req
+		r.ExposedPorts = []string{containerPort}
+		cport := network.MustParsePort(containerPort)
+		prev := req.HostConfigModifier
+		r.HostConfigModifier = func(hc *container.HostConfig) {
+			if prev != nil {
+				prev(hc)
+			}
+			hc.PortBindings = network.PortMap{cport: {{HostIP: netip.MustParseAddr(loopback), HostPort: fmt.Sprint(port)}}}
+		}
+		c, err := testcontainers.GenericContainer(ctx, testcontainers.GenericContainerRequest{ContainerRequest: r, Started: true})
+		if err == nil {
+			return c, port, nil
+		}
+		// Never leave a half-started container behind.
+		if c != nil {
+			_ = testcontainers.TerminateContainer(c)
+		}
+		lastErr = err
+		if fixed || !portTaken(err) || ctx.Err() != nil {
+			break
+		}
+	}
+	return nil, 0, lastErr
+}
+
+func portTaken(err error) bool {
+	s := err.Error()
+	return strings.Contains(s, "address already in use") || strings.Contains(s, "port is already allocated")
+}
+
+// readyFunc is a wait strategy running a real client call until it succeeds:
+// a log line alone says the server started, not that it answers.
+type readyFunc struct {
+	what    string
+	timeout time.Duration
+	check   func(ctx context.Context) error
+}
+
+func (r readyFunc) WaitUntilReady(ctx context.Context, _ wait.StrategyTarget) error {
+	ctx, cancel := context.WithTimeout(ctx, r.timeout)
+	defer cancel()
+	var last error
+	for {
+		cctx, ccancel := context.WithTimeout(ctx, 5*time.Second)
+		last = r.check(cctx)
+		ccancel()
+		if last == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%s not ready within %s: %w", r.what, r.timeout, errors.Join(ctx.Err(), last))
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	if _, err := io.ReadFull(rand.Reader, b); err != nil {
+		panic(fmt.Sprintf("crypto/rand: %v", err)) // the kernel's RNG does not fail
+	}
+	return hex.EncodeToString(b)
+}
+
+// Redact replaces the password of a URL with "xxxxx", for logs.
+func Redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "<unparsable URL>"
+	}
+	return u.Redacted()
+}
+
+func since(t time.Time) time.Duration { return time.Since(t).Round(10 * time.Millisecond) }
