@@ -235,15 +235,18 @@ func Run(ctx context.Context, opts Options, out io.Writer) (Report, error) {
 	t := rep.Totals()
 	kind := "changes applied"
 	switch {
-	case opts.Verify:
-		kind = "verify"
 	case t.Created == 0 && t.Updated == 0 && t.Disowned == 0:
 		kind = "no-op re-run"
 	case t.Unchanged == 0 && t.Drift == 0 && len(opts.Steps) == len(AllSteps):
 		kind = "full seed of an empty database"
 	}
-	fmt.Fprintf(out, "seed: done in %d ms (%s): created %d, updated %d, unchanged %d, drift %d\n",
-		rep.Duration.Milliseconds(), kind, t.Created, t.Updated, t.Unchanged, t.Drift)
+	if opts.Verify {
+		fmt.Fprintf(out, "verify: done in %d ms: missing %d, would update %d, unchanged %d, drift %d\n",
+			rep.Duration.Milliseconds(), t.Created, t.Updated, t.Unchanged, t.Drift)
+	} else {
+		fmt.Fprintf(out, "seed: done in %d ms (%s): created %d, updated %d, unchanged %d, drift %d\n",
+			rep.Duration.Milliseconds(), kind, t.Created, t.Updated, t.Unchanged, t.Drift)
+	}
 	fmt.Fprintf(out, "fingerprint: %s\n", rep.Fingerprint)
 	if opts.Verify {
 		if rep.Fingerprint != opts.Expected {
