@@ -90,7 +90,7 @@ func localName(s string) string {
 func (m *jsModule) parseJS(src []byte) {
 	src = stripSourceMap(src)
 	sc := bufio.NewScanner(bytes.NewReader(src))
-	sc.Buffer(make([]byte, 1<<20), 64<<20)
+	sc.Buffer(make([]byte, 0, 64<<10), 64<<20)
 
 	var (
 		cls      *jsClass

@@ -419,3 +419,17 @@ func keys[V any](m map[string]V) []string {
 	sort.Strings(out)
 	return out
 }
+
+// BenchmarkExtract measures a cold extraction from the cached tarball
+// (go test -run '^$' -bench Extract ./magefiles/tfschema/).
+func BenchmarkExtract(b *testing.B) {
+	tgz, err := fetchPackage(context.Background(), b.Logf)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, _, _, err := extractFile(context.Background(), tgz); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
