@@ -1,0 +1,25 @@
+# The ECS cluster with both Fargate capacity providers. Services choose their own strategy
+# (on-demand base + Spot); the cluster default (plain FARGATE) applies to one-off tasks such as the
+# migration and the seeder, which must not be interrupted by a Spot reclaim.
+
+resource "aws_ecs_cluster" "this" {
+  name = var.name_prefix
+
+  setting {
+    name  = "containerInsights"
+    value = var.container_insights
+  }
+
+  tags = var.tags
+}
+
+resource "aws_ecs_cluster_capacity_providers" "this" {
+  cluster_name       = aws_ecs_cluster.this.name
+  capacity_providers = ["FARGATE", "FARGATE_SPOT"]
+
+  default_capacity_provider_strategy {
+    capacity_provider = "FARGATE"
+    base              = 0
+    weight            = 1
+  }
+}

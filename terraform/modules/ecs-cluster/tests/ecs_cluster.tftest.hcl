@@ -1,0 +1,53 @@
+mock_provider "aws" {}
+
+variables {
+  name_prefix = "equiptrack-test"
+}
+
+run "cluster_with_fargate_and_spot" {
+  command = plan
+
+  assert {
+    condition     = aws_ecs_cluster.this.name == "equiptrack-test"
+    error_message = "the cluster is named after the environment prefix"
+  }
+  assert {
+    condition     = aws_ecs_cluster_capacity_providers.this.capacity_providers == toset(["FARGATE", "FARGATE_SPOT"])
+    error_message = "the cluster offers FARGATE and FARGATE_SPOT"
+  }
+  assert {
+    condition     = one(aws_ecs_cluster_capacity_providers.this.default_capacity_provider_strategy).capacity_provider == "FARGATE"
+    error_message = "one-off tasks (migrate, seed) default to on-demand FARGATE"
+  }
+  assert {
+    condition     = one(aws_ecs_cluster.this.setting).value == "disabled"
+    error_message = "Container Insights is off by default"
+  }
+}
+
+run "insights_on" {
+  command = plan
+  variables {
+    container_insights = "enabled"
+  }
+  assert {
+    condition     = one(aws_ecs_cluster.this.setting).value == "enabled"
+    error_message = "Container Insights can be turned on"
+  }
+}
+
+run "rejects_bad_name_prefix" {
+  command = plan
+  variables {
+    name_prefix = "x"
+  }
+  expect_failures = [var.name_prefix]
+}
+
+run "rejects_bad_insights_value" {
+  command = plan
+  variables {
+    container_insights = "on"
+  }
+  expect_failures = [var.container_insights]
+}

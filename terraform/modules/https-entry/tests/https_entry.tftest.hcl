@@ -1,0 +1,126 @@
+mock_provider "aws" {
+  mock_resource "aws_cloudfront_distribution" {
+    defaults = {
+      domain_name = "d111111abcdef8.cloudfront.net"
+    }
+  }
+}
+
+variables {
+  name_prefix  = "equiptrack-test"
+  alb_arn      = "arn:aws:elasticloadbalancing:us-west-2:123456789012:loadbalancer/app/equiptrack-test-alb/0123456789abcdef"
+  alb_dns_name = "internal-equiptrack-test-alb-1234567890.us-west-2.elb.amazonaws.com"
+}
+
+run "https_with_default_certificate" {
+  command = plan
+
+  assert {
+    condition     = aws_cloudfront_distribution.this.default_cache_behavior[0].viewer_protocol_policy == "redirect-to-https"
+    error_message = "viewers are redirected to HTTPS"
+  }
+  assert {
+    condition     = aws_cloudfront_distribution.this.viewer_certificate[0].cloudfront_default_certificate == true
+    error_message = "without a domain, CloudFront's default certificate is used"
+  }
+  assert {
+    condition     = length(aws_cloudfront_distribution.this.aliases) == 0
+    error_message = "no aliases without a custom domain"
+  }
+  assert {
+    condition     = aws_cloudfront_vpc_origin.this.vpc_origin_endpoint_config[0].arn == "arn:aws:elasticloadbalancing:us-west-2:123456789012:loadbalancer/app/equiptrack-test-alb/0123456789abcdef"
+    error_message = "the VPC origin points at the internal ALB"
+  }
+  assert {
+    condition     = aws_cloudfront_vpc_origin.this.vpc_origin_endpoint_config[0].origin_protocol_policy == "http-only" && aws_cloudfront_vpc_origin.this.vpc_origin_endpoint_config[0].http_port == 80
+    error_message = "CloudFront talks HTTP/80 to the internal listener"
+  }
+  assert {
+    condition     = one(aws_cloudfront_distribution.this.origin).domain_name == "internal-equiptrack-test-alb-1234567890.us-west-2.elb.amazonaws.com"
+    error_message = "the origin is the ALB's DNS name"
+  }
+  assert {
+    condition     = aws_cloudfront_distribution.this.default_cache_behavior[0].cache_policy_id == "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
+    error_message = "nothing is cached (Managed-CachingDisabled)"
+  }
+  assert {
+    condition     = data.aws_ec2_managed_prefix_list.cloudfront.name == "com.amazonaws.global.cloudfront.origin-facing"
+    error_message = "the CloudFront origin-facing prefix list is looked up"
+  }
+}
+
+run "url_output" {
+  command = apply
+
+  assert {
+    condition     = output.url == "https://d111111abcdef8.cloudfront.net"
+    error_message = "the URL is https:// plus the distribution's domain"
+  }
+}
+
+run "custom_domain" {
+  command = plan
+
+  variables {
+    custom_domain = {
+      aliases             = ["staging.example.org"]
+      acm_certificate_arn = "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-0000-1111-2222-333344445555"
+    }
+  }
+
+  assert {
+    condition     = aws_cloudfront_distribution.this.aliases == toset(["staging.example.org"])
+    error_message = "the custom host name is an alias"
+  }
+  assert {
+    condition     = aws_cloudfront_distribution.this.viewer_certificate[0].cloudfront_default_certificate == false && aws_cloudfront_distribution.this.viewer_certificate[0].minimum_protocol_version == "TLSv1.2_2021" && aws_cloudfront_distribution.this.viewer_certificate[0].ssl_support_method == "sni-only"
+    error_message = "a custom domain uses its ACM certificate with TLS 1.2+"
+  }
+  assert {
+    condition     = output.url == "https://staging.example.org"
+    error_message = "the URL uses the custom domain"
+  }
+}
+
+run "rejects_bad_name_prefix" {
+  command = plan
+  variables {
+    name_prefix = "UPPER"
+  }
+  expect_failures = [var.name_prefix]
+}
+
+run "rejects_non_alb_arn" {
+  command = plan
+  variables {
+    alb_arn = "arn:aws:ec2:us-west-2:123456789012:instance/i-0123"
+  }
+  expect_failures = [var.alb_arn]
+}
+
+run "rejects_certificate_outside_us_east_1" {
+  command = plan
+  variables {
+    custom_domain = {
+      aliases             = ["staging.example.org"]
+      acm_certificate_arn = "arn:aws:acm:us-west-2:123456789012:certificate/0a1b2c3d-0000-1111-2222-333344445555"
+    }
+  }
+  expect_failures = [var.custom_domain]
+}
+
+run "rejects_bad_price_class" {
+  command = plan
+  variables {
+    price_class = "PriceClass_Cheap"
+  }
+  expect_failures = [var.price_class]
+}
+
+run "rejects_bad_read_timeout" {
+  command = plan
+  variables {
+    origin_read_timeout = 0
+  }
+  expect_failures = [var.origin_read_timeout]
+}
