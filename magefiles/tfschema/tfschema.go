@@ -155,6 +155,11 @@ func writeAtomic(p string, data []byte) error {
 		return fmt.Errorf("write %s: %w", p, err)
 	}
 	defer os.Remove(f.Name())
+	// CreateTemp makes 0600 files; the cache is shared like any build cache.
+	if err := f.Chmod(0o644); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: %w", p, err)
+	}
 	if _, err := f.Write(data); err != nil {
 		f.Close()
 		return fmt.Errorf("write %s: %w", p, err)
