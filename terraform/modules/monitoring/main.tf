@@ -1,0 +1,216 @@
+# Alarms of one environment and the SNS topic they notify. Everything here
+# exists only when enable_alarms is true (staging); dev pays for none of it.
+
+locals {
+  alarms_on        = var.enable_alarms
+  watched_services = local.alarms_on ? toset(var.service_names) : toset([])
+  alarm_actions    = local.alarms_on ? [aws_sns_topic.alarms[0].arn] : []
+}
+
+data "aws_caller_identity" "current" {
+  count = local.alarms_on ? 1 : 0
+}
+
+# CloudWatch alarms cannot publish to a topic encrypted with the AWS-managed
+# key aws/sns (its key policy cannot grant cloudwatch.amazonaws.com), so the
+# topic gets its own customer key ($1/month, staging only).
+data "aws_iam_policy_document" "alarm_key" {
+  count = local.alarms_on ? 1 : 0
+
+  statement {
+    sid       = "AccountAdministersKey"
+    actions   = ["kms:*"]
+    resources = ["*"]
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:aws:iam::${data.aws_caller_identity.current[0].account_id}:root"]
+    }
+  }
+
+  statement {
+    sid       = "CloudWatchPublishesToTopic"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey*"]
+    resources = ["*"]
+    principals {
+      type        = "Service"
+      identifiers = ["cloudwatch.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_kms_key" "alarms" {
+  count = local.alarms_on ? 1 : 0
+
+  description             = "${var.name_prefix} alarm topic"
+  enable_key_rotation     = true
+  deletion_window_in_days = 7
+  policy                  = data.aws_iam_policy_document.alarm_key[0].json
+  tags                    = var.tags
+}
+
+resource "aws_kms_alias" "alarms" {
+  count = local.alarms_on ? 1 : 0
+
+  name          = "alias/${var.name_prefix}-alarms"
+  target_key_id = aws_kms_key.alarms[0].key_id
+}
+
+resource "aws_sns_topic" "alarms" {
+  count = local.alarms_on ? 1 : 0
+
+  name              = "${var.name_prefix}-alarms"
+  kms_master_key_id = aws_kms_key.alarms[0].arn
+  tags              = var.tags
+}
+
+resource "aws_sns_topic_subscription" "email" {
+  count = local.alarms_on && var.alarm_email != null ? 1 : 0
+
+  topic_arn = aws_sns_topic.alarms[0].arn
+  protocol  = "email"
+  endpoint  = var.alarm_email
+}
+
+# 5xx rate of the load balancer: (ELB 5xx + target 5xx) / requests, in
+# percent, over 5-minute periods; no traffic means no alarm.
+resource "aws_cloudwatch_metric_alarm" "http_5xx_rate" {
+  count = local.alarms_on ? 1 : 0
+
+  alarm_name          = "${var.name_prefix}-alb-5xx-rate"
+  alarm_description   = "More than ${var.thresholds.http_5xx_percent}% of requests to the load balancer end in a 5xx"
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = var.thresholds.http_5xx_percent
+  evaluation_periods  = 3
+  datapoints_to_alarm = 2
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+  tags                = var.tags
+
+  metric_query {
+    id          = "rate"
+    expression  = "IF(requests > 0, 100 * (FILL(elb5xx, 0) + FILL(target5xx, 0)) / requests, 0)"
+    label       = "5xx percent"
+    return_data = true
+  }
+
+  metric_query {
+    id = "elb5xx"
+    metric {
+      namespace   = "AWS/ApplicationELB"
+      metric_name = "HTTPCode_ELB_5XX_Count"
+      dimensions  = { LoadBalancer = var.alb_arn_suffix }
+      period      = 300
+      stat        = "Sum"
+    }
+  }
+
+  metric_query {
+    id = "target5xx"
+    metric {
+      namespace   = "AWS/ApplicationELB"
+      metric_name = "HTTPCode_Target_5XX_Count"
+      dimensions  = { LoadBalancer = var.alb_arn_suffix }
+      period      = 300
+      stat        = "Sum"
+    }
+  }
+
+  metric_query {
+    id = "requests"
+    metric {
+      namespace   = "AWS/ApplicationELB"
+      metric_name = "RequestCount"
+      dimensions  = { LoadBalancer = var.alb_arn_suffix }
+      period      = 300
+      stat        = "Sum"
+    }
+  }
+}
+
+resource "aws_cloudwatch_metric_alarm" "unhealthy_targets" {
+  for_each = local.alarms_on ? var.target_group_arn_suffixes : {}
+
+  alarm_name          = "${var.name_prefix}-${each.key}-unhealthy-targets"
+  alarm_description   = "Target group of ${each.key} has unhealthy targets"
+  namespace           = "AWS/ApplicationELB"
+  metric_name         = "UnHealthyHostCount"
+  dimensions          = { LoadBalancer = var.alb_arn_suffix, TargetGroup = each.value }
+  statistic           = "Maximum"
+  period              = 60
+  evaluation_periods  = 3
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 0
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+  tags                = var.tags
+}
+
+# Container Insights' RunningTaskCount (the cluster must have containerInsights
+# enabled). A rolling deploy that keeps 100% healthy never drops below desired;
+# five minutes below desired is a crash loop or capacity (Spot) shortage. No
+# data counts as breaching: a service with no running tasks reports nothing.
+resource "aws_cloudwatch_metric_alarm" "running_tasks" {
+  for_each = local.watched_services
+
+  alarm_name          = "${var.name_prefix}-${each.key}-running-below-desired"
+  alarm_description   = "Service ${each.key} runs fewer than its desired tasks"
+  namespace           = "ECS/ContainerInsights"
+  metric_name         = "RunningTaskCount"
+  dimensions          = { ClusterName = var.cluster_name, ServiceName = each.key }
+  statistic           = "Minimum"
+  period              = 60
+  evaluation_periods  = 5
+  comparison_operator = "LessThanThreshold"
+  threshold           = lookup(var.desired_counts, each.key, 1)
+  treat_missing_data  = "breaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+  tags                = var.tags
+
+  lifecycle {
+    precondition {
+      condition     = contains(keys(var.desired_counts), each.key)
+      error_message = "desired_counts has no entry for service ${each.key}: its running-task alarm needs a desired count."
+    }
+  }
+}
+
+resource "aws_cloudwatch_metric_alarm" "db_cpu" {
+  count = local.alarms_on ? 1 : 0
+
+  alarm_name          = "${var.name_prefix}-db-cpu-high"
+  alarm_description   = "Database CPU above ${var.thresholds.db_cpu_percent}% for 15 minutes"
+  namespace           = "AWS/RDS"
+  metric_name         = "CPUUtilization"
+  dimensions          = { DBInstanceIdentifier = var.db_instance_id }
+  statistic           = "Average"
+  period              = 300
+  evaluation_periods  = 3
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = var.thresholds.db_cpu_percent
+  treat_missing_data  = "missing"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+  tags                = var.tags
+}
+
+resource "aws_cloudwatch_metric_alarm" "db_free_storage" {
+  count = local.alarms_on ? 1 : 0
+
+  alarm_name          = "${var.name_prefix}-db-free-storage-low"
+  alarm_description   = "Database free storage below ${var.thresholds.db_free_storage_gib} GiB"
+  namespace           = "AWS/RDS"
+  metric_name         = "FreeStorageSpace"
+  dimensions          = { DBInstanceIdentifier = var.db_instance_id }
+  statistic           = "Minimum"
+  period              = 300
+  evaluation_periods  = 1
+  comparison_operator = "LessThanThreshold"
+  threshold           = var.thresholds.db_free_storage_gib * 1073741824
+  treat_missing_data  = "missing"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+  tags                = var.tags
+}

@@ -1,0 +1,162 @@
+# The offline toolchain serves a replica of hashicorp/aws; the dummy
+# credentials and skips also let a real provider plan without AWS.
+provider "aws" {
+  region                      = "us-west-2"
+  access_key                  = "test"
+  secret_key                  = "test"
+  skip_credentials_validation = true
+  skip_requesting_account_id  = true
+  skip_metadata_api_check     = true
+}
+
+variables {
+  name_prefix               = "equiptrack-dev"
+  vpc_id                    = "vpc-0123456789abcdef0"
+  subnet_ids                = ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb2"]
+  client_security_group_ids = ["sg-0ccccccccccccccc3"]
+}
+
+run "defaults_one_encrypted_valkey_node" {
+  command = plan
+
+  assert {
+    condition     = aws_elasticache_replication_group.this.replication_group_id == "equiptrack-dev-cache"
+    error_message = "id must carry the environment"
+  }
+  assert {
+    condition     = aws_elasticache_replication_group.this.engine == "valkey" && aws_elasticache_replication_group.this.engine_version == "8.1"
+    error_message = "default engine is valkey 8.1"
+  }
+  assert {
+    condition     = aws_elasticache_replication_group.this.node_type == "cache.t4g.micro"
+    error_message = "default node type is cache.t4g.micro"
+  }
+  assert {
+    condition     = aws_elasticache_replication_group.this.num_cache_clusters == 1
+    error_message = "exactly one node"
+  }
+  assert {
+    condition     = aws_elasticache_replication_group.this.automatic_failover_enabled == false && aws_elasticache_replication_group.this.multi_az_enabled == false
+    error_message = "no failover, no multi-AZ with one node"
+  }
+  assert {
+    condition     = tostring(aws_elasticache_replication_group.this.at_rest_encryption_enabled) == "true"
+    error_message = "encryption at rest must be on"
+  }
+  assert {
+    condition     = aws_elasticache_replication_group.this.transit_encryption_enabled == true
+    error_message = "encryption in transit must be on by default"
+  }
+  assert {
+    condition     = aws_elasticache_replication_group.this.port == 6379
+    error_message = "port 6379"
+  }
+  assert {
+    condition     = aws_elasticache_replication_group.this.snapshot_retention_limit == 1
+    error_message = "one day of snapshots by default"
+  }
+  assert {
+    condition     = aws_elasticache_subnet_group.this.name == "equiptrack-dev-cache" && aws_elasticache_subnet_group.this.subnet_ids == toset(["subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb2"])
+    error_message = "subnet group of the given private subnets"
+  }
+  assert {
+    condition     = aws_security_group.this.vpc_id == "vpc-0123456789abcdef0"
+    error_message = "security group in the given VPC"
+  }
+  assert {
+    condition     = length(aws_vpc_security_group_ingress_rule.clients) == 1 && aws_vpc_security_group_ingress_rule.clients[0].referenced_security_group_id == "sg-0ccccccccccccccc3"
+    error_message = "ingress only from the client security group"
+  }
+  assert {
+    condition     = aws_vpc_security_group_ingress_rule.clients[0].cidr_ipv4 == null && aws_vpc_security_group_ingress_rule.clients[0].cidr_ipv6 == null
+    error_message = "no CIDR ingress"
+  }
+  assert {
+    condition     = aws_vpc_security_group_ingress_rule.clients[0].from_port == 6379 && aws_vpc_security_group_ingress_rule.clients[0].to_port == 6379 && aws_vpc_security_group_ingress_rule.clients[0].ip_protocol == "tcp"
+    error_message = "ingress only on tcp/6379"
+  }
+  assert {
+    condition     = output.transit_encryption_enabled == true
+    error_message = "clients are told to use TLS"
+  }
+}
+
+run "redis_without_tls" {
+  command = plan
+
+  variables {
+    engine                     = "redis"
+    transit_encryption_enabled = false
+    snapshot_retention_days    = 0
+    client_security_group_ids  = ["sg-0ccccccccccccccc3", "sg-0ddddddddddddddd4"]
+  }
+
+  assert {
+    condition     = aws_elasticache_replication_group.this.engine == "redis" && aws_elasticache_replication_group.this.engine_version == "7.1"
+    error_message = "redis picks 7.1"
+  }
+  assert {
+    condition     = aws_elasticache_replication_group.this.transit_encryption_enabled == false
+    error_message = "transit encryption switch"
+  }
+  assert {
+    condition     = tostring(aws_elasticache_replication_group.this.at_rest_encryption_enabled) == "true"
+    error_message = "at-rest encryption stays on"
+  }
+  assert {
+    condition     = aws_elasticache_replication_group.this.snapshot_retention_limit == 0
+    error_message = "snapshots off"
+  }
+  assert {
+    condition     = [for r in aws_vpc_security_group_ingress_rule.clients : r.referenced_security_group_id] == ["sg-0ccccccccccccccc3", "sg-0ddddddddddddddd4"]
+    error_message = "one rule per client group"
+  }
+}
+
+run "rejects_bad_name_prefix" {
+  command         = plan
+  variables { name_prefix = "equiptrack-a-very-long-environment-name-x" }
+  expect_failures = [var.name_prefix]
+}
+
+run "rejects_bad_vpc_id" {
+  command         = plan
+  variables { vpc_id = "sg-123" }
+  expect_failures = [var.vpc_id]
+}
+
+run "rejects_no_subnets" {
+  command         = plan
+  variables { subnet_ids = [] }
+  expect_failures = [var.subnet_ids]
+}
+
+run "rejects_no_clients" {
+  command         = plan
+  variables { client_security_group_ids = [] }
+  expect_failures = [var.client_security_group_ids]
+}
+
+run "rejects_memcached" {
+  command         = plan
+  variables { engine = "memcached" }
+  expect_failures = [var.engine]
+}
+
+run "rejects_bad_engine_version" {
+  command         = plan
+  variables { engine_version = "8" }
+  expect_failures = [var.engine_version]
+}
+
+run "rejects_bad_node_type" {
+  command         = plan
+  variables { node_type = "db.t4g.micro" }
+  expect_failures = [var.node_type]
+}
+
+run "rejects_bad_snapshot_retention" {
+  command         = plan
+  variables { snapshot_retention_days = 36 }
+  expect_failures = [var.snapshot_retention_days]
+}
