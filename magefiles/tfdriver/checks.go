@@ -1,0 +1,264 @@
+package tfdriver
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	tfjson "github.com/hashicorp/terraform-json"
+
+	"github.com/equiptrack/release-kit/magefiles/cachedir"
+)
+
+// DefaultParallel bounds concurrent directories: the checks are CPU-bound
+// (each OpenTofu process parses the 4 MB provider schema) and the machines
+// running them have 2 cores.
+const DefaultParallel = 2
+
+// Checker runs the offline checks over a scratch copy of a Terraform tree.
+type Checker struct {
+	Env      *Env
+	Root     string // the tree checked (the repository's terraform/)
+	Scratch  string // its scratch copy, where commands run
+	Targets  []Target
+	Parallel int
+	Logf     Logf
+
+	mu     sync.Mutex
+	inited map[string]bool
+}
+
+// NewChecker prepares the offline toolchain (OpenTofu, schema, replica
+// mirror), discovers the tree's directories and makes the scratch copy.
+// Close removes the copy.
+func NewChecker(ctx context.Context, root string, logf Logf) (*Checker, error) {
+	targets, err := Discover(root)
+	if err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	env, err := Offline(ctx, logf)
+	if err != nil {
+		return nil, err
+	}
+	if d := time.Since(start); d > time.Second {
+		logf("infra: toolchain ready in %s (%s, replica hashicorp/aws %s)", d.Round(100*time.Millisecond), env.Binary, env.Mirror.ProviderVersion)
+	}
+	scratch, _, err := Scratch(root)
+	if err != nil {
+		return nil, err
+	}
+	return &Checker{Env: env, Root: root, Scratch: scratch, Targets: targets, Parallel: DefaultParallel, Logf: logf, inited: map[string]bool{}}, nil
+}
+
+// Close removes the scratch copy.
+func (c *Checker) Close() error { return os.RemoveAll(c.Scratch) }
+
+func (c *Checker) open(ctx context.Context, t Target) (*Dir, error) {
+	d, err := c.Env.Open(filepath.Join(c.Scratch, filepath.FromSlash(t.Rel)))
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	done := c.inited[t.Rel]
+	c.mu.Unlock()
+	if !done {
+		if err := d.Init(ctx); err != nil {
+			return nil, err
+		}
+		c.mu.Lock()
+		c.inited[t.Rel] = true
+		c.mu.Unlock()
+	}
+	return d, nil
+}
+
+// Validate runs, for every target: fmt -check, init and validate.
+func (c *Checker) Validate(ctx context.Context) error {
+	c.Logf("infra: validating %d directories (fmt -check, init, validate; %d at a time)", len(c.Targets), c.Parallel)
+	_, err := RunAll(ctx, c.Targets, c.Parallel, "fmt+init+validate", c.Logf, func(ctx context.Context, t Target) error {
+		d, err := c.Env.Open(filepath.Join(c.Scratch, filepath.FromSlash(t.Rel)))
+		if err != nil {
+			return err
+		}
+		files, err := d.FmtCheck(ctx)
+		if err != nil {
+			return err
+		}
+		if len(files) > 0 {
+			return fmt.Errorf("not formatted (run `tofu fmt -recursive terraform/`): %s", strings.Join(files, ", "))
+		}
+		d, err = c.open(ctx, t)
+		if err != nil {
+			return err
+		}
+		_, err = d.Validate(ctx)
+		return err
+	})
+	return err
+}
+
+// Test runs every target's native tests.
+func (c *Checker) Test(ctx context.Context) error {
+	var withTests []Target
+	for _, t := range c.Targets {
+		if t.HasTests {
+			withTests = append(withTests, t)
+		}
+	}
+	if len(withTests) == 0 {
+		return fmt.Errorf("no *.tftest.hcl found under %s", c.Root)
+	}
+	c.Logf("infra: testing %d directories (init, test; %d at a time)", len(withTests), c.Parallel)
+	_, err := RunAll(ctx, withTests, c.Parallel, "init+test", c.Logf, func(ctx context.Context, t Target) error {
+		d, err := c.open(ctx, t)
+		if err != nil {
+			return err
+		}
+		return d.Test(ctx, nil)
+	})
+	return err
+}
+
+// PlanResult is an offline plan of an environment root.
+type PlanResult struct {
+	Env      string
+	PlanFile string
+	JSONFile string
+	Plan     *tfjson.Plan
+	Changes  bool
+}
+
+var envName = regexp.MustCompile(`^[a-z][a-z0-9-]*$`)
+
+// Plan plans environment root envs/<env> offline (the backend replaced by
+// a local one in the scratch copy) and keeps the plan and its JSON under
+// the cache (plans/<env>/), overwritten by the next plan.
+func (c *Checker) Plan(ctx context.Context, env string, varFiles []string) (*PlanResult, error) {
+	if !envName.MatchString(env) {
+		return nil, fmt.Errorf("plan: environment %q: want a name like dev or staging", env)
+	}
+	var target *Target
+	var known []string
+	for i, t := range c.Targets {
+		if strings.HasPrefix(t.Rel, "envs/") {
+			known = append(known, strings.TrimPrefix(t.Rel, "envs/"))
+			if t.Rel == "envs/"+env {
+				target = &c.Targets[i]
+			}
+		}
+	}
+	if target == nil {
+		return nil, fmt.Errorf("plan: no environment %q under %s/envs (have: %s)", env, c.Root, strings.Join(known, ", "))
+	}
+	out, err := cachedir.Dir("plans", env)
+	if err != nil {
+		return nil, err
+	}
+	d, err := c.Env.Open(filepath.Join(c.Scratch, filepath.FromSlash(target.Rel)))
+	if err != nil {
+		return nil, err
+	}
+	if err := d.UseLocalBackend(); err != nil {
+		return nil, err
+	}
+	step := func(name string, fn func() error) error {
+		t := time.Now()
+		if err := fn(); err != nil {
+			return err
+		}
+		c.Logf("  ok   %-32s %s %s", target.Rel, name, time.Since(t).Round(100*time.Millisecond))
+		return nil
+	}
+	res := &PlanResult{Env: env, PlanFile: filepath.Join(out, "plan.tfplan"), JSONFile: filepath.Join(out, "plan.json")}
+	if err := step("init", func() error { return d.Init(ctx) }); err != nil {
+		return nil, err
+	}
+	if err := step("plan", func() error {
+		var err error
+		res.Changes, err = d.Plan(ctx, res.PlanFile, varFiles, nil)
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	if err := step("show -json", func() error {
+		var err error
+		res.Plan, err = d.ShowPlanJSON(ctx, res.PlanFile)
+		if err != nil {
+			return err
+		}
+		b, err := json.MarshalIndent(res.Plan, "", " ")
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(res.JSONFile, b, 0o644)
+	}); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// Summary renders a plan readably: counts, then one line per resource
+// change ("+ create", "~ update", "-/+ replace", "- delete"), sorted by
+// address; no-ops and reads are counted, not listed.
+func Summary(p *tfjson.Plan) string {
+	var add, change, destroy, replace, read int
+	var lines []string
+	for _, rc := range p.ResourceChanges {
+		if rc.Change == nil {
+			continue
+		}
+		a := rc.Change.Actions
+		var sym string
+		switch {
+		case a.Replace():
+			replace++
+			sym = "-/+"
+		case a.Create():
+			add++
+			sym = "+"
+		case a.Update():
+			change++
+			sym = "~"
+		case a.Delete():
+			destroy++
+			sym = "-"
+		case a.Read():
+			read++
+			continue
+		default:
+			continue
+		}
+		lines = append(lines, fmt.Sprintf("  %-3s %s", sym, rc.Address))
+	}
+	sort.Slice(lines, func(i, j int) bool { return addr(lines[i]) < addr(lines[j]) })
+	head := fmt.Sprintf("%d to add, %d to change, %d to replace, %d to destroy", add, change, replace, destroy)
+	if read > 0 {
+		head += fmt.Sprintf(" (%d data sources read at apply)", read)
+	}
+	if len(p.OutputChanges) > 0 {
+		head += fmt.Sprintf("; %d outputs", len(p.OutputChanges))
+	}
+	return head + "\n" + strings.Join(lines, "\n")
+}
+
+func addr(line string) string {
+	f := strings.Fields(line)
+	return f[len(f)-1]
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

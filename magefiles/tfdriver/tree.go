@@ -1,0 +1,196 @@
+package tfdriver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Kind says what a directory is.
+type Kind string
+
+const (
+	// KindModule is a reusable module (terraform/modules/*).
+	KindModule Kind = "module"
+	// KindRoot is a root configuration (terraform/envs/*, terraform/bootstrap).
+	KindRoot Kind = "root"
+)
+
+// Target is one directory to check, relative to the Terraform tree.
+type Target struct {
+	Rel      string
+	Kind     Kind
+	HasTests bool
+}
+
+// Discover lists the directories of a Terraform tree laid out as
+// modules/*, envs/* and bootstrap: every such directory holding a .tf
+// file. It is an error for the tree to exist and hold no module at all (a
+// moved tree must not make the checks pass vacuously).
+func Discover(root string) ([]Target, error) {
+	if fi, err := os.Stat(root); err != nil || !fi.IsDir() {
+		return nil, fmt.Errorf("terraform tree %s: not a directory", root)
+	}
+	var out []Target
+	add := func(rel string, kind Kind) error {
+		dir := filepath.Join(root, rel)
+		tfs, err := filepath.Glob(filepath.Join(dir, "*.tf"))
+		if err != nil || len(tfs) == 0 {
+			return err
+		}
+		tests, err := testFiles(dir)
+		if err != nil {
+			return err
+		}
+		out = append(out, Target{Rel: filepath.ToSlash(rel), Kind: kind, HasTests: len(tests) > 0})
+		return nil
+	}
+	for _, group := range []struct {
+		dir  string
+		kind Kind
+	}{{"modules", KindModule}, {"envs", KindRoot}} {
+		entries, err := os.ReadDir(filepath.Join(root, group.dir))
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return nil, err
+		}
+		for _, e := range entries {
+			if e.IsDir() && !strings.HasPrefix(e.Name(), ".") {
+				if err := add(filepath.Join(group.dir, e.Name()), group.kind); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
+	if err := add("bootstrap", KindRoot); err != nil {
+		return nil, err
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Rel < out[j].Rel })
+	modules := 0
+	for _, t := range out {
+		if t.Kind == KindModule {
+			modules++
+		}
+	}
+	if modules == 0 {
+		return nil, fmt.Errorf("terraform tree %s: no module found under modules/", root)
+	}
+	return out, nil
+}
+
+// testFiles lists a directory's *.tftest.hcl, in it and in tests/ (where
+// `test` looks by default).
+func testFiles(dir string) ([]string, error) {
+	var out []string
+	for _, pat := range []string{"*.tftest.hcl", "tests/*.tftest.hcl"} {
+		m, err := filepath.Glob(filepath.Join(dir, pat))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m...)
+	}
+	return out, nil
+}
+
+// Scratch copies a Terraform tree to a new temporary directory, leaving out
+// what must not travel: .terraform directories, lock files (their hashes
+// are the real provider's and would make an offline init fail), state and
+// plan files. The returned cleanup removes the copy.
+func Scratch(root string) (string, func(), error) {
+	dst, err := os.MkdirTemp("", "tfcheck-")
+	if err != nil {
+		return "", nil, err
+	}
+	cleanup := func() { _ = os.RemoveAll(dst) }
+	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(root, p)
+		if err != nil {
+			return err
+		}
+		name := d.Name()
+		if d.IsDir() {
+			if name == ".terraform" || (name == ".git" && rel != ".") {
+				return filepath.SkipDir
+			}
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		if skipInScratch(name) || !d.Type().IsRegular() {
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
+	})
+	if err != nil {
+		cleanup()
+		return "", nil, fmt.Errorf("scratch copy of %s: %w", root, err)
+	}
+	return dst, cleanup, nil
+}
+
+func skipInScratch(name string) bool {
+	return name == ".terraform.lock.hcl" || strings.HasSuffix(name, ".tfstate") ||
+		strings.Contains(name, ".tfstate.") || strings.HasSuffix(name, ".tfplan") || name == ".terraform.tfstate.lock.info"
+}
+
+// Result is the outcome of one directory.
+type Result struct {
+	Target   Target
+	Duration time.Duration
+	Err      error
+}
+
+// RunAll runs fn for every target, at most parallel at once, printing one
+// line per directory with its duration as each finishes. The error joins
+// every failure.
+func RunAll(ctx context.Context, targets []Target, parallel int, what string, logf Logf, fn func(context.Context, Target) error) ([]Result, error) {
+	if parallel < 1 {
+		parallel = 1
+	}
+	results := make([]Result, len(targets))
+	sem := make(chan struct{}, parallel)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	for i, t := range targets {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				results[i] = Result{Target: t, Err: ctx.Err()}
+				return
+			}
+			defer func() { <-sem }()
+			start := time.Now()
+			err := fn(ctx, t)
+			results[i] = Result{Target: t, Duration: time.Since(start), Err: err}
+			mu.Lock()
+			defer mu.Unlock()
+			status := "ok  "
+			if err != nil {
+				status = "FAIL"
+			}
+			logf("  %s %-32s %s %s", status, t.Rel, what, results[i].Duration.Round(100*time.Millisecond))
+		}()
+	}
+	wg.Wait()
+	var errs []error
+	for _, r := range results {
+		if r.Err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", r.Target.Rel, r.Err))
+		}
+	}
+	return results, errors.Join(errs...)
+}

@@ -1,0 +1,388 @@
+// Package provider is the schema replica of the hashicorp/aws provider: a
+// provider server (protocol 6, terraform-plugin-go) that serves the real
+// provider's schema. It accepts every configuration the schema accepts,
+// plans computed attributes as unknown, "applies" with deterministic
+// placeholders and renders the data sources that need no AWS for real
+// (aws_iam_policy_document, aws_region, aws_caller_identity,
+// aws_availability_zones, aws_partition). Package tfreplica builds and
+// installs it; it imports nothing of the kit so that its binary (and the
+// mirror keyed by it) changes only when the replica does.
+package provider
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+
+	tfjson "github.com/hashicorp/terraform-json"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// ProviderAddress is the provider the replica stands in for.
+const ProviderAddress = "registry.terraform.io/hashicorp/aws"
+
+// Schema is the provider schema the replica serves, after the adjustments
+// OpenTofu needs (see LoadSchema).
+type Schema struct {
+	Provider    *tfjson.Schema
+	Resources   map[string]*tfjson.Schema
+	DataSources map[string]*tfjson.Schema
+	Ephemeral   map[string]*tfjson.Schema
+}
+
+// LoadSchema reads a schema in the shape of `terraform providers schema
+// -json` and returns the hashicorp/aws entry (or the only entry).
+func LoadSchema(path string) (*Schema, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read schema: %w", err)
+	}
+	return ParseSchema(b)
+}
+
+// ParseSchema is LoadSchema on bytes.
+func ParseSchema(b []byte) (*Schema, error) {
+	var ps tfjson.ProviderSchemas
+	if err := json.Unmarshal(b, &ps); err != nil {
+		return nil, fmt.Errorf("parse schema: %w", err)
+	}
+	p := ps.Schemas[ProviderAddress]
+	if p == nil && len(ps.Schemas) == 1 {
+		for _, v := range ps.Schemas {
+			p = v
+		}
+	}
+	if p == nil {
+		return nil, fmt.Errorf("parse schema: no %s in provider_schemas", ProviderAddress)
+	}
+	s := &Schema{Provider: p.ConfigSchema, Resources: p.ResourceSchemas, DataSources: p.DataSourceSchemas, Ephemeral: p.EphemeralResourceSchemas}
+	if s.Provider == nil {
+		s.Provider = &tfjson.Schema{Block: &tfjson.SchemaBlock{}}
+	}
+	for _, m := range []map[string]*tfjson.Schema{{"": s.Provider}, s.Resources, s.DataSources, s.Ephemeral} {
+		for name, sch := range m {
+			if sch == nil || sch.Block == nil {
+				return nil, fmt.Errorf("parse schema: %q has no block", name)
+			}
+			fixBlock(sch.Block, false)
+		}
+	}
+	return s, nil
+}
+
+// fixBlock adjusts a block in place so OpenTofu accepts it: OpenTofu rejects
+// dynamically typed attributes anywhere inside a set (a set's elements must
+// have one known type to be compared), so a set-nested block or set type
+// that contains `dynamic` becomes a list. HCL syntax for list and set blocks
+// is identical, so configurations are unaffected; only element order
+// semantics differ, which a replica does not care about.
+func fixBlock(b *tfjson.SchemaBlock, _ bool) {
+	for _, a := range b.Attributes {
+		fixAttribute(a)
+	}
+	for _, nb := range b.NestedBlocks {
+		if nb.Block == nil {
+			nb.Block = &tfjson.SchemaBlock{}
+		}
+		fixBlock(nb.Block, false)
+		if nb.NestingMode == tfjson.SchemaNestingModeSet && blockHasDynamic(nb.Block) {
+			nb.NestingMode = tfjson.SchemaNestingModeList
+		}
+	}
+}
+
+func fixAttribute(a *tfjson.SchemaAttribute) {
+	if a.AttributeNestedType != nil {
+		hasDyn := false
+		for _, na := range a.AttributeNestedType.Attributes {
+			fixAttribute(na)
+			if attrHasDynamic(na) {
+				hasDyn = true
+			}
+		}
+		if a.AttributeNestedType.NestingMode == tfjson.SchemaNestingModeSet && hasDyn {
+			a.AttributeNestedType.NestingMode = tfjson.SchemaNestingModeList
+		}
+		return
+	}
+	if a.AttributeType == cty.NilType {
+		a.AttributeType = cty.DynamicPseudoType
+	}
+	a.AttributeType = fixType(a.AttributeType)
+}
+
+func fixType(t cty.Type) cty.Type {
+	switch {
+	case t.IsListType():
+		return cty.List(fixType(t.ElementType()))
+	case t.IsMapType():
+		return cty.Map(fixType(t.ElementType()))
+	case t.IsSetType():
+		et := fixType(t.ElementType())
+		if et.HasDynamicTypes() {
+			return cty.List(et)
+		}
+		return cty.Set(et)
+	case t.IsObjectType():
+		at := map[string]cty.Type{}
+		for k, v := range t.AttributeTypes() {
+			at[k] = fixType(v)
+		}
+		var opt []string
+		for k := range t.OptionalAttributes() {
+			opt = append(opt, k)
+		}
+		if len(opt) > 0 {
+			sort.Strings(opt)
+			return cty.ObjectWithOptionalAttrs(at, opt)
+		}
+		return cty.Object(at)
+	case t.IsTupleType():
+		var et []cty.Type
+		for _, e := range t.TupleElementTypes() {
+			et = append(et, fixType(e))
+		}
+		return cty.Tuple(et)
+	}
+	return t
+}
+
+func blockHasDynamic(b *tfjson.SchemaBlock) bool {
+	for _, a := range b.Attributes {
+		if attrHasDynamic(a) {
+			return true
+		}
+	}
+	for _, nb := range b.NestedBlocks {
+		if blockHasDynamic(nb.Block) {
+			return true
+		}
+	}
+	return false
+}
+
+func attrHasDynamic(a *tfjson.SchemaAttribute) bool {
+	if a.AttributeNestedType != nil {
+		for _, na := range a.AttributeNestedType.Attributes {
+			if attrHasDynamic(na) {
+				return true
+			}
+		}
+		return false
+	}
+	return a.AttributeType.HasDynamicTypes()
+}
+
+// TFType converts a cty type to tftypes. With optional false, object types
+// lose their optional-attribute markers: terraform-plugin-go panics when a
+// value is built or decoded against an object type carrying them, so values
+// are always handled with plain object types (OpenTofu fills omitted
+// optional attributes with null before sending, so decoding still works).
+// The schema sent to OpenTofu keeps the markers (optional true) so that
+// configurations may omit those attributes.
+func TFType(t cty.Type, optional bool) tftypes.Type {
+	switch {
+	case t == cty.String:
+		return tftypes.String
+	case t == cty.Number:
+		return tftypes.Number
+	case t == cty.Bool:
+		return tftypes.Bool
+	case t == cty.DynamicPseudoType:
+		return tftypes.DynamicPseudoType
+	case t.IsListType():
+		return tftypes.List{ElementType: TFType(t.ElementType(), optional)}
+	case t.IsSetType():
+		return tftypes.Set{ElementType: TFType(t.ElementType(), optional)}
+	case t.IsMapType():
+		return tftypes.Map{ElementType: TFType(t.ElementType(), optional)}
+	case t.IsObjectType():
+		o := tftypes.Object{AttributeTypes: map[string]tftypes.Type{}}
+		for k, v := range t.AttributeTypes() {
+			o.AttributeTypes[k] = TFType(v, optional)
+		}
+		if optional && len(t.OptionalAttributes()) > 0 {
+			o.OptionalAttributes = map[string]struct{}{}
+			for k := range t.OptionalAttributes() {
+				o.OptionalAttributes[k] = struct{}{}
+			}
+		}
+		return o
+	case t.IsTupleType():
+		tt := tftypes.Tuple{}
+		for _, e := range t.TupleElementTypes() {
+			tt.ElementTypes = append(tt.ElementTypes, TFType(e, optional))
+		}
+		return tt
+	}
+	// cty capsule types never appear in provider schemas.
+	return tftypes.DynamicPseudoType
+}
+
+// ValueType is the tftypes type of a block's values (no optional markers).
+func ValueType(b *tfjson.SchemaBlock) tftypes.Type {
+	o := tftypes.Object{AttributeTypes: map[string]tftypes.Type{}}
+	for name, a := range b.Attributes {
+		o.AttributeTypes[name] = attrValueType(a)
+	}
+	for name, nb := range b.NestedBlocks {
+		et := ValueType(nb.Block)
+		if (nb.NestingMode == tfjson.SchemaNestingModeList || nb.NestingMode == tfjson.SchemaNestingModeMap) && blockHasDynamic(nb.Block) {
+			// OpenTofu decodes such blocks as a tuple (list) or an
+			// object (map) whose type depends on the configuration, and
+			// sends them as dynamic values.
+			o.AttributeTypes[name] = tftypes.DynamicPseudoType
+			continue
+		}
+		switch nb.NestingMode {
+		case tfjson.SchemaNestingModeList:
+			o.AttributeTypes[name] = tftypes.List{ElementType: et}
+		case tfjson.SchemaNestingModeSet:
+			o.AttributeTypes[name] = tftypes.Set{ElementType: et}
+		case tfjson.SchemaNestingModeMap:
+			o.AttributeTypes[name] = tftypes.Map{ElementType: et}
+		default: // single, group
+			o.AttributeTypes[name] = et
+		}
+	}
+	return o
+}
+
+func attrValueType(a *tfjson.SchemaAttribute) tftypes.Type {
+	if nt := a.AttributeNestedType; nt != nil {
+		o := tftypes.Object{AttributeTypes: map[string]tftypes.Type{}}
+		for name, na := range nt.Attributes {
+			o.AttributeTypes[name] = attrValueType(na)
+		}
+		switch nt.NestingMode {
+		case tfjson.SchemaNestingModeList:
+			return tftypes.List{ElementType: o}
+		case tfjson.SchemaNestingModeSet:
+			return tftypes.Set{ElementType: o}
+		case tfjson.SchemaNestingModeMap:
+			return tftypes.Map{ElementType: o}
+		}
+		return o
+	}
+	return TFType(a.AttributeType, false)
+}
+
+// Proto converts a schema to the protocol's form.
+func Proto(s *tfjson.Schema) *tfprotov6.Schema {
+	return &tfprotov6.Schema{Version: int64(s.Version), Block: protoBlock(s.Block)}
+}
+
+func protoBlock(b *tfjson.SchemaBlock) *tfprotov6.SchemaBlock {
+	pb := &tfprotov6.SchemaBlock{Description: b.Description, DescriptionKind: kind(b.DescriptionKind), Deprecated: b.Deprecated}
+	for _, name := range sortedKeys(b.Attributes) {
+		pb.Attributes = append(pb.Attributes, protoAttr(name, b.Attributes[name]))
+	}
+	for _, name := range sortedKeys(b.NestedBlocks) {
+		nb := b.NestedBlocks[name]
+		pb.BlockTypes = append(pb.BlockTypes, &tfprotov6.SchemaNestedBlock{
+			TypeName: name,
+			Block:    protoBlock(nb.Block),
+			Nesting:  blockNesting(nb.NestingMode),
+			MinItems: int64(nb.MinItems),
+			MaxItems: int64(nb.MaxItems),
+		})
+	}
+	return pb
+}
+
+func protoAttr(name string, a *tfjson.SchemaAttribute) *tfprotov6.SchemaAttribute {
+	pa := &tfprotov6.SchemaAttribute{
+		Name: name, Description: a.Description, DescriptionKind: kind(a.DescriptionKind),
+		Required: a.Required, Optional: a.Optional, Computed: a.Computed, Sensitive: a.Sensitive,
+		Deprecated: a.Deprecated, WriteOnly: a.WriteOnly,
+	}
+	if !a.Required && !a.Optional && !a.Computed {
+		// A schema attribute must be one of the three; the extraction may
+		// lose the flag on an odd attribute: treat it as optional.
+		pa.Optional = true
+	}
+	if nt := a.AttributeNestedType; nt != nil {
+		obj := &tfprotov6.SchemaObject{Nesting: objectNesting(nt.NestingMode)}
+		for _, n := range sortedKeys(nt.Attributes) {
+			obj.Attributes = append(obj.Attributes, protoAttr(n, nt.Attributes[n]))
+		}
+		pa.NestedType = obj
+		return pa
+	}
+	pa.Type = TFType(a.AttributeType, true)
+	return pa
+}
+
+func kind(k tfjson.SchemaDescriptionKind) tfprotov6.StringKind {
+	if k == tfjson.SchemaDescriptionKindMarkdown {
+		return tfprotov6.StringKindMarkdown
+	}
+	return tfprotov6.StringKindPlain
+}
+
+func blockNesting(m tfjson.SchemaNestingMode) tfprotov6.SchemaNestedBlockNestingMode {
+	switch m {
+	case tfjson.SchemaNestingModeList:
+		return tfprotov6.SchemaNestedBlockNestingModeList
+	case tfjson.SchemaNestingModeSet:
+		return tfprotov6.SchemaNestedBlockNestingModeSet
+	case tfjson.SchemaNestingModeMap:
+		return tfprotov6.SchemaNestedBlockNestingModeMap
+	case tfjson.SchemaNestingModeGroup:
+		return tfprotov6.SchemaNestedBlockNestingModeGroup
+	}
+	return tfprotov6.SchemaNestedBlockNestingModeSingle
+}
+
+func objectNesting(m tfjson.SchemaNestingMode) tfprotov6.SchemaObjectNestingMode {
+	switch m {
+	case tfjson.SchemaNestingModeList:
+		return tfprotov6.SchemaObjectNestingModeList
+	case tfjson.SchemaNestingModeSet:
+		return tfprotov6.SchemaObjectNestingModeSet
+	case tfjson.SchemaNestingModeMap:
+		return tfprotov6.SchemaObjectNestingModeMap
+	}
+	return tfprotov6.SchemaObjectNestingModeSingle
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// service guesses the ARN service of a resource type (aws_iam_role → iam).
+func service(typeName string) string {
+	parts := strings.Split(typeName, "_")
+	if len(parts) >= 2 {
+		switch parts[1] {
+		case "lb", "alb":
+			return "elasticloadbalancing"
+		case "db", "rds":
+			return "rds"
+		case "cloudwatch":
+			if len(parts) > 2 && parts[2] == "log" {
+				return "logs"
+			}
+			return "cloudwatch"
+		case "security", "subnet", "vpc", "internet", "nat", "route", "eip", "instance", "network":
+			return "ec2"
+		case "secretsmanager":
+			return "secretsmanager"
+		}
+		return parts[1]
+	}
+	return "aws"
+}
+
+// SchemaFileName is the schema's name next to the provider binary in the
+// mirror, where the binary looks for it.
+const SchemaFileName = "schema.json"
