@@ -65,6 +65,10 @@ type Recipe struct {
 	// caches and the cluster Debian's postinst creates (the entry script makes
 	// its own data directory).
 	Remove []string `json:"remove"`
+	// Run lists commands run in the root filesystem (chroot) after Files
+	// are written: they prepare what every container would otherwise make at
+	// start, like PostgreSQL's cluster template.
+	Run [][]string `json:"run"`
 	// Changes are `docker import --change` instructions.
 	Changes []string `json:"changes"`
 }
@@ -82,6 +86,7 @@ func DataRecipe() Recipe {
 		Mirror:     mirror,
 		Packages:   []string{"postgresql-15", "redis-server", "openssl", "ca-certificates"},
 		Files:      map[string][]byte{EntryPath: entryScript},
+		Run:        [][]string{{EntryPath, "init-template"}},
 		Remove: []string{
 			"/var/cache/apt/archives", "/var/lib/apt/lists", "/usr/share/doc", "/usr/share/man",
 			"/usr/share/info", "/usr/share/locale", "/usr/share/i18n",
@@ -229,6 +234,12 @@ func build(ctx context.Context, r Recipe, dir, tarball string, logf dockerup.Log
 			return fmt.Errorf("baseimage: write %s: %w", p, err)
 		}
 	}
+	for _, cmd := range r.Run {
+		args := append([]string{rootfs}, cmd...)
+		if out, err := exec.CommandContext(ctx, "chroot", args...).CombinedOutput(); err != nil {
+			return fmt.Errorf("baseimage: chroot %s: %w\n%s", strings.Join(cmd, " "), err, tail(string(out), 15))
+		}
+	}
 	// Uncompressed: importing it is then bound by the disk, not by gzip.
 	tmp := tarball + ".tmp"
 	if out, err := exec.CommandContext(ctx, "tar", "--numeric-owner", "-C", rootfs, "-cf", tmp, ".").CombinedOutput(); err != nil {
@@ -351,4 +362,86 @@ func tail(s string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, "\n")
+}
+
+// Info describes a data image.
+type Info struct {
+	Ref        string
+	SizeMB     int64
+	PostgreSQL string // e.g. "15.14 (Debian 15.14-0+deb12u1)"
+	Redis      string // e.g. "7.0.15"
+}
+
+// Describe reports the image's size and the server versions inside it (one
+// short-lived container).
+func Describe(ctx context.Context, ref string) (Info, error) {
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	info := Info{Ref: ref}
+	out, err := exec.CommandContext(ctx, "docker", "image", "inspect", "--format", "{{.Size}}", ref).Output()
+	if err != nil {
+		return info, fmt.Errorf("baseimage: inspect %s: %w", ref, err)
+	}
+	var size int64
+	fmt.Sscan(strings.TrimSpace(string(out)), &size)
+	info.SizeMB = size >> 20
+	out, err = exec.CommandContext(ctx, "docker", "run", "--rm", ref, "/bin/sh", "-c",
+		"/usr/lib/postgresql/15/bin/postgres --version; /usr/bin/redis-server --version").CombinedOutput()
+	if err != nil {
+		return info, fmt.Errorf("baseimage: versions in %s: %w\n%s", ref, err, out)
+	}
+	info.PostgreSQL, info.Redis = parseVersions(string(out))
+	return info, nil
+}
+
+// parseVersions reads `postgres --version` and `redis-server --version` output.
+func parseVersions(out string) (pg, redis string) {
+	for _, line := range strings.Split(out, "\n") {
+		if v, ok := strings.CutPrefix(line, "postgres (PostgreSQL) "); ok {
+			pg = strings.TrimSpace(v)
+		}
+		if _, rest, ok := strings.Cut(line, "Redis server v="); ok {
+			redis, _, _ = strings.Cut(rest, " ")
+		}
+	}
+	return pg, redis
+}
+
+// Image is one local data image.
+type Image struct {
+	Ref     string
+	Created string
+	Size    string // as docker prints it, e.g. "206MB"
+	Current bool // made from today's recipe
+	Cached  bool // its root filesystem tarball is in the cache
+}
+
+// List returns the local images of Repository, newest first.
+func List(ctx context.Context) ([]Image, error) {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "docker", "image", "ls", Repository,
+		"--format", "{{.Repository}}:{{.Tag}}|{{.CreatedSince}}|{{.Size}}").Output()
+	if err != nil {
+		return nil, fmt.Errorf("baseimage: docker image ls: %w", err)
+	}
+	current := DataRecipe().Ref()
+	root, err := cachedir.Root()
+	if err != nil {
+		return nil, err
+	}
+	var imgs []Image
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		parts := strings.Split(line, "|")
+		if len(parts) != 3 {
+			continue
+		}
+		img := Image{Ref: parts[0], Created: parts[1], Size: parts[2], Current: parts[0] == current}
+		_, tag, _ := strings.Cut(parts[0], ":")
+		if _, err := os.Stat(filepath.Join(root, "baseimage", tag, "rootfs.tar")); err == nil {
+			img.Cached = true
+		}
+		imgs = append(imgs, img)
+	}
+	return imgs, nil
 }

@@ -36,6 +36,7 @@ func TestRecipeHashFollowsTheRecipe(t *testing.T) {
 		},
 		"removed path":  func(r *Recipe) { r.Remove = append(append([]string(nil), r.Remove...), "/usr/share/locale") },
 		"import change": func(r *Recipe) { r.Changes = append(append([]string(nil), r.Changes...), "WORKDIR /tmp") },
+		"build command": func(r *Recipe) { r.Run = append(append([][]string(nil), r.Run...), []string{"/bin/true"}) },
 	}
 	for name, mutate := range changed {
 		r := DataRecipe()
@@ -113,11 +114,14 @@ func TestDataImage(t *testing.T) {
 		t.Errorf("recipe label = %q, want %q", label, DataRecipe().Hash())
 	}
 	for cmd, want := range map[string]string{
-		"/usr/lib/postgresql/15/bin/postgres --version": "postgres (PostgreSQL) 15.",
-		"/usr/bin/redis-server --version":               "Redis server v=7.",
-		"/usr/bin/openssl version":                      "OpenSSL 3.",
-		"/usr/bin/setpriv --version":                    "setpriv from util-linux",
-		"/usr/bin/test -x " + EntryPath + " && echo ok": "ok",
+		"/usr/lib/postgresql/15/bin/postgres --version":                            "postgres (PostgreSQL) 15.",
+		"/usr/bin/redis-server --version":                                          "Redis server v=7.",
+		"/usr/bin/openssl version":                                                 "OpenSSL 3.",
+		"/usr/bin/setpriv --version":                                               "setpriv from util-linux",
+		"/usr/bin/test -x " + EntryPath + " && echo ok":                            "ok",
+		"/bin/cat /var/lib/postgresql/template/PG_VERSION":                         "15",
+		"/usr/bin/stat -c %U:%a /var/lib/postgresql/template":                      "postgres:700",
+		"/bin/grep -c equiptrack-kit /var/lib/postgresql/template/postgresql.conf": "1",
 	} {
 		out := dockerOut(t, ctx, "run", "--rm", ref, "/bin/sh", "-c", cmd)
 		if !strings.Contains(out, want) {
@@ -188,3 +192,11 @@ func dockerOut(t *testing.T, ctx context.Context, args ...string) string {
 }
 
 func TestMain(m *testing.M) { os.Exit(m.Run()) }
+
+func TestParseVersions(t *testing.T) {
+	out := "postgres (PostgreSQL) 15.14 (Debian 15.14-0+deb12u1)\nRedis server v=7.0.15 sha=00000000:0 malloc=jemalloc-5.3.0 bits=64 build=ea6a1b6e5bde4ee1\n"
+	pg, redis := parseVersions(out)
+	if pg != "15.14 (Debian 15.14-0+deb12u1)" || redis != "7.0.15" {
+		t.Errorf("parseVersions = %q, %q", pg, redis)
+	}
+}

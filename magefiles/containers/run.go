@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	tclog "github.com/testcontainers/testcontainers-go/log"
+
 	"github.com/equiptrack/release-kit/magefiles/baseimage"
 	"github.com/equiptrack/release-kit/magefiles/dockerup"
 )
@@ -22,6 +24,9 @@ const (
 	NeedRedis
 	NeedBoth = NeedPostgres | NeedRedis
 )
+
+// DebugEnv, when set, keeps testcontainers' own log lines in Run.
+const DebugEnv = "EQUIPTRACK_CONTAINERS_DEBUG"
 
 // SetupTimeout bounds Docker, the image (a cold build is about a minute) and
 // the containers' start in Run.
@@ -54,6 +59,11 @@ func Run(m *testing.M, need Need) int {
 		return m.Run()
 	}
 	logf := func(format string, args ...any) { fmt.Fprintf(os.Stderr, format+"\n", args...) }
+	// testcontainers narrates every step of every container; the kit prints
+	// one line per container instead. DebugEnv brings the narration back.
+	if os.Getenv(DebugEnv) == "" {
+		tclog.SetDefault(tclog.NewNoopLogger())
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), SetupTimeout)
 	pg, rd, err := setup(ctx, need, logf)
 	cancel()
@@ -77,7 +87,7 @@ func setup(ctx context.Context, need Need, logf dockerup.Logf) (*Postgres, *Redi
 	if err != nil {
 		return nil, nil, fmt.Errorf("these tests need the kit's data image: %w", err)
 	}
-	o := Options{Image: img}
+	o := Options{Image: img, Logf: logf}
 	var (
 		pg           *Postgres
 		rd           *Redis
