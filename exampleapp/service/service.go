@@ -15,7 +15,6 @@ import (
 	"net"
 	"net/http"
 	"strconv"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -141,31 +140,49 @@ func (a *App) Ready(ctx context.Context) (Health, int) {
 		h.Status, h.Reason = "unready", "shutting down"
 		return h, http.StatusServiceUnavailable
 	}
-	h.Checks = map[string]string{}
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	var failed []string
+	// Each check gets ReadyTimeout; the wait for them is bounded too, so a
+	// driver that ignores its context cannot hold the probe.
+	cctx, cancel := context.WithTimeout(ctx, ReadyTimeout)
+	defer cancel()
+	type result struct {
+		name string
+		err  error
+	}
+	results := make(chan result, len(a.checks))
 	for name, check := range a.checks {
-		wg.Add(1)
 		go func() {
-			defer wg.Done()
-			cctx, cancel := context.WithTimeout(ctx, ReadyTimeout)
-			defer cancel()
 			err := check(cctx)
 			if err == nil && cctx.Err() != nil {
-				err = cctx.Err()
+				err = cctx.Err() // answered, but too late
 			}
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil {
-				h.Checks[name] = err.Error()
-				failed = append(failed, name)
-			} else {
-				h.Checks[name] = "ok"
-			}
+			results <- result{name, err}
 		}()
 	}
-	wg.Wait()
+	h.Checks = make(map[string]string, len(a.checks))
+	for name := range a.checks {
+		h.Checks[name] = fmt.Sprintf("no answer within %s", ReadyTimeout)
+	}
+	var failed []string
+	grace := time.NewTimer(ReadyTimeout + 250*time.Millisecond)
+	defer grace.Stop()
+collect:
+	for range a.checks {
+		select {
+		case r := <-results:
+			if r.err != nil {
+				h.Checks[r.name] = r.err.Error()
+			} else {
+				h.Checks[r.name] = "ok"
+			}
+		case <-grace.C:
+			break collect // the rest keep their "no answer" entry
+		}
+	}
+	for name, v := range h.Checks {
+		if v != "ok" {
+			failed = append(failed, name)
+		}
+	}
 	if len(failed) > 0 {
 		h.Status = "unready"
 		h.Reason = fmt.Sprintf("%d check(s) failed: %s", len(failed), joinSorted(failed))

@@ -102,6 +102,7 @@ func TestReadiness(t *testing.T) {
 	ok := func(context.Context) error { return nil }
 	down := func(context.Context) error { return errors.New("connection refused") }
 	hang := func(ctx context.Context) error { <-ctx.Done(); return ctx.Err() }
+	deaf := func(context.Context) error { time.Sleep(ReadyTimeout + 2*time.Second); return nil } // ignores ctx
 	cases := []struct {
 		name       string
 		checks     map[string]Pinger
@@ -119,6 +120,8 @@ func TestReadiness(t *testing.T) {
 			map[string]string{"postgres": "connection refused", "redis": "connection refused"}},
 		{"postgres hangs", map[string]Pinger{"postgres": hang, "redis": ok}, "", false, 503, "1 check(s) failed: postgres",
 			map[string]string{"postgres": "context deadline exceeded", "redis": "ok"}},
+		{"redis ignores its deadline", map[string]Pinger{"postgres": ok, "redis": deaf}, "", false, 503, "1 check(s) failed: redis",
+			map[string]string{"postgres": "ok", "redis": "no answer within 2s"}},
 		{"built to fail", map[string]Pinger{"postgres": ok, "redis": ok}, "built to fail (breakMode=readyz)", false, 503, "built to fail (breakMode=readyz)", nil},
 		{"draining", map[string]Pinger{"postgres": ok, "redis": ok}, "", true, 503, "shutting down", nil},
 	}

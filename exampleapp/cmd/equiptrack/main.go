@@ -112,30 +112,19 @@ func serve(ctx context.Context, log *slog.Logger, getenv config.Getenv, mode str
 		opts.BreakReadyz = "this image was built to fail its readiness check (breakMode=readyz)"
 		log.Warn("built to fail: /readyz will always answer 503", "break_mode", mode)
 	}
-	pcfg, err := pgxpool.ParseConfig(cfg.DatabaseURL)
+	pcfg, err := service.PoolConfig(cfg.DatabaseURL)
 	if err != nil {
-		return errors.New("configuration: the database URL does not parse") // never echo it: it holds a password
+		return fmt.Errorf("configuration: %w", err)
 	}
-	pcfg.MaxConns = 8
-	pcfg.ConnConfig.ConnectTimeout = 3 * time.Second
-	// NewWithConfig connects lazily: the service starts (and /healthz
-	// answers) while the database is down; /readyz says why it is not ready.
 	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
 	if err != nil {
 		return fmt.Errorf("database pool: %w", err)
 	}
 	defer pool.Close()
-	ropts, err := redis.ParseURL(cfg.RedisURL)
+	ropts, err := service.RedisOptions(cfg.RedisURL)
 	if err != nil {
-		return errors.New("configuration: the Redis URL does not parse")
+		return fmt.Errorf("configuration: %w", err)
 	}
-	// Fail fast: readiness must answer within its timeout even when Redis is
-	// down, and go-redis's defaults retry dials five times with backoff.
-	ropts.DialerRetries = 1
-	ropts.MaxRetries = 1
-	ropts.DialTimeout = 2 * time.Second
-	ropts.ReadTimeout = 2 * time.Second
-	ropts.WriteTimeout = 2 * time.Second
 	redis.SetLogger(redisLog{log}) // go-redis's own lines as JSON too
 	rdb := redis.NewClient(ropts)
 	defer rdb.Close()
