@@ -412,8 +412,8 @@ type Image struct {
 	Ref     string
 	Created string
 	Size    string // as docker prints it, e.g. "206MB"
-	Current bool // made from today's recipe
-	Cached  bool // its root filesystem tarball is in the cache
+	Current bool   // made from today's recipe
+	Cached  bool   // its root filesystem tarball is in the cache
 }
 
 // List returns the local images of Repository, newest first.
