@@ -528,6 +528,7 @@ func TestErrorPaths(t *testing.T) {
 		{DatabaseURL: empty, Steps: []string{"bogus"}},
 		{DatabaseURL: empty, Verify: true, Reseed: true, Confirm: "x"},
 		{DatabaseURL: empty, Confirm: "x"},
+		{DatabaseURL: empty, Verify: true, Expected: "abc"},
 	} {
 		if _, err := Run(ctx, o, &out); !errors.Is(err, ErrBadOptions) {
 			t.Errorf("options %+v: %v, want ErrBadOptions", o, err)

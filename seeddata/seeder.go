@@ -163,6 +163,9 @@ func (o *Options) normalise() error {
 	if o.Expected == "" {
 		o.Expected = ExpectedFingerprint()
 	}
+	if !IsFingerprint(o.Expected) {
+		return fmt.Errorf("%w: expected fingerprint must be 64 lower-case hex digits, got %q", ErrBadOptions, o.Expected)
+	}
 	if o.LockTimeout <= 0 {
 		o.LockTimeout = 60 * time.Second
 	}
@@ -199,7 +202,7 @@ func Run(ctx context.Context, opts Options, out io.Writer) (Report, error) {
 		return rep, fmt.Errorf("read database name: %w", err)
 	}
 	if opts.Reseed && opts.Confirm != rep.Database {
-		return rep, fmt.Errorf("%w: -confirm=%q does not match the database name %q", ErrReseedNotConfirmed, opts.Confirm, rep.Database)
+		return rep, fmt.Errorf("%w: confirmation %q does not match the database name %q", ErrReseedNotConfirmed, opts.Confirm, rep.Database)
 	}
 	mode := "seed"
 	switch {
@@ -302,4 +305,35 @@ func rootCause(err error, timeout time.Duration) string {
 		lines[i] = strings.TrimSpace(lines[i])
 	}
 	return strings.Join(lines, "; ")
+}
+
+// Environment variables the seeder reads (cmd/seed, the seed:* targets).
+const (
+	EnvDatabaseURL   = "DATABASE_URL"
+	EnvRedisURL      = "REDIS_URL"
+	EnvAdminPassword = "SEED_ADMIN_PASSWORD"
+)
+
+// OptionsFromEnv returns Options with DatabaseURL, RedisURL and AdminPassword
+// from the environment (getenv is os.Getenv outside tests).
+func OptionsFromEnv(getenv func(string) string) Options {
+	return Options{
+		DatabaseURL:   getenv(EnvDatabaseURL),
+		RedisURL:      getenv(EnvRedisURL),
+		AdminPassword: getenv(EnvAdminPassword),
+	}
+}
+
+// IsFingerprint reports whether s has a fingerprint's form: 64 lower-case hex
+// digits.
+func IsFingerprint(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	for _, c := range s {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
 }

@@ -74,25 +74,13 @@ func parseArgs(args []string, getenv func(string) string, stderr io.Writer) (see
 	if o.Steps, err = seeddata.ParseSteps(steps); err != nil {
 		return o, err
 	}
-	if o.Expected != "" && !isHex64(o.Expected) {
+	if o.Expected != "" && !seeddata.IsFingerprint(o.Expected) {
 		return o, fmt.Errorf("-expect must be 64 hex digits, got %q", o.Expected)
 	}
 	if o.DatabaseURL == "" {
 		return o, errors.New("DATABASE_URL is not set (or pass -database-url)")
 	}
 	return o, nil
-}
-
-func isHex64(s string) bool {
-	if len(s) != 64 {
-		return false
-	}
-	for _, c := range s {
-		if !strings.ContainsRune("0123456789abcdef", c) {
-			return false
-		}
-	}
-	return true
 }
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
