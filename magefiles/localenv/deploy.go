@@ -1,0 +1,312 @@
+package localenv
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/equiptrack/release-kit/magefiles/pipeline"
+)
+
+// LivenessPath is what a new replica must answer 200 on (over its published
+// port) before an old one is stopped: the process is up and serving. Readiness
+// (PostgreSQL and Redis answer) is the Health step's question, asked through
+// the entry — as on AWS, where the deploy waits for running tasks and the
+// health check judges the release.
+const LivenessPath = "/healthz"
+
+type ctr struct {
+	Name    string
+	Running bool
+	Status  string
+	Labels  map[string]string
+}
+
+func (c ctr) replica() int {
+	n, _ := strconv.Atoi(c.Labels[LabelReplica])
+	return n
+}
+
+// list returns this environment's containers of a role (and service).
+func (e *Env) list(ctx context.Context, role, service string) ([]ctr, error) {
+	args := []string{"ps", "-a", "-q", "--no-trunc", "--filter", "label=" + LabelEnv + "=" + e.o.Name, "--filter", "label=" + LabelRole + "=" + role}
+	if service != "" {
+		args = append(args, "--filter", "label="+LabelService+"="+service)
+	}
+	ids, err := docker(ctx, args...)
+	if err != nil {
+		return nil, err
+	}
+	if ids == "" {
+		return nil, nil
+	}
+	out, err := docker(ctx, append([]string{"inspect"}, strings.Fields(ids)...)...)
+	if err != nil {
+		return nil, err
+	}
+	var raw []struct {
+		Name  string
+		State struct {
+			Running bool
+			Status  string
+		}
+		Config struct{ Labels map[string]string }
+	}
+	if err := json.Unmarshal([]byte(out), &raw); err != nil {
+		return nil, fmt.Errorf("docker inspect: %w", err)
+	}
+	cs := make([]ctr, 0, len(raw))
+	for _, r := range raw {
+		cs = append(cs, ctr{Name: strings.TrimPrefix(r.Name, "/"), Running: r.State.Running, Status: r.State.Status, Labels: r.Config.Labels})
+	}
+	sort.Slice(cs, func(i, j int) bool { return cs[i].Name < cs[j].Name })
+	return cs, nil
+}
+
+// Current reads every service's revision from its running replicas' labels.
+func (e *Env) Current(ctx context.Context) (pipeline.Revisions, error) {
+	cs, err := e.list(ctx, "service", "")
+	if err != nil {
+		return nil, err
+	}
+	revs := pipeline.Revisions{}
+	for _, c := range cs {
+		if !c.Running {
+			continue
+		}
+		svc := c.Labels[LabelService]
+		r := revs[svc]
+		if r.Replicas > 0 && r.ID != c.Labels[LabelRevision] {
+			// Mixed revisions mean an interrupted rollout; report the
+			// canonical replicas' revision (replica 1 wins).
+			if c.replica() != 1 {
+				r.Replicas++
+				revs[svc] = r
+				continue
+			}
+		}
+		revs[svc] = pipeline.Revision{Service: svc, Version: c.Labels[LabelVersion], ID: c.Labels[LabelRevision], Replicas: r.Replicas + 1}
+	}
+	return revs, nil
+}
+
+// Deploy rolls every service to the version's images (by digest), all
+// services at once, each replica by replica.
+func (e *Env) Deploy(ctx context.Context, version string, services []string) error {
+	targets := pipeline.Revisions{}
+	for _, s := range services {
+		d, err := e.Digest(ctx, s, version)
+		if err != nil {
+			return err
+		}
+		if d == "" {
+			return fmt.Errorf("%s:%s is not in the registry", s, version)
+		}
+		targets[s] = pipeline.Revision{Service: s, Version: version, ID: e.digestRef(s, d), Replicas: e.o.Replicas}
+	}
+	return e.roll(ctx, services, targets)
+}
+
+// Restore puts each listed service back on its recorded revision.
+func (e *Env) Restore(ctx context.Context, revs pipeline.Revisions) error {
+	names := make([]string, 0, len(revs))
+	for n := range revs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return e.roll(ctx, names, revs)
+}
+
+func (e *Env) digestRef(service, digest string) string {
+	return e.RegistryHost() + "/" + e.repo(service) + "@" + digest
+}
+
+func (e *Env) roll(ctx context.Context, services []string, targets pipeline.Revisions) error {
+	errs := make([]error, len(services))
+	var wg sync.WaitGroup
+	for i, s := range services {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = e.rollService(ctx, targets[s])
+		}()
+	}
+	wg.Wait()
+	var msgs []string
+	for _, err := range errs {
+		if err != nil {
+			msgs = append(msgs, err.Error())
+		}
+	}
+	if len(msgs) > 0 {
+		return errors.New(strings.Join(msgs, "; "))
+	}
+	return nil
+}
+
+// rollService replaces a service's replicas one at a time: start the new
+// replica, wait until it is live, only then stop the old one and give the new
+// one its name. A replica that does not come up is removed and the old ones
+// keep serving.
+func (e *Env) rollService(ctx context.Context, t pipeline.Revision) error {
+	start := time.Now()
+	svc := t.Service
+	n := t.Replicas
+	if n <= 0 {
+		n = e.o.Replicas
+	}
+	cur, err := e.list(ctx, "service", svc)
+	if err != nil {
+		return fmt.Errorf("%s: %w", svc, err)
+	}
+	byName := map[string]ctr{}
+	from := ""
+	for _, c := range cur {
+		byName[c.Name] = c
+		if c.Running && from == "" {
+			from = c.Labels[LabelVersion]
+		}
+	}
+	changed := 0
+	for i := 1; i <= n; i++ {
+		name := e.containerName(svc, strconv.Itoa(i))
+		if c, ok := byName[name]; ok && c.Running && c.Labels[LabelRevision] == t.ID {
+			delete(byName, name)
+			continue
+		}
+		if err := e.replaceReplica(ctx, t, i, name, byName[name].Name != ""); err != nil {
+			return err
+		}
+		delete(byName, name)
+		changed++
+	}
+	// Scale down, and sweep leftovers of an interrupted rollout.
+	for name := range byName {
+		if _, err := docker(ctx, "stop", "-t", "10", name); err != nil && !strings.Contains(err.Error(), "No such container") {
+			return fmt.Errorf("%s: stopping %s: %w", svc, name, err)
+		}
+		if _, err := docker(ctx, "rm", "-f", name); err != nil && !strings.Contains(err.Error(), "No such container") {
+			return fmt.Errorf("%s: removing %s: %w", svc, name, err)
+		}
+		changed++
+	}
+	if changed == 0 {
+		e.logf("    %s: already on %s ×%d", svc, t.Version, n)
+		return nil
+	}
+	if from == "" {
+		from = "nothing"
+	}
+	e.logf("    %s: %s → %s ×%d (%s)", svc, from, t.Version, n, since(start))
+	return nil
+}
+
+func (e *Env) replaceReplica(ctx context.Context, t pipeline.Revision, i int, name string, hasOld bool) error {
+	svc := t.Service
+	s, ok := e.m.Service(svc)
+	if !ok {
+		return fmt.Errorf("%s: not in the manifest", svc)
+	}
+	next := name + "-next"
+	_, _ = docker(ctx, "rm", "-f", next) // a leftover of an interrupted rollout
+	args := []string{"run", "-d", "--name", next, "--network", e.network(), "--network-alias", svc,
+		"-p", fmt.Sprintf("127.0.0.1::%d", s.Port), "--restart", "unless-stopped"}
+	args = append(args, labels(LabelEnv, e.o.Name, LabelRole, "service", LabelService, svc,
+		LabelVersion, t.Version, LabelRevision, t.ID, LabelReplica, strconv.Itoa(i))...)
+	for _, kv := range e.serviceEnv(t.Version) {
+		args = append(args, "-e", kv)
+	}
+	args = append(args, t.ID)
+	if _, err := docker(ctx, args...); err != nil {
+		return fmt.Errorf("%s: starting replica %d of %s: %w", svc, i, t.Version, err)
+	}
+	if err := e.waitLive(ctx, next, s.Port); err != nil {
+		logs := e.tail(ctx, next, 8)
+		_, _ = docker(context.WithoutCancel(ctx), "rm", "-f", next)
+		return fmt.Errorf("%s: replica %d of %s did not come up: %v; last lines: %s", svc, i, t.Version, err, strings.Join(logs, " | "))
+	}
+	if hasOld {
+		// SIGTERM first: the service drains in-flight requests.
+		if _, err := docker(ctx, "stop", "-t", "10", name); err != nil && !strings.Contains(err.Error(), "No such container") {
+			return fmt.Errorf("%s: stopping the old replica %s: %w", svc, name, err)
+		}
+		if _, err := docker(ctx, "rm", "-f", name); err != nil && !strings.Contains(err.Error(), "No such container") {
+			return fmt.Errorf("%s: removing the old replica %s: %w", svc, name, err)
+		}
+	}
+	if _, err := docker(ctx, "rename", next, name); err != nil {
+		return fmt.Errorf("%s: %w", svc, err)
+	}
+	return nil
+}
+
+func (e *Env) serviceEnv(version string) []string {
+	return []string{
+		"APP_ENV=local",
+		"APP_VERSION=" + version,
+		"DATABASE_URL=" + e.o.Stores.NetworkPostgresURL,
+		"REDIS_URL=" + e.o.Stores.NetworkRedisURL,
+	}
+}
+
+// waitLive polls the replica's liveness path over its published port until
+// it answers 200, the container exits, or ReplicaTimeout passes.
+func (e *Env) waitLive(ctx context.Context, name string, port int) error {
+	ctx, cancel := context.WithTimeout(ctx, e.o.ReplicaTimeout)
+	defer cancel()
+	hostPort, err := docker(ctx, "port", name, fmt.Sprintf("%d/tcp", port))
+	if err != nil {
+		return err
+	}
+	hostPort = strings.Fields(hostPort + " ")[0]
+	if !strings.HasPrefix(hostPort, "127.0.0.1:") {
+		return fmt.Errorf("published on %q, not on 127.0.0.1", hostPort)
+	}
+	url := "http://" + hostPort + LivenessPath
+	last := "no answer"
+	for {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		resp, err := httpClient.Do(req)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+			last = fmt.Sprintf("%s answered %d", LivenessPath, resp.StatusCode)
+		} else {
+			last = err.Error()
+		}
+		if st, err := docker(ctx, "inspect", "--format", "{{.State.Status}} {{.State.ExitCode}}", name); err == nil && strings.HasPrefix(st, "exited") {
+			return fmt.Errorf("the container exited (status %s)", strings.TrimPrefix(st, "exited "))
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("not live after %s: %s", e.o.ReplicaTimeout, last)
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+// tail returns the last n lines of a container's output.
+func (e *Env) tail(ctx context.Context, name string, n int) []string {
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	out, err := dockerCombined(cctx, "logs", "--tail", strconv.Itoa(n), name)
+	if err != nil {
+		return []string{"(no logs: " + err.Error() + ")"}
+	}
+	var ls []string
+	for _, l := range strings.Split(strings.TrimRight(out, "\n"), "\n") {
+		if l != "" {
+			ls = append(ls, l)
+		}
+	}
+	return ls
+}

@@ -1,0 +1,295 @@
+package targets
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/magefile/mage/mg"
+
+	"github.com/equiptrack/release-kit/magefiles/localenv"
+	"github.com/equiptrack/release-kit/magefiles/manifest"
+	"github.com/equiptrack/release-kit/magefiles/pipeline"
+	"github.com/equiptrack/release-kit/magefiles/version"
+)
+
+// DefaultLocalVersion is what local:up releases when the local registry holds
+// no version yet.
+const DefaultLocalVersion = "v0.1.0"
+
+// The environment variables every local target reads are listed in each doc
+// comment; they are parsed here, once.
+func localOptions(ctx context.Context) (localenv.Options, error) {
+	appDir, err := manifest.AppDir(ctx, os.Getenv)
+	if err != nil {
+		return localenv.Options{}, err
+	}
+	m, err := manifest.Load(appDir, os.Getenv)
+	if err != nil {
+		return localenv.Options{}, err
+	}
+	replicas, err := localenv.ReplicasFromEnv()
+	if err != nil {
+		return localenv.Options{}, err
+	}
+	reg, entry, err := localenv.Ports()
+	if err != nil {
+		return localenv.Options{}, err
+	}
+	quick, err := envBool("QUICK_TESTS")
+	if err != nil {
+		return localenv.Options{}, err
+	}
+	return localenv.Options{
+		Manifest: m, Replicas: replicas, RegistryPort: reg, EntryPort: entry,
+		QuickTests: quick, Verbose: mg.Verbose(), Logf: logf,
+	}, nil
+}
+
+func envBool(name string) (bool, error) {
+	v := os.Getenv(name)
+	if v == "" {
+		return false, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, fmt.Errorf("%s=%q: want 1/0 or true/false", name, v)
+	}
+	return b, nil
+}
+
+// startLocal makes the environment available (Docker, stores, registry,
+// entry) and returns its pipeline.
+func startLocal(ctx context.Context) (*localenv.Env, *pipeline.Pipeline, error) {
+	o, err := localOptions(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	e, err := localenv.Start(ctx, o, 0, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	return e, e.Pipeline(), nil
+}
+
+func checkVersion(v string) error { return version.Validate(version.Semver, v) }
+
+// Up brings the local environment up on a fresh machine and releases the
+// example services into it: Docker (installed and started when missing), the
+// PostgreSQL and Redis containers, the local registry and entry, then a
+// seeded release of the newest version in the local registry (v0.1.0 the
+// first time). It prints the URL and what to try.
+// Env: APP_DIR (application, default exampleapp/), QUICK_TESTS=1 (the
+// manifest's quick tests), EQUIPTRACK_LOCAL_REPLICAS (default 1),
+// EQUIPTRACK_LOCAL_{ENTRY,REGISTRY,PG,REDIS}_PORT.
+func (Local) Up(ctx context.Context) error {
+	e, p, err := startLocal(ctx)
+	if err != nil {
+		return err
+	}
+	v := DefaultLocalVersion
+	if newest, err := e.NewestVersion(ctx); err != nil {
+		return err
+	} else if newest != "" {
+		v = newest
+	}
+	if _, err := p.Release(ctx, v, pipeline.ReleaseOptions{Seed: true}); err != nil {
+		return err
+	}
+	u := e.URL()
+	fmt.Printf(`
+equiptrack (example build) %s is up at %s
+
+Try:
+  open %s/                                   # the UI: the fleet, from the API
+  curl -s %s/api/inventory/items?limit=3      # items
+  curl -s %s/api/reporting/summary            # the fleet summary (cached in Redis)
+  curl -s %s/api/readyz                       # the gateway's readiness
+  go run magefile.go local:status                    # what runs where
+  go run magefile.go local:release v0.2.0            # release a new version
+  go run magefile.go local:rollback %s               # and back
+  go run magefile.go local:down                      # stop (data kept)
+`, v, u, u, u, u, u, v)
+	return nil
+}
+
+// Release runs the whole pipeline against the local environment: Test →
+// Build → Push → Migrate → Deploy → Health → (Seed), printing each step with
+// its time. The version must be vX.Y.Z. -seed=true (or SEED=1) seeds after a
+// healthy deploy.
+// Env: SEED, APP_DIR, QUICK_TESTS, EQUIPTRACK_LOCAL_REPLICAS,
+// EQUIPTRACK_LOCAL_{ENTRY,REGISTRY,PG,REDIS}_PORT.
+func (Local) Release(ctx context.Context, version string, seed *bool) error {
+	if err := checkVersion(version); err != nil {
+		return err
+	}
+	doSeed, err := envBool("SEED")
+	if err != nil {
+		return err
+	}
+	if seed != nil {
+		doSeed = *seed
+	}
+	_, p, err := startLocal(ctx)
+	if err != nil {
+		return err
+	}
+	_, err = p.Release(ctx, version, pipeline.ReleaseOptions{Seed: doSeed})
+	return err
+}
+
+// Rollback redeploys an earlier version's images from the local registry to
+// every service, then checks health (a failure restores what ran).
+// Env: APP_DIR, EQUIPTRACK_LOCAL_REPLICAS, EQUIPTRACK_LOCAL_*_PORT.
+func (Local) Rollback(ctx context.Context, version string) error {
+	if err := checkVersion(version); err != nil {
+		return err
+	}
+	_, p, err := startLocal(ctx)
+	if err != nil {
+		return err
+	}
+	_, err = p.Rollback(ctx, version)
+	return err
+}
+
+// Status prints what the local environment runs: each service's version and
+// replicas, the last release attempt, the URL and the registry's versions.
+// Env: APP_DIR, EQUIPTRACK_LOCAL_*_PORT.
+func (Local) Status(ctx context.Context) error {
+	o, err := localOptions(ctx)
+	if err != nil {
+		return err
+	}
+	e, err := localenv.Attach(o)
+	if err != nil {
+		return err
+	}
+	rec, cur, err := e.Pipeline().Status(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("local environment %s — entry %s, registry %s\n", e.Name(), e.URL(), e.RegistryHost())
+	if rec.Version == "" {
+		fmt.Println("released: nothing yet (go run magefile.go local:up)")
+	} else {
+		fmt.Printf("released: %s\n", rec.Version)
+	}
+	if rec.Last.Kind != "" {
+		line := fmt.Sprintf("last %s: %s %s at %s", rec.Last.Kind, rec.Last.Version, rec.Last.Result, rec.Last.Finished.Format("2006-01-02 15:04:05Z"))
+		if rec.Last.FailedStep != "" {
+			line += fmt.Sprintf(" (at %s: %s", rec.Last.FailedStep, rec.Last.Error)
+			if rec.Last.RolledBack {
+				line += "; services restored"
+			}
+			line += ")"
+		}
+		fmt.Println(line)
+	}
+	names := o.Manifest.Names()
+	for _, n := range names {
+		if r, ok := cur[n]; ok {
+			fmt.Printf("  %-10s %-8s ×%d  %s\n", n, r.Version, r.Replicas, r.ID)
+		} else {
+			fmt.Printf("  %-10s not running\n", n)
+		}
+	}
+	if vs, err := e.Versions(ctx, names[0]); err == nil && len(vs) > 0 {
+		sort.Strings(vs)
+		fmt.Printf("in the registry: %s\n", strings.Join(vs, " "))
+	}
+	return nil
+}
+
+// Down stops the local environment: services, entry, registry, PostgreSQL
+// and Redis. Data (the database volume, the registry's images, the release
+// record, the passwords) is kept unless -purge=true.
+// Env: EQUIPTRACK_LOCAL_REGISTRY_PORT.
+func (Local) Down(ctx context.Context, purge *bool) error {
+	reg, _, err := localenv.Ports()
+	if err != nil {
+		return err
+	}
+	keep := purge == nil || !*purge
+	if err := localenv.Down(ctx, localenv.DefaultName, reg, keep, logf); err != nil {
+		return err
+	}
+	if keep {
+		fmt.Println("local environment stopped; data kept (local:down -purge=true removes it)")
+	} else {
+		fmt.Println("local environment removed, data included")
+	}
+	return nil
+}
+
+// Test runs the application's tests (the pipeline's Test step alone).
+// Env: APP_DIR, QUICK_TESTS=1 (the manifest's quick command).
+func (Local) Test(ctx context.Context) error {
+	o, err := localOptions(ctx)
+	if err != nil {
+		return err
+	}
+	e, err := localenv.Attach(o)
+	if err != nil {
+		return err
+	}
+	return e.Pipeline().Test(ctx)
+}
+
+// Build builds the version's images (the services' and the seeder's) that the
+// local registry does not hold yet; a version already there is refused.
+// Env: APP_DIR, EQUIPTRACK_LOCAL_*_PORT.
+func (Local) Build(ctx context.Context, version string) error {
+	return localStep(ctx, version, func(p *pipeline.Pipeline) error { return p.Build(ctx, version) })
+}
+
+// Push pushes the version's built images to the local registry; a tag that
+// holds other content is refused (tags are immutable).
+// Env: APP_DIR, EQUIPTRACK_LOCAL_*_PORT.
+func (Local) Push(ctx context.Context, version string) error {
+	return localStep(ctx, version, func(p *pipeline.Pipeline) error { return p.Push(ctx, version) })
+}
+
+// Migrate runs the version's migration as a one-off container and waits for
+// its exit code.
+// Env: APP_DIR, EQUIPTRACK_LOCAL_*_PORT.
+func (Local) Migrate(ctx context.Context, version string) error {
+	return localStep(ctx, version, func(p *pipeline.Pipeline) error { return p.MigrateVersion(ctx, version) })
+}
+
+// Deploy rolls every service to the version's images, replica by replica; a
+// failed rollout restores what ran before.
+// Env: APP_DIR, EQUIPTRACK_LOCAL_REPLICAS, EQUIPTRACK_LOCAL_*_PORT.
+func (Local) Deploy(ctx context.Context, version string) error {
+	return localStep(ctx, version, func(p *pipeline.Pipeline) error { return p.Deploy(ctx, version) })
+}
+
+// Health checks the local environment through its entry: every service
+// ready, one smoke request, API p95 ≤ 500 ms, UI page load ≤ 3 s.
+// Env: APP_DIR, EQUIPTRACK_LOCAL_ENTRY_PORT.
+func (Local) Health(ctx context.Context) error {
+	o, err := localOptions(ctx)
+	if err != nil {
+		return err
+	}
+	e, err := localenv.Attach(o)
+	if err != nil {
+		return err
+	}
+	return e.Pipeline().CheckHealth(ctx)
+}
+
+func localStep(ctx context.Context, version string, fn func(*pipeline.Pipeline) error) error {
+	if err := checkVersion(version); err != nil {
+		return err
+	}
+	_, p, err := startLocal(ctx)
+	if err != nil {
+		return err
+	}
+	return fn(p)
+}
+
