@@ -12,7 +12,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -57,7 +56,10 @@ func binary(t *testing.T, mode string) string {
 	out := filepath.Join(builds.dir, name)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	gobin, err := goCommand()
+	if err != nil {
+		t.Fatal(err)
+	}
 	cmd := exec.CommandContext(ctx, gobin, "build", "-trimpath", "-ldflags", "-s -w -X main.breakMode="+mode, "-o", out, ".")
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	start := time.Now()
@@ -340,4 +342,16 @@ func (w *syncWriter) String() string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.b.String()
+}
+
+// goCommand finds the go command that runs this test: `go test` puts its
+// GOROOT's bin first on PATH for the test binary; GOROOT is the fallback.
+func goCommand() (string, error) {
+	if p, err := exec.LookPath("go"); err == nil {
+		return p, nil
+	}
+	if root := os.Getenv("GOROOT"); root != "" {
+		return filepath.Join(root, "bin", "go"), nil
+	}
+	return "", errors.New("no go command on PATH and GOROOT unset: cannot build the binaries under test")
 }
