@@ -29,8 +29,6 @@ locals {
       name                   = var.name
       image                  = var.image
       essential              = true
-      entryPoint             = var.entry_point
-      command                = var.command
       readonlyRootFilesystem = true
       portMappings = var.create_service ? [{
         name          = "http"
@@ -49,6 +47,8 @@ locals {
         }
       }
     },
+    var.entry_point == null ? {} : { entryPoint = var.entry_point },
+    length(var.command) == 0 ? {} : { command = var.command },
     var.health_check_command == null ? {} : {
       healthCheck = {
         command     = var.health_check_command

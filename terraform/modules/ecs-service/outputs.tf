@@ -23,6 +23,11 @@ output "log_group" {
   value       = aws_cloudwatch_log_group.this.name
 }
 
+output "log_group_arn" {
+  description = "ARN of the CloudWatch log group."
+  value       = aws_cloudwatch_log_group.this.arn
+}
+
 output "task_role_arn" {
   description = "ARN of the task (application) role."
   value       = aws_iam_role.task.arn
@@ -36,4 +41,29 @@ output "execution_role_arn" {
 output "discovery_host" {
   description = "Host name part registered in Cloud Map (<name>), or null."
   value       = length(aws_service_discovery_service.this) > 0 ? var.name : null
+}
+
+output "desired_count" {
+  description = "Planned task count of the service (null for a one-off task)."
+  value       = var.create_service ? aws_ecs_service.this[0].desired_count : null
+}
+
+output "capacity_provider_strategy" {
+  description = "Planned capacity-provider strategy of the service: list of { capacity_provider, base, weight }."
+  value       = var.create_service ? [for s in aws_ecs_service.this[0].capacity_provider_strategy : { capacity_provider = s.capacity_provider, base = s.base, weight = s.weight }] : []
+}
+
+output "cpu" {
+  description = "Fargate CPU units of the task definition."
+  value       = tonumber(aws_ecs_task_definition.this.cpu)
+}
+
+output "memory" {
+  description = "Memory (MiB) of the task definition."
+  value       = tonumber(aws_ecs_task_definition.this.memory)
+}
+
+output "container_definition" {
+  description = "The container definition Terraform registered (decoded), for tests and inspection."
+  value       = jsondecode(aws_ecs_task_definition.this.container_definitions)[0]
 }

@@ -90,14 +90,13 @@ variable "port" {
 }
 
 variable "entry_point" {
-  description = "Container entry point (the example images hold one static binary)."
+  description = "Container entry point; null keeps the image's ENTRYPOINT (the example images: /equiptrack, the seeder: /seed)."
   type        = list(string)
-  default     = ["/equiptrack"]
-  nullable    = false
+  default     = null
 }
 
 variable "command" {
-  description = "Container command (arguments to the entry point)."
+  description = "Container command (arguments to the entry point); empty keeps the image's CMD. One-off runs override it (the migration: [\"migrate\"])."
   type        = list(string)
   default     = ["serve"]
   nullable    = false

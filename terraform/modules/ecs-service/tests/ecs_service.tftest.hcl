@@ -80,6 +80,10 @@ run "task_definition_sizes_env_and_secrets" {
     error_message = "the container has a health check on /healthz"
   }
   assert {
+    condition     = jsondecode(aws_ecs_task_definition.this.container_definitions)[0].command == ["serve"] && !contains(keys(jsondecode(aws_ecs_task_definition.this.container_definitions)[0]), "entryPoint")
+    error_message = "the image's entry point is kept and the command is serve"
+  }
+  assert {
     condition     = jsondecode(aws_ecs_task_definition.this.container_definitions)[0].logConfiguration.options["awslogs-group"] == "/ecs/equiptrack-test/gateway"
     error_message = "logs go to the service's own log group"
   }
@@ -170,6 +174,12 @@ run "one_off_task_without_service" {
     memory               = 512
     health_check_command = null
     cluster_arn          = null
+    command              = []
+  }
+
+  assert {
+    condition     = !contains(keys(jsondecode(aws_ecs_task_definition.this.container_definitions)[0]), "command") && length(jsondecode(aws_ecs_task_definition.this.container_definitions)[0].portMappings) == 0
+    error_message = "a one-off task keeps the image's command and exposes no port"
   }
 
   assert {

@@ -1,0 +1,294 @@
+# One whole environment from a map of services: network, HTTPS entry, internal load balancer, ECS
+# cluster and services (with service discovery), registry, database, cache, secrets, monitoring and
+# the GitHub OIDC roles of this environment. The roots in terraform/envs/<env>/ call this module
+# with nothing but their terraform.tfvars, so dev and staging differ only there.
+
+data "aws_region" "current" {}
+data "aws_partition" "current" {}
+
+locals {
+  name_prefix = "${var.project}-${var.environment}"
+  namespace   = "${local.name_prefix}.internal"
+
+  public_services = { for k, s in var.services : k => s if s.public_path != null }
+  service_ports   = toset([for s in values(var.services) : tostring(s.port)])
+
+  # What every service's container gets besides APP_ENV, APP_VERSION, SERVICE and PORT
+  # (added by the ecs-service module).
+  common_environment = {
+    DB_HOST        = module.postgres.address
+    DB_PORT        = tostring(module.postgres.port)
+    DB_NAME        = module.postgres.db_name
+    DB_SSLMODE     = "require"
+    REDIS_URL      = module.redis.url
+    REDIS_HOST     = module.redis.address
+    REDIS_PORT     = tostring(module.redis.port)
+    SERVICE_DOMAIN = local.namespace # the gateway reaches http://<service>.<namespace>:8080
+  }
+
+  # Secrets by reference: the RDS-managed secret is JSON {"username","password"}.
+  db_secrets = {
+    DB_USER     = "${module.postgres.master_secret_arn}:username::"
+    DB_PASSWORD = "${module.postgres.master_secret_arn}:password::"
+  }
+  service_secrets = merge(local.db_secrets, { JWT_SECRET = module.secrets.jwt_secret_arn })
+  seeder_secrets  = merge(local.db_secrets, { SEED_ADMIN_PASSWORD = module.secrets.admin_password_secret_arn })
+
+  task_modules = merge(module.service, { seeder = module.seeder })
+}
+
+# --- Network and entry ---------------------------------------------------------------------------
+
+module "network" {
+  source = "../network"
+
+  name_prefix        = local.name_prefix
+  cidr_block         = var.vpc_cidr
+  availability_zones = var.availability_zones
+  tags               = var.tags
+}
+
+module "https_entry" {
+  source = "../https-entry"
+
+  name_prefix   = local.name_prefix
+  alb_arn       = module.load_balancer.arn
+  alb_dns_name  = module.load_balancer.dns_name
+  custom_domain = var.custom_domain
+  tags          = var.tags
+}
+
+module "load_balancer" {
+  source = "../load-balancer"
+
+  name_prefix             = local.name_prefix
+  vpc_id                  = module.network.vpc_id
+  vpc_cidr_block          = module.network.vpc_cidr_block
+  subnet_ids              = module.network.private_subnet_ids
+  ingress_prefix_list_ids = [module.https_entry.cloudfront_prefix_list_id]
+  targets = {
+    for k, s in local.public_services : k => {
+      port         = s.port
+      health_path  = s.health_path
+      path_pattern = s.public_path
+    }
+  }
+  tags = var.tags
+}
+
+# --- Tasks' security group -----------------------------------------------------------------------
+# Services accept traffic from the load balancer and from each other, on their ports only. The
+# database and the cache accept this group only (their modules take it as client group).
+
+resource "aws_security_group" "tasks" {
+  name        = "${local.name_prefix}-tasks"
+  description = "ECS tasks of ${local.name_prefix}: from the ALB and from each other"
+  vpc_id      = module.network.vpc_id
+
+  tags = merge(var.tags, { Name = "${local.name_prefix}-tasks" })
+}
+
+resource "aws_vpc_security_group_ingress_rule" "tasks_from_alb" {
+  for_each = local.service_ports
+
+  security_group_id            = aws_security_group.tasks.id
+  description                  = "From the load balancer"
+  ip_protocol                  = "tcp"
+  from_port                    = tonumber(each.value)
+  to_port                      = tonumber(each.value)
+  referenced_security_group_id = module.load_balancer.security_group_id
+
+  tags = var.tags
+}
+
+resource "aws_vpc_security_group_ingress_rule" "tasks_from_tasks" {
+  for_each = local.service_ports
+
+  security_group_id            = aws_security_group.tasks.id
+  description                  = "From the other services (the gateway calls the backends)"
+  ip_protocol                  = "tcp"
+  from_port                    = tonumber(each.value)
+  to_port                      = tonumber(each.value)
+  referenced_security_group_id = aws_security_group.tasks.id
+
+  tags = var.tags
+}
+
+# Why: tasks call AWS APIs (ECR, Secrets Manager, CloudWatch Logs) over HTTPS through the NAT instance; their endpoints have no fixed addresses.
+#trivy:ignore:AVD-AWS-0104
+resource "aws_vpc_security_group_egress_rule" "tasks_https" {
+  security_group_id = aws_security_group.tasks.id
+  description       = "HTTPS to AWS APIs (through the NAT instance and the S3 endpoint)"
+  ip_protocol       = "tcp"
+  from_port         = 443
+  to_port           = 443
+  cidr_ipv4         = "0.0.0.0/0"
+
+  tags = var.tags
+}
+
+resource "aws_vpc_security_group_egress_rule" "tasks_vpc" {
+  security_group_id = aws_security_group.tasks.id
+  description       = "TCP inside the VPC: database, cache, other services"
+  ip_protocol       = "tcp"
+  from_port         = 0
+  to_port           = 65535
+  cidr_ipv4         = module.network.vpc_cidr_block
+
+  tags = var.tags
+}
+
+# --- Service discovery ---------------------------------------------------------------------------
+
+resource "aws_service_discovery_private_dns_namespace" "this" {
+  name        = local.namespace
+  description = "Service discovery of ${local.name_prefix}: <service>.${local.namespace}"
+  vpc         = module.network.vpc_id
+
+  tags = var.tags
+}
+
+# --- Cluster, registry ---------------------------------------------------------------------------
+
+module "cluster" {
+  source = "../ecs-cluster"
+
+  name_prefix = local.name_prefix
+  # The running-task alarms read ECS/ContainerInsights RunningTaskCount.
+  container_insights = var.enable_alarms ? "enabled" : "disabled"
+  tags               = var.tags
+}
+
+module "registry" {
+  source = "../registry"
+
+  name_prefix          = local.name_prefix
+  repositories         = setunion(keys(var.services), ["seeder"])
+  image_tag_mutability = var.ecr_image_tag_mutability
+  force_delete         = var.ecr_force_delete
+  tags                 = var.tags
+}
+
+# --- Data and secrets (modules owned by the data/security side) ---------------------------------
+
+module "secrets" {
+  source = "../secrets"
+
+  name_prefix          = local.name_prefix
+  recovery_window_days = var.secret_recovery_window_days
+  tags                 = var.tags
+}
+
+module "postgres" {
+  source = "../postgres"
+
+  name_prefix               = local.name_prefix
+  vpc_id                    = module.network.vpc_id
+  subnet_ids                = module.network.private_subnet_ids
+  client_security_group_ids = [aws_security_group.tasks.id]
+  instance_class            = var.db_instance_class
+  allocated_storage_gb      = var.db_allocated_storage_gb
+  backup_retention_days     = var.db_backup_retention_days
+  deletion_protection       = var.db_deletion_protection
+  skip_final_snapshot       = var.db_skip_final_snapshot
+  tags                      = var.tags
+}
+
+module "redis" {
+  source = "../redis"
+
+  name_prefix               = local.name_prefix
+  vpc_id                    = module.network.vpc_id
+  subnet_ids                = module.network.private_subnet_ids
+  client_security_group_ids = [aws_security_group.tasks.id]
+  engine                    = var.cache_engine
+  node_type                 = var.cache_node_type
+  tags                      = var.tags
+}
+
+# --- Services ------------------------------------------------------------------------------------
+
+module "service" {
+  source   = "../ecs-service"
+  for_each = var.services
+
+  name_prefix           = local.name_prefix
+  name                  = each.key
+  environment           = var.environment
+  image                 = "${module.registry.repository_urls[each.key]}:${var.initial_image_tag}"
+  cpu                   = each.value.cpu
+  memory                = each.value.memory
+  port                  = each.value.port
+  health_check_command  = ["CMD", "/equiptrack", "probe", each.value.liveness_path]
+  environment_variables = local.common_environment
+  secrets               = local.service_secrets
+  log_retention_days    = var.log_retention_days
+
+  cluster_arn                    = module.cluster.arn
+  cluster_name                   = module.cluster.name
+  desired_count                  = each.value.desired_count
+  on_demand_base                 = each.value.on_demand_base
+  subnet_ids                     = module.network.private_subnet_ids
+  security_group_ids             = [aws_security_group.tasks.id]
+  target_group_arn               = each.value.public_path == null ? null : module.load_balancer.target_group_arns[each.key]
+  service_discovery_namespace_id = aws_service_discovery_private_dns_namespace.this.id
+  schedule                       = var.schedule
+
+  tags = var.tags
+}
+
+# The seeder: a task definition only (run on demand by `mage <env>:seed`), with the admin password.
+module "seeder" {
+  source = "../ecs-service"
+
+  name_prefix           = local.name_prefix
+  name                  = "seeder"
+  environment           = var.environment
+  create_service        = false
+  image                 = "${module.registry.repository_urls["seeder"]}:${var.initial_image_tag}"
+  cpu                   = var.seeder.cpu
+  memory                = var.seeder.memory
+  command               = var.seeder.command
+  health_check_command  = null
+  environment_variables = local.common_environment
+  secrets               = local.seeder_secrets
+  log_retention_days    = var.log_retention_days
+
+  tags = var.tags
+}
+
+# --- Monitoring and CI roles ---------------------------------------------------------------------
+
+module "monitoring" {
+  source = "../monitoring"
+
+  name_prefix               = local.name_prefix
+  enable_alarms             = var.enable_alarms
+  alb_arn_suffix            = module.load_balancer.arn_suffix
+  target_group_arn_suffixes = module.load_balancer.target_group_arn_suffixes
+  cluster_name              = module.cluster.name
+  service_names             = sort(keys(var.services))
+  desired_counts            = { for k, s in var.services : k => s.desired_count }
+  db_instance_id            = module.postgres.instance_id
+  log_retention_days        = var.log_retention_days
+  alarm_email               = var.alarm_email
+  tags                      = var.tags
+}
+
+module "github_oidc" {
+  source = "../github-oidc"
+
+  name_prefix         = local.name_prefix
+  environment         = var.environment
+  github_repository   = var.github_repository
+  oidc_provider_arn   = var.oidc_provider_arn
+  ecr_repository_arns = values(module.registry.repository_arns)
+  cluster_arn         = module.cluster.arn
+  task_role_arns      = [for k in sort(keys(local.task_modules)) : local.task_modules[k].task_role_arn]
+  execution_role_arns = [for k in sort(keys(local.task_modules)) : local.task_modules[k].execution_role_arn]
+  log_group_arns      = [for k in sort(keys(local.task_modules)) : local.task_modules[k].log_group_arn]
+  secret_arns         = module.secrets.secret_arns
+  state_bucket_arn    = "arn:${data.aws_partition.current.partition}:s3:::${var.state_bucket_name}"
+  state_key           = var.state_key
+  tags                = var.tags
+}

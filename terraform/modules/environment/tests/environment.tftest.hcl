@@ -1,0 +1,411 @@
+# Plans a whole environment with a mocked provider and checks what the composition promises. The
+# per-module details are tested in each module; cross-environment facts (dev vs staging) are Go
+# tests over both roots' plans (terraform/envtest).
+
+mock_provider "aws" {
+  mock_data "aws_region" {
+    defaults = {
+      region = "us-east-1"
+    }
+  }
+  mock_data "aws_partition" {
+    defaults = {
+      partition = "aws"
+    }
+  }
+  mock_data "aws_iam_policy_document" {
+    defaults = {
+      json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}"
+    }
+  }
+  mock_data "aws_ec2_managed_prefix_list" {
+    defaults = {
+      id = "pl-3b927c52"
+    }
+  }
+  mock_data "aws_caller_identity" {
+    defaults = {
+      account_id = "123456789012"
+    }
+  }
+  mock_resource "aws_vpc" {
+    defaults = {
+      id         = "vpc-0123456789abcdef0"
+    }
+  }
+  mock_resource "aws_subnet" {
+    defaults = {
+      id = "subnet-0123456789abcdef0"
+    }
+  }
+  mock_resource "aws_security_group" {
+    defaults = {
+      id = "sg-0123456789abcdef0"
+    }
+  }
+  mock_resource "aws_lb" {
+    defaults = {
+      arn        = "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/equiptrack-staging-alb/0123456789abcdef"
+      arn_suffix = "app/equiptrack-staging-alb/0123456789abcdef"
+      dns_name   = "internal-equiptrack-staging-alb-1.us-east-1.elb.amazonaws.com"
+    }
+  }
+  mock_resource "aws_lb_target_group" {
+    defaults = {
+      arn        = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/equiptrack-staging-tg/0123456789abcdef"
+      arn_suffix = "targetgroup/equiptrack-staging-tg/0123456789abcdef"
+    }
+  }
+  mock_resource "aws_lb_listener" {
+    defaults = {
+      arn = "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/equiptrack-staging-alb/0123456789abcdef/0123456789abcdef"
+    }
+  }
+  mock_resource "aws_iam_role" {
+    defaults = {
+      arn = "arn:aws:iam::123456789012:role/equiptrack-staging-role"
+    }
+  }
+  mock_resource "aws_ecs_cluster" {
+    defaults = {
+      arn = "arn:aws:ecs:us-east-1:123456789012:cluster/equiptrack-staging"
+    }
+  }
+  mock_resource "aws_ecs_task_definition" {
+    defaults = {
+      arn = "arn:aws:ecs:us-east-1:123456789012:task-definition/equiptrack-staging-gateway:1"
+    }
+  }
+  mock_resource "aws_service_discovery_service" {
+    defaults = {
+      arn = "arn:aws:servicediscovery:us-east-1:123456789012:service/srv-0123456789abcdef"
+    }
+  }
+  mock_resource "aws_ecr_repository" {
+    defaults = {
+      arn            = "arn:aws:ecr:us-east-1:123456789012:repository/equiptrack-staging/x"
+      repository_url = "123456789012.dkr.ecr.us-east-1.amazonaws.com/equiptrack-staging/x"
+    }
+  }
+  mock_resource "aws_cloudwatch_log_group" {
+    defaults = {
+      arn = "arn:aws:logs:us-east-1:123456789012:log-group:/ecs/equiptrack-staging/x"
+    }
+  }
+  mock_resource "aws_secretsmanager_secret" {
+    defaults = {
+      arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:equiptrack-staging-x-AbCdEf"
+    }
+  }
+  mock_resource "aws_db_instance" {
+    defaults = {
+      address           = "equiptrack-staging.abcdefghij.us-east-1.rds.amazonaws.com"
+      port              = 5432
+      master_user_secret = [{ secret_arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-0123-AbCdEf", kms_key_id = "", secret_status = "active" }]
+    }
+  }
+  mock_resource "aws_sns_topic" {
+    defaults = {
+      arn = "arn:aws:sns:us-east-1:123456789012:equiptrack-staging-alarms"
+    }
+  }
+  mock_resource "aws_kms_key" {
+    defaults = {
+      arn = "arn:aws:kms:us-east-1:123456789012:key/0123abcd-0000-1111-2222-333344445555"
+    }
+  }
+}
+
+variables {
+  environment        = "staging"
+  availability_zones = ["us-east-1a", "us-east-1b"]
+  services = {
+    gateway   = { cpu = 512, memory = 1024, public_path = "/api/*", desired_count = 2, on_demand_base = 1 }
+    inventory = { cpu = 256, memory = 512, desired_count = 2 }
+    location  = { cpu = 256, memory = 512, desired_count = 2 }
+    user      = { cpu = 256, memory = 512, desired_count = 2 }
+    reporting = { cpu = 256, memory = 512, desired_count = 2 }
+    ui        = { cpu = 256, memory = 512, public_path = "/", desired_count = 2, on_demand_base = 1 }
+  }
+  ecr_image_tag_mutability = "IMMUTABLE"
+  db_backup_retention_days = 7
+  enable_alarms            = true
+  github_repository        = "equiptrack/release-kit"
+  oidc_provider_arn        = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"
+  state_bucket_name        = "equiptrack-terraform-state"
+  state_key                = "equiptrack/staging/terraform.tfstate"
+}
+
+run "six_services_two_tasks_each" {
+  command = plan
+
+  assert {
+    condition     = length(module.service) == 6
+    error_message = "six services"
+  }
+  assert {
+    condition     = alltrue([for k, s in module.service : s.desired_count == 2])
+    error_message = "staging runs 2 tasks of every service"
+  }
+  assert {
+    condition     = module.service["gateway"].cpu == 512 && module.service["gateway"].memory == 1024
+    error_message = "gateway 512/1024"
+  }
+  assert {
+    condition     = alltrue([for k in ["inventory", "location", "user", "reporting", "ui"] : module.service[k].cpu == 256 && module.service[k].memory == 512])
+    error_message = "the other services 256/512"
+  }
+  assert {
+    condition     = jsonencode({ for s in module.service["gateway"].capacity_provider_strategy : s.capacity_provider => [s.base, s.weight] }) == jsonencode({ FARGATE = [1, 0], FARGATE_SPOT = [0, 1] })
+    error_message = "gateway: one on-demand task, the rest on Spot"
+  }
+  assert {
+    condition     = jsonencode({ for s in module.service["inventory"].capacity_provider_strategy : s.capacity_provider => [s.base, s.weight] }) == jsonencode({ FARGATE_SPOT = [0, 1] })
+    error_message = "inventory: all Spot"
+  }
+  assert {
+    condition     = length(module.network.private_subnet_ids) == 2 && jsonencode(module.network.availability_zones) == jsonencode(["us-east-1a", "us-east-1b"])
+    error_message = "tasks spread over two zones"
+  }
+}
+
+run "containers_get_config_and_secrets_by_reference" {
+  command = plan
+
+  assert {
+    condition     = { for e in module.service["inventory"].container_definition.environment : e.name => e.value }["APP_ENV"] == "staging"
+    error_message = "APP_ENV is the environment"
+  }
+  assert {
+    condition     = { for e in module.service["inventory"].container_definition.environment : e.name => e.value }["DB_SSLMODE"] == "require"
+    error_message = "the database connection requires TLS"
+  }
+  assert {
+    condition     = { for e in module.service["gateway"].container_definition.environment : e.name => e.value }["SERVICE_DOMAIN"] == "equiptrack-staging.internal"
+    error_message = "the gateway finds the backends in the private DNS namespace"
+  }
+  assert {
+    condition     = jsonencode(sort([for s in module.service["user"].container_definition.secrets : s.name])) == jsonencode(["DB_PASSWORD", "DB_USER", "JWT_SECRET"])
+    error_message = "services get the DB credentials and the JWT secret by reference"
+  }
+  assert {
+    condition     = jsonencode(sort([for s in module.seeder.container_definition.secrets : s.name])) == jsonencode(["DB_PASSWORD", "DB_USER", "SEED_ADMIN_PASSWORD"])
+    error_message = "the seeder gets the DB credentials and the admin password (not the JWT secret)"
+  }
+  assert {
+    condition     = jsonencode(module.service["ui"].container_definition.healthCheck.command) == jsonencode(["CMD", "/equiptrack", "probe", "/healthz"])
+    error_message = "every service has a container health check"
+  }
+  assert {
+    condition     = alltrue([for k, s in module.service : can(s.container_definition.healthCheck.command)])
+    error_message = "all six services have a container health check"
+  }
+}
+
+run "network_paths" {
+  command = plan
+
+  assert {
+    condition     = length(aws_vpc_security_group_ingress_rule.tasks_from_alb) == 1 && aws_vpc_security_group_ingress_rule.tasks_from_alb["8080"].from_port == 8080 && aws_vpc_security_group_ingress_rule.tasks_from_alb["8080"].cidr_ipv4 == null
+    error_message = "tasks accept 8080 from the ALB's group only"
+  }
+  assert {
+    condition     = aws_vpc_security_group_ingress_rule.tasks_from_tasks["8080"].to_port == 8080
+    error_message = "tasks accept 8080 from each other"
+  }
+  assert {
+    condition     = aws_service_discovery_private_dns_namespace.this.name == "equiptrack-staging.internal"
+    error_message = "one private DNS namespace per environment"
+  }
+}
+
+run "outputs_for_the_release_targets" {
+  command = apply
+
+  assert {
+    condition     = output.registry_immutable == true
+    error_message = "staging tags are immutable"
+  }
+  assert {
+    condition     = output.migrate.task_definition_family == "equiptrack-staging-inventory" && jsonencode(output.migrate.command) == jsonencode(["migrate"]) && output.migrate.container_name == "inventory"
+    error_message = "the migration runs inventory's task definition with command migrate"
+  }
+  assert {
+    condition     = output.seeder.task_definition_family == "equiptrack-staging-seeder"
+    error_message = "seeder task definition"
+  }
+  assert {
+    condition     = output.services["gateway"].service_name == "gateway" && output.services["gateway"].log_group == "/ecs/equiptrack-staging/gateway"
+    error_message = "service facts"
+  }
+  assert {
+    condition     = output.cluster_name == "equiptrack-staging" && output.region == "us-east-1"
+    error_message = "cluster and region"
+  }
+  assert {
+    condition     = length(output.ecr_repository_urls) == 7
+    error_message = "seven repositories (six services and the seeder)"
+  }
+  assert {
+    condition     = length(output.alarm_names) > 0
+    error_message = "staging has alarms"
+  }
+  assert {
+    condition     = startswith(output.url, "https://")
+    error_message = "the URL is HTTPS"
+  }
+}
+
+run "dev_shape" {
+  command = plan
+
+  variables {
+    environment = "dev"
+    services = {
+      gateway   = { cpu = 512, memory = 1024, public_path = "/api/*", desired_count = 1 }
+      inventory = { cpu = 256, memory = 512, desired_count = 1 }
+      ui        = { cpu = 256, memory = 512, public_path = "/", desired_count = 1 }
+    }
+    ecr_image_tag_mutability = "MUTABLE"
+    enable_alarms            = false
+    state_key                = "equiptrack/dev/terraform.tfstate"
+  }
+
+  assert {
+    condition     = alltrue([for k, s in module.service : s.desired_count == 1 && jsonencode({ for c in s.capacity_provider_strategy : c.capacity_provider => [c.base, c.weight] }) == jsonencode({ FARGATE_SPOT = [0, 1] })])
+    error_message = "dev: one Spot task per service"
+  }
+  assert {
+    condition     = module.registry.immutable == false
+    error_message = "dev tags are mutable"
+  }
+  assert {
+    condition     = length(module.monitoring.alarm_names) == 0
+    error_message = "no alarms in dev"
+  }
+  assert {
+    condition     = module.service["gateway"].container_definition.logConfiguration.options["awslogs-group"] == "/ecs/equiptrack-dev/gateway"
+    error_message = "dev names carry dev"
+  }
+}
+
+run "rejects_unknown_environment" {
+  command = plan
+  variables {
+    environment = "prod"
+  }
+  expect_failures = [var.environment]
+}
+
+run "rejects_bad_project" {
+  command = plan
+  variables {
+    project = "Equip Track"
+  }
+  expect_failures = [var.project]
+}
+
+run "rejects_one_zone" {
+  command = plan
+  variables {
+    availability_zones = ["us-east-1a"]
+  }
+  expect_failures = [var.availability_zones]
+}
+
+run "rejects_reserved_service_name" {
+  command = plan
+  variables {
+    services = {
+      seeder = { cpu = 256, memory = 512, public_path = "/", desired_count = 1 }
+    }
+    migrate_service = "seeder"
+  }
+  expect_failures = [var.services]
+}
+
+run "rejects_two_default_routes" {
+  command = plan
+  variables {
+    services = {
+      inventory = { cpu = 256, memory = 512, public_path = "/", desired_count = 1 }
+      ui        = { cpu = 256, memory = 512, public_path = "/", desired_count = 1 }
+    }
+  }
+  expect_failures = [var.services]
+}
+
+run "rejects_base_above_count" {
+  command = plan
+  variables {
+    services = {
+      inventory = { cpu = 256, memory = 512, desired_count = 1, on_demand_base = 2 }
+      ui        = { cpu = 256, memory = 512, public_path = "/", desired_count = 1 }
+    }
+  }
+  expect_failures = [var.services]
+}
+
+run "rejects_unknown_migrate_service" {
+  command = plan
+  variables {
+    migrate_service = "billing"
+  }
+  expect_failures = [var.migrate_service]
+}
+
+run "rejects_empty_migrate_command" {
+  command = plan
+  variables {
+    migrate_command = []
+  }
+  expect_failures = [var.migrate_command]
+}
+
+run "rejects_bad_image_tag" {
+  command = plan
+  variables {
+    initial_image_tag = "no spaces"
+  }
+  expect_failures = [var.initial_image_tag]
+}
+
+run "rejects_bad_mutability" {
+  command = plan
+  variables {
+    ecr_image_tag_mutability = "mutable"
+  }
+  expect_failures = [var.ecr_image_tag_mutability]
+}
+
+run "rejects_bad_repository" {
+  command = plan
+  variables {
+    github_repository = "release-kit"
+  }
+  expect_failures = [var.github_repository]
+}
+
+run "rejects_bad_oidc_provider" {
+  command = plan
+  variables {
+    oidc_provider_arn = "arn:aws:iam::123456789012:oidc-provider/example.com"
+  }
+  expect_failures = [var.oidc_provider_arn]
+}
+
+run "rejects_bad_bucket" {
+  command = plan
+  variables {
+    state_bucket_name = "Equiptrack_State"
+  }
+  expect_failures = [var.state_bucket_name]
+}
+
+run "rejects_bad_state_key" {
+  command = plan
+  variables {
+    state_key = "/equiptrack/staging/state.json"
+  }
+  expect_failures = [var.state_key]
+}

@@ -1,0 +1,287 @@
+variable "environment" {
+  description = "Environment name (\"dev\", \"staging\"): part of every name (\"<project>-<environment>\"), APP_ENV of every task, the GitHub environment the deploy role trusts."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = contains(["dev", "staging"], var.environment)
+    error_message = "environment must be \"dev\" or \"staging\"."
+  }
+}
+
+variable "project" {
+  description = "Project name, the first part of every name."
+  type        = string
+  default     = "equiptrack"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9]{1,11}$", var.project))
+    error_message = "project must be 2-12 lower-case letters or digits, starting with a letter."
+  }
+}
+
+variable "availability_zones" {
+  description = "Two (or more) availability zones of the environment's region; tasks, ALB, database and cache subnets span them."
+  type        = list(string)
+  nullable    = false
+
+  validation {
+    condition     = length(var.availability_zones) >= 2
+    error_message = "availability_zones must list at least two zones."
+  }
+}
+
+variable "vpc_cidr" {
+  description = "CIDR of the environment's VPC."
+  type        = string
+  default     = "10.0.0.0/16"
+  nullable    = false
+}
+
+variable "services" {
+  description = <<-EOT
+    The application's services: name => { cpu, memory, port (8080), health_path (readiness path the
+    load balancer checks, "/readyz"), liveness_path (container health check, "/healthz"),
+    public_path ("/api/*", "/" for the default route, null for services reached only through the
+    gateway), desired_count, on_demand_base (tasks on on-demand FARGATE; the rest on FARGATE_SPOT) }.
+  EOT
+  type = map(object({
+    cpu            = number
+    memory         = number
+    port           = optional(number, 8080)
+    health_path    = optional(string, "/readyz")
+    liveness_path  = optional(string, "/healthz")
+    public_path    = optional(string)
+    desired_count  = number
+    on_demand_base = optional(number, 0)
+  }))
+  nullable = false
+
+  validation {
+    condition     = length(var.services) > 0 && alltrue([for k in keys(var.services) : can(regex("^[a-z][a-z0-9-]{0,19}$", k)) && k != "seeder"])
+    error_message = "services must name at least one service; names are 1-20 lower-case letters, digits or dashes, and \"seeder\" is reserved."
+  }
+
+  validation {
+    condition     = length([for s in values(var.services) : s if s.public_path == "/"]) == 1
+    error_message = "exactly one service must have public_path \"/\" (the load balancer's default route)."
+  }
+
+  validation {
+    condition     = alltrue([for s in values(var.services) : s.on_demand_base >= 0 && s.on_demand_base <= s.desired_count && s.desired_count >= 0])
+    error_message = "every service needs desired_count >= 0 and 0 <= on_demand_base <= desired_count."
+  }
+}
+
+variable "migrate_service" {
+  description = "Service whose task definition runs the schema migration (a one-off RunTask with migrate_command as the command override)."
+  type        = string
+  default     = "inventory"
+  nullable    = false
+
+  validation {
+    condition     = contains(keys(var.services), var.migrate_service)
+    error_message = "migrate_service must be one of the services."
+  }
+}
+
+variable "migrate_command" {
+  description = "Command override that runs the migration (arguments to the image's entry point)."
+  type        = list(string)
+  default     = ["migrate"]
+  nullable    = false
+
+  validation {
+    condition     = length(var.migrate_command) > 0
+    error_message = "migrate_command must not be empty."
+  }
+}
+
+variable "seeder" {
+  description = "The seeder's one-off task: size and command (empty: the image's own)."
+  type = object({
+    cpu     = optional(number, 256)
+    memory  = optional(number, 512)
+    command = optional(list(string), [])
+  })
+  default  = {}
+  nullable = false
+}
+
+variable "initial_image_tag" {
+  description = "Image tag of the first task-definition revisions. Releases register their own revisions afterwards and Terraform ignores them; until the first release pushes images, tasks cannot start."
+  type        = string
+  default     = "latest"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$", var.initial_image_tag))
+    error_message = "initial_image_tag must be a valid image tag."
+  }
+}
+
+variable "ecr_image_tag_mutability" {
+  description = "MUTABLE (dev: `latest` moves) or IMMUTABLE (staging)."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = contains(["MUTABLE", "IMMUTABLE"], var.ecr_image_tag_mutability)
+    error_message = "ecr_image_tag_mutability must be MUTABLE or IMMUTABLE."
+  }
+}
+
+variable "ecr_force_delete" {
+  description = "Let destroy delete repositories that still hold images."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
+variable "db_instance_class" {
+  description = "RDS instance class."
+  type        = string
+  default     = "db.t4g.micro"
+  nullable    = false
+}
+
+variable "db_allocated_storage_gb" {
+  description = "RDS storage (gp3), GB."
+  type        = number
+  default     = 20
+  nullable    = false
+}
+
+variable "db_backup_retention_days" {
+  description = "Days of automated RDS backups (longer in staging)."
+  type        = number
+  nullable    = false
+}
+
+variable "db_deletion_protection" {
+  description = "RDS deletion protection (turn off before destroy)."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
+variable "db_skip_final_snapshot" {
+  description = "Skip the final snapshot when the database is destroyed."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
+variable "cache_engine" {
+  description = "ElastiCache engine: \"valkey\" (cheaper) or \"redis\"."
+  type        = string
+  default     = "valkey"
+  nullable    = false
+}
+
+variable "cache_node_type" {
+  description = "ElastiCache node type (one node)."
+  type        = string
+  default     = "cache.t4g.micro"
+  nullable    = false
+}
+
+variable "secret_recovery_window_days" {
+  description = "Secrets Manager recovery window of the environment's secrets (0 deletes immediately)."
+  type        = number
+  default     = 7
+  nullable    = false
+}
+
+variable "log_retention_days" {
+  description = "Retention of every log group of the environment, in days."
+  type        = number
+  default     = 14
+  nullable    = false
+}
+
+variable "enable_alarms" {
+  description = "CloudWatch alarms and their SNS topic (staging only); also turns on Container Insights for the running-task alarms."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
+variable "alarm_email" {
+  description = "Optional e-mail subscribed to the alarm topic."
+  type        = string
+  default     = null
+}
+
+variable "github_repository" {
+  description = "GitHub repository (\"owner/repo\") whose workflows may assume the deploy, plan and apply roles."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$", var.github_repository))
+    error_message = "github_repository must be \"owner/repo\"."
+  }
+}
+
+variable "oidc_provider_arn" {
+  description = "ARN of the account's GitHub OIDC identity provider (output of terraform/bootstrap)."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^arn:[a-z-]+:iam::[0-9]{12}:oidc-provider/token\\.actions\\.githubusercontent\\.com$", var.oidc_provider_arn))
+    error_message = "oidc_provider_arn must be the ARN of the token.actions.githubusercontent.com OIDC provider."
+  }
+}
+
+variable "state_bucket_name" {
+  description = "S3 bucket holding the Terraform state (output of terraform/bootstrap); the apply and plan roles may use it."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.state_bucket_name))
+    error_message = "state_bucket_name must be a valid S3 bucket name."
+  }
+}
+
+variable "state_key" {
+  description = "Key of this environment's state object in the bucket (the same value as in <env>.s3.tfbackend)."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = endswith(var.state_key, ".tfstate") && !startswith(var.state_key, "/")
+    error_message = "state_key must be a relative key ending in .tfstate."
+  }
+}
+
+variable "schedule" {
+  description = "Optional scheduled scale-to-zero of every service (e.g. staging outside demo hours); off by default."
+  type = object({
+    enabled         = bool
+    timezone        = optional(string, "UTC")
+    scale_down_cron = optional(string, "cron(0 20 ? * MON-FRI *)")
+    scale_up_cron   = optional(string, "cron(0 7 ? * MON-FRI *)")
+  })
+  default  = { enabled = false }
+  nullable = false
+}
+
+variable "custom_domain" {
+  description = "Optional custom domain for CloudFront: { aliases, acm_certificate_arn (us-east-1) }; null uses the *.cloudfront.net name."
+  type = object({
+    aliases             = list(string)
+    acm_certificate_arn = string
+  })
+  default = null
+}
+
+variable "tags" {
+  description = "Extra tags for every resource (the roots set Environment/Project/ManagedBy as provider default_tags)."
+  type        = map(string)
+  default     = {}
+  nullable    = false
+}
