@@ -51,8 +51,12 @@ func NewChecker(ctx context.Context, root string, logf Logf) (*Checker, error) {
 	if d := time.Since(start); d > time.Second {
 		logf("infra: toolchain ready in %s (%s, replica hashicorp/aws %s)", d.Round(100*time.Millisecond), env.Binary, env.Mirror.ProviderVersion)
 	}
-	scratch, _, err := Scratch(root)
+	scratch, cleanup, err := Scratch(root)
 	if err != nil {
+		return nil, err
+	}
+	if env.TypesFile, err = WriteUsedTypes(scratch); err != nil {
+		cleanup()
 		return nil, err
 	}
 	return &Checker{Env: env, Root: root, Scratch: scratch, Targets: targets, Parallel: DefaultParallel, Logf: logf, inited: map[string]bool{}}, nil

@@ -28,6 +28,7 @@ import (
 	tfjson "github.com/hashicorp/terraform-json"
 
 	"github.com/equiptrack/release-kit/magefiles/tfreplica"
+	"github.com/equiptrack/release-kit/magefiles/tfreplica/provider"
 	"github.com/equiptrack/release-kit/magefiles/tofu"
 )
 
@@ -60,6 +61,9 @@ type Env struct {
 	// Mirror is the replica mirror; nil means online (the real provider
 	// from the registry, as in GitHub Actions).
 	Mirror *tfreplica.Mirror
+	// TypesFile, when set, restricts the replica to the types listed in it
+	// (see WriteUsedTypes): much faster provider starts.
+	TypesFile string
 	// Verbose streams every command's output to Stdout/Stderr.
 	Verbose        bool
 	Stdout, Stderr io.Writer
@@ -84,7 +88,7 @@ func Offline(ctx context.Context, logf Logf) (*Env, error) {
 // the mirror's CLI configuration in offline mode. TF_CLI_CONFIG_FILE is
 // always set explicitly: a value inherited from the machine (this one
 // presets it to a missing file) must not decide where providers come from.
-func CommandEnv(environ []string, m *tfreplica.Mirror) map[string]string {
+func CommandEnv(environ []string, m *tfreplica.Mirror, typesFile string) map[string]string {
 	env := map[string]string{}
 	for _, kv := range environ {
 		k, v, ok := strings.Cut(kv, "=")
@@ -94,8 +98,12 @@ func CommandEnv(environ []string, m *tfreplica.Mirror) map[string]string {
 	}
 	env = tfexec.CleanEnv(env)
 	env["CHECKPOINT_DISABLE"] = "1"
+	delete(env, provider.TypesEnv)
 	if m != nil {
 		maps.Copy(env, m.Env())
+		if typesFile != "" {
+			env[provider.TypesEnv] = typesFile
+		}
 	} else if _, ok := env["TF_CLI_CONFIG_FILE"]; ok {
 		if _, err := os.Stat(env["TF_CLI_CONFIG_FILE"]); err != nil {
 			// A preset pointing nowhere only produces warnings.
@@ -124,7 +132,7 @@ func (e *Env) Open(dir string) (*Dir, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", dir, err)
 	}
-	vars := CommandEnv(os.Environ(), e.Mirror)
+	vars := CommandEnv(os.Environ(), e.Mirror, e.TypesFile)
 	if err := tf.SetEnv(vars); err != nil {
 		return nil, fmt.Errorf("%s: %w", dir, err)
 	}

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -193,4 +194,51 @@ func RunAll(ctx context.Context, targets []Target, parallel int, what string, lo
 		}
 	}
 	return results, errors.Join(errs...)
+}
+
+var typeDecl = regexp.MustCompile(`(?m)^\s*(?:resource|data|ephemeral|mock_resource|mock_data)\s+"([A-Za-z0-9_-]+)"`)
+
+// UsedTypes scans a tree's .tf, .tftest.hcl and .tfmock.hcl files for the
+// resource, data source and ephemeral types they declare or mock. Types
+// cannot be computed in HCL, so the scan is complete.
+func UsedTypes(root string) ([]string, error) {
+	set := map[string]bool{}
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if d.Name() == ".terraform" {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		n := d.Name()
+		if !strings.HasSuffix(n, ".tf") && !strings.HasSuffix(n, ".tftest.hcl") && !strings.HasSuffix(n, ".tfmock.hcl") {
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		for _, m := range typeDecl.FindAllSubmatch(b, -1) {
+			set[string(m[1])] = true
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return sortedKeys(set), nil
+}
+
+// WriteUsedTypes writes UsedTypes(root) to root/.kit-replica-types and
+// returns the file's path, for Env.TypesFile.
+func WriteUsedTypes(root string) (string, error) {
+	types, err := UsedTypes(root)
+	if err != nil {
+		return "", fmt.Errorf("scan %s for resource types: %w", root, err)
+	}
+	p := filepath.Join(root, ".kit-replica-types")
+	return p, os.WriteFile(p, []byte(strings.Join(types, "\n")+"\n"), 0o644)
 }

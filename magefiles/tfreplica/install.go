@@ -112,7 +112,7 @@ func EnsureSchema(ctx context.Context, schemaPath, version string, logf func(str
 	if err != nil {
 		return nil, fmt.Errorf("tfreplica: schema: %w", err)
 	}
-	if _, err := provider.ParseSchema(schema); err != nil {
+	if _, err := provider.ParseSchema(schema, nil); err != nil {
 		return nil, fmt.Errorf("tfreplica: %s: %w", schemaPath, err)
 	}
 	root, err := cachedir.Dir("tfreplica")

@@ -35,43 +35,113 @@ type Schema struct {
 }
 
 // LoadSchema reads a schema in the shape of `terraform providers schema
-// -json` and returns the hashicorp/aws entry (or the only entry).
-func LoadSchema(path string) (*Schema, error) {
+// -json` and returns the hashicorp/aws entry (or the only entry). keep,
+// when not nil, selects the resource, data source and ephemeral types to
+// serve (see TypesEnv).
+func LoadSchema(path string, keep func(name string) bool) (*Schema, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read schema: %w", err)
 	}
-	return ParseSchema(b)
+	return ParseSchema(b, keep)
+}
+
+// rawProvider defers decoding each type's schema: decoding cty types is
+// the bulk of a 4 MB schema's load time, and usually few types are used.
+type rawProvider struct {
+	Provider    json.RawMessage            `json:"provider"`
+	Resources   map[string]json.RawMessage `json:"resource_schemas"`
+	DataSources map[string]json.RawMessage `json:"data_source_schemas"`
+	Ephemeral   map[string]json.RawMessage `json:"ephemeral_resource_schemas"`
 }
 
 // ParseSchema is LoadSchema on bytes.
-func ParseSchema(b []byte) (*Schema, error) {
-	var ps tfjson.ProviderSchemas
-	if err := json.Unmarshal(b, &ps); err != nil {
+func ParseSchema(b []byte, keep func(name string) bool) (*Schema, error) {
+	var doc struct {
+		FormatVersion string                  `json:"format_version"`
+		Schemas       map[string]*rawProvider `json:"provider_schemas"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
 		return nil, fmt.Errorf("parse schema: %w", err)
 	}
-	p := ps.Schemas[ProviderAddress]
-	if p == nil && len(ps.Schemas) == 1 {
-		for _, v := range ps.Schemas {
+	if !strings.HasPrefix(doc.FormatVersion, "1.") {
+		return nil, fmt.Errorf("parse schema: format_version %q, want 1.x", doc.FormatVersion)
+	}
+	p := doc.Schemas[ProviderAddress]
+	if p == nil && len(doc.Schemas) == 1 {
+		for _, v := range doc.Schemas {
 			p = v
 		}
 	}
 	if p == nil {
 		return nil, fmt.Errorf("parse schema: no %s in provider_schemas", ProviderAddress)
 	}
-	s := &Schema{Provider: p.ConfigSchema, Resources: p.ResourceSchemas, DataSources: p.DataSourceSchemas, Ephemeral: p.EphemeralResourceSchemas}
-	if s.Provider == nil {
-		s.Provider = &tfjson.Schema{Block: &tfjson.SchemaBlock{}}
-	}
-	for _, m := range []map[string]*tfjson.Schema{{"": s.Provider}, s.Resources, s.DataSources, s.Ephemeral} {
-		for name, sch := range m {
-			if sch == nil || sch.Block == nil {
-				return nil, fmt.Errorf("parse schema: %q has no block", name)
-			}
-			fixBlock(sch.Block, false)
+	s := &Schema{Provider: &tfjson.Schema{Block: &tfjson.SchemaBlock{}}}
+	if len(p.Provider) > 0 {
+		if err := decodeSchema("provider", p.Provider, s.Provider); err != nil {
+			return nil, err
 		}
 	}
+	var err error
+	if s.Resources, err = decodeSchemas(p.Resources, keep); err != nil {
+		return nil, err
+	}
+	if s.DataSources, err = decodeSchemas(p.DataSources, keep); err != nil {
+		return nil, err
+	}
+	if s.Ephemeral, err = decodeSchemas(p.Ephemeral, keep); err != nil {
+		return nil, err
+	}
 	return s, nil
+}
+
+func decodeSchemas(raw map[string]json.RawMessage, keep func(string) bool) (map[string]*tfjson.Schema, error) {
+	out := map[string]*tfjson.Schema{}
+	for name, r := range raw {
+		if keep != nil && !keep(name) {
+			continue
+		}
+		sch := &tfjson.Schema{}
+		if err := decodeSchema(name, r, sch); err != nil {
+			return nil, err
+		}
+		out[name] = sch
+	}
+	return out, nil
+}
+
+func decodeSchema(name string, raw json.RawMessage, sch *tfjson.Schema) error {
+	if err := json.Unmarshal(raw, sch); err != nil {
+		return fmt.Errorf("parse schema: %s: %w", name, err)
+	}
+	if sch.Block == nil {
+		return fmt.Errorf("parse schema: %q has no block", name)
+	}
+	fixBlock(sch.Block, false)
+	return nil
+}
+
+// TypesEnv names a file listing, one per line, the resource, data source
+// and ephemeral types the replica serves (all when unset). The driver
+// writes it from a scan of the configuration: served alone, the few dozen
+// types a configuration uses make each provider start (one per `run` block
+// of a test) take milliseconds instead of most of a second. A type missing
+// from the list is reported exactly as a type missing from the provider.
+const TypesEnv = "TFREPLICA_TYPES"
+
+// KeepFromFile reads a TypesEnv file into a selector.
+func KeepFromFile(path string) (func(string) bool, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", TypesEnv, err)
+	}
+	set := map[string]bool{}
+	for _, l := range strings.Split(string(b), "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			set[l] = true
+		}
+	}
+	return func(name string) bool { return set[name] }, nil
 }
 
 // fixBlock adjusts a block in place so OpenTofu accepts it: OpenTofu rejects

@@ -50,8 +50,15 @@ func errDiag(format string, args ...any) []*tfprotov6.Diagnostic {
 	return []*tfprotov6.Diagnostic{{Severity: tfprotov6.DiagnosticSeverityError, Summary: "aws schema replica: " + fmt.Sprintf(format, args...)}}
 }
 
+// capabilities: the schema never changes between instances, so OpenTofu
+// may fetch it once per process and reuse it (GetProviderSchemaOptional);
+// with a 4 MB schema that saves seconds per `run` block of a test.
+func capabilities() *tfprotov6.ServerCapabilities {
+	return &tfprotov6.ServerCapabilities{GetProviderSchemaOptional: true}
+}
+
 func (s *Server) GetMetadata(context.Context, *tfprotov6.GetMetadataRequest) (*tfprotov6.GetMetadataResponse, error) {
-	resp := &tfprotov6.GetMetadataResponse{ServerCapabilities: &tfprotov6.ServerCapabilities{GetProviderSchemaOptional: false}}
+	resp := &tfprotov6.GetMetadataResponse{ServerCapabilities: capabilities()}
 	for _, n := range sortedKeys(s.schema.Resources) {
 		resp.Resources = append(resp.Resources, tfprotov6.ResourceMetadata{TypeName: n})
 	}
@@ -67,7 +74,7 @@ func (s *Server) GetMetadata(context.Context, *tfprotov6.GetMetadataRequest) (*t
 func (s *Server) GetProviderSchema(context.Context, *tfprotov6.GetProviderSchemaRequest) (*tfprotov6.GetProviderSchemaResponse, error) {
 	s.protoOnce.Do(func() {
 		r := &tfprotov6.GetProviderSchemaResponse{
-			ServerCapabilities:       &tfprotov6.ServerCapabilities{},
+			ServerCapabilities:       capabilities(),
 			Provider:                 Proto(s.schema.Provider),
 			ResourceSchemas:          map[string]*tfprotov6.Schema{},
 			DataSourceSchemas:        map[string]*tfprotov6.Schema{},

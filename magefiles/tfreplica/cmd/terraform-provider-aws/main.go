@@ -1,7 +1,8 @@
 // Command terraform-provider-aws is the kit's schema replica of the
 // hashicorp/aws provider (see package provider). It reads the schema JSON
 // from $TFREPLICA_SCHEMA or, by default, from schema.json next to its own
-// executable (where tfreplica.Ensure installs both in the mirror).
+// executable (where tfreplica.Ensure installs both in the mirror). With
+// $TFREPLICA_TYPES it serves only the types listed in that file.
 package main
 
 import (
@@ -28,7 +29,15 @@ func main() {
 		}
 		path = filepath.Join(filepath.Dir(exe), provider.SchemaFileName)
 	}
-	schema, err := provider.LoadSchema(path)
+	var keep func(string) bool
+	if f := os.Getenv(provider.TypesEnv); f != "" {
+		var err error
+		if keep, err = provider.KeepFromFile(f); err != nil {
+			fmt.Fprintln(os.Stderr, "terraform-provider-aws (replica):", err)
+			os.Exit(1)
+		}
+	}
+	schema, err := provider.LoadSchema(path, keep)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "terraform-provider-aws (replica): %s: %v\n", path, err)
 		os.Exit(1)
