@@ -438,3 +438,67 @@ func TestCheckBudgetRefusesEmptyAndOver(t *testing.T) {
 		t.Errorf("$199.99: %v", err)
 	}
 }
+
+// The second fixture covers what infracost misses or the committed design
+// does not use: NAT gateways and their Elastic IP (one address, not two),
+// Redis against Valkey nodes and serverless minimums, interface endpoints
+// per AZ, Container Insights, alarms, CloudFront's free tier, Cloud Map.
+func TestEstimateSecondFixture(t *testing.T) {
+	p, a := defaults(t)
+	e, err := EstimatePlan("more", loadPlan(t, "plan-more.json"), p, a, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Region != "us-west-2" {
+		t.Fatalf("region %q", e.Region)
+	}
+	got := map[string]float64{}
+	for _, l := range e.Lines {
+		got[l.Address+"|"+l.Category] += l.Monthly
+	}
+	want := map[string]float64{
+		"aws_eip.nat|Public IPv4":                                            730 * 0.005,
+		"aws_nat_gateway.this|NAT":                                           730*0.045 + 20*0.045, // its address is the EIP line
+		"aws_nat_gateway.orphan|NAT":                                         730*0.045 + 20*0.045,
+		"aws_nat_gateway.orphan|Public IPv4":                                 730 * 0.005, // allocation not in the plan
+		"aws_elasticache_cluster.redis|Cache":                                730 * 0.017,
+		"aws_elasticache_serverless_cache.valkey|Cache":                      0.1*730*0.084 + 100*0.0023, // 100 MB minimum
+		"aws_elasticache_serverless_cache.redis|Cache":                       1*730*0.125 + 100*0.0034,   // 1 GB minimum
+		"aws_vpc_endpoint.ecr_api|VPC endpoint":                              2*730*0.01 + 5*0.01,
+		"aws_ecs_cluster.this|Monitoring":                                    (8 + 22) * 0.30,
+		"aws_ecs_service.api|Fargate":                                        0.25*0.04048*730 + 0.5*0.004445*730,
+		"aws_service_discovery_private_dns_namespace.this|Service discovery": 0.50,
+		"aws_cloudwatch_metric_alarm.cpu|Monitoring":                         0.10,
+		"aws_cloudwatch_metric_alarm.rate|Monitoring":                        2 * 0.10,
+		"aws_kms_key.alarms|Monitoring":                                      1.00,
+		"aws_cloudfront_distribution.this|CloudFront":                        10*0.085 + 100*0.01,
+		"aws_instance.bastion|EC2":                                           730*0.0104 + 8*0.08,
+		"aws_instance.bastion|Public IPv4":                                   730 * 0.005,
+		"aws_lb.public|Load balancer":                                        730*0.0225 + 730*0.008,
+		"aws_lb.public|Public IPv4":                                          3 * 730 * 0.005,
+	}
+	for k, w := range want {
+		near(t, k, got[k], w)
+	}
+	for k := range got {
+		if _, ok := want[k]; !ok {
+			t.Errorf("unexpected line %s = %.4f", k, got[k])
+		}
+	}
+	free := map[string]float64{}
+	for _, f := range e.FreeTiers {
+		free[f.Name] = f.Worth
+	}
+	near(t, "CloudFront free tier", free["CloudFront"], 10*0.085+100*0.01)
+	near(t, "alarms free tier", free["CloudWatch alarms"], 3*0.10)
+	near(t, "metrics free tier", free["CloudWatch metrics"], 10*0.30)
+	// Free tiers are shown, never subtracted.
+	var sum float64
+	for _, w := range want {
+		sum += w
+	}
+	near(t, "total without free tiers", e.Total, sum)
+	if len(e.NotPriced) != 0 {
+		t.Errorf("not priced: %+v", e.NotPriced)
+	}
+}
