@@ -502,3 +502,57 @@ func TestEstimateSecondFixture(t *testing.T) {
 		t.Errorf("not priced: %+v", e.NotPriced)
 	}
 }
+
+func TestWhatIfs(t *testing.T) {
+	p, a := defaults(t)
+	plan := loadPlan(t, "plan-mini.json")
+	ws, err := WhatIfs("mini", plan, p, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]float64{}
+	for _, w := range ws {
+		got[w.Change] = w.Delta
+	}
+	h := 65.0 * 730 / 168
+	fargate := 18.02005 + 6.3070175 + 7.20875 + 3.15350875
+	want := map[string]float64{
+		"schedule on (every service 282.44 h: 07:00-20:00 on weekdays; database and cache stay on)": (fargate + 3.65) * (h/730 - 1), // the worker's public IP follows its task
+		"NAT gateway instead of the NAT instance nat":                                               730*0.045 + 20*0.045 - (730*0.0042 + 8*0.08),
+	}
+	for k, w := range want {
+		d, ok := got[k]
+		if !ok {
+			t.Errorf("no what-if %q (have %v)", k, got)
+			continue
+		}
+		near(t, k, d, w)
+	}
+	// The worker runs on the cluster's default Spot strategy, not its own:
+	// no base-1 what-if is offered for it, nor for gateway (base 1 already)
+	// or ui (launch type FARGATE).
+	if len(ws) != len(want) {
+		t.Errorf("what-ifs %v, want exactly %d", got, len(want))
+	}
+	if h2 := DefaultScheduleHours(730); math.Abs(h2-h) > 1e-9 {
+		t.Errorf("default schedule hours %g, want %g", h2, h)
+	}
+}
+
+func TestWhatIfOnDemandBase(t *testing.T) {
+	p, a := defaults(t)
+	plan := loadPlan(t, "plan-mini.json")
+	svc := plan.PlannedValues.RootModule.ChildModules[0].Resources[1]
+	svc.AttributeValues["capacity_provider_strategy"] = []any{map[string]any{"capacity_provider": "FARGATE_SPOT", "base": 0.0, "weight": 1.0}}
+	ws, err := WhatIfs("mini", plan, p, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range ws {
+		if w.Change == "on-demand base 1 for gateway" {
+			near(t, w.Change, w.Delta, 18.02005-6.3070175) // one of two tasks moves from Spot to on-demand
+			return
+		}
+	}
+	t.Errorf("no base-1 what-if for gateway in %+v", ws)
+}

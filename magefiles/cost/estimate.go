@@ -84,6 +84,12 @@ type Options struct {
 	// OnDemandX86 prices every task on on-demand FARGATE, X86_64 — the
 	// obvious design before Spot and capacity-provider strategies.
 	OnDemandX86 bool
+	// OnDemandBase overrides services' on-demand base, by service name:
+	// that many tasks on FARGATE, the rest on FARGATE_SPOT.
+	OnDemandBase map[string]float64
+	// ServiceHours, when positive, is the hours a month of every service
+	// (a what-if of a schedule the plan does not have).
+	ServiceHours float64
 }
 
 // knownFree are resource types that cost nothing by themselves (or are
@@ -309,6 +315,9 @@ func (e *estimator) ecsService(r *resource, sched map[string]float64) error {
 		e.unpriced(r, "launch type "+launch+" (the EC2 capacity is priced by its instances)")
 		return nil
 	}
+	if b, ok := e.o.OnDemandBase[name]; ok {
+		strategy = []Strategy{{Provider: "FARGATE", Base: b}, {Provider: "FARGATE_SPOT", Weight: 1}}
+	}
 	if e.o.OnDemandX86 {
 		strategy = []Strategy{{Provider: "FARGATE", Weight: 1}}
 		task.Arch = "X86_64"
@@ -322,6 +331,10 @@ func (e *estimator) ecsService(r *resource, sched map[string]float64) error {
 			e.est.Scheduled = map[string]float64{}
 		}
 		e.est.Scheduled[name] = h
+	}
+	if e.o.ServiceHours > 0 {
+		hours = e.o.ServiceHours
+		schedNote = " (what-if schedule)"
 	}
 	split, err := Split(desired, strategy)
 	if err != nil {

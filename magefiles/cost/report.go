@@ -16,6 +16,7 @@ type Report struct {
 	PricesDate   string      `json:"prices_date"`
 	Assumptions  Assumptions `json:"assumptions"`
 	ScaleDown    *ScaleDown  `json:"scale_down,omitempty"`
+	WhatIfs      []WhatIf    `json:"what_ifs,omitempty"`
 }
 
 // Budget is the monthly budget of dev and staging together (DESIGN §6).
@@ -107,6 +108,13 @@ func (r *Report) text(w io.Writer) error {
 		b.WriteString(r.ScaleDown.String())
 		b.WriteString("\n")
 	}
+	if len(r.WhatIfs) > 0 {
+		b.WriteString("what would change it (always on, same prices and assumptions):\n")
+		for _, w := range r.WhatIfs {
+			fmt.Fprintf(&b, "  %-8s %-78s %+8.2f -> $%s\n", w.Env, w.Change, w.Delta, usd(w.Total))
+		}
+		b.WriteString("\n")
+	}
 	fmt.Fprintf(&b, "prices as of %s (magefiles/cost/prices.json); usage assumptions in magefiles/cost/assumptions.json; free tiers not counted\n", r.PricesDate)
 	verdict := "under"
 	if r.Total >= r.Budget {
@@ -189,6 +197,13 @@ func (r *Report) markdown(w io.Writer) error {
 			b.WriteString("\n")
 		}
 		fmt.Fprintf(&b, "%d further resources cost nothing by themselves (IAM, security groups, subnets, routes, …).\n\n", e.Free)
+	}
+	if len(r.WhatIfs) > 0 {
+		b.WriteString("### What would change it\n\nPriced from the same plans, always on, same prices and assumptions.\n\n| environment | change | $/month | new total |\n|---|---|--:|--:|\n")
+		for _, w := range r.WhatIfs {
+			fmt.Fprintf(&b, "| %s | %s | %+.2f | $%s |\n", w.Env, mdEscape(w.Change), w.Delta, usd(w.Total))
+		}
+		b.WriteString("\n")
 	}
 	if r.ScaleDown != nil {
 		b.WriteString("### Scale-down of dev\n\n")

@@ -61,6 +61,7 @@ func PlanEnvironments(ctx context.Context, terraformRoot string, envs []string, 
 // dev's scale-down when dev is among them.
 func Estimates(plans map[string]*tfjson.Plan, envs []string, p *Prices, a Assumptions, o Options) (*Report, error) {
 	var ests []*Estimate
+	var whatIfs []WhatIf
 	for _, env := range envs {
 		plan, ok := plans[env]
 		if !ok {
@@ -71,8 +72,14 @@ func Estimates(plans map[string]*tfjson.Plan, envs []string, p *Prices, a Assump
 			return nil, err
 		}
 		ests = append(ests, e)
+		w, err := WhatIfs(env, plan, p, a)
+		if err != nil {
+			return nil, err
+		}
+		whatIfs = append(whatIfs, w...)
 	}
 	r := NewReport(p, a, ests...)
+	r.WhatIfs = whatIfs
 	if plan, ok := plans["dev"]; ok {
 		sd, err := CompareScaleDown("dev", plan, p, a, DevAsItWas())
 		if err != nil {

@@ -9,10 +9,11 @@ import (
 	"github.com/equiptrack/release-kit/magefiles/cost"
 )
 
-// Cost plans dev and staging offline and prints each environment's monthly
-// estimate line by line (Fargate per service, database, cache, load
-// balancer, NAT, public IPv4, logs, secrets, …), dev's scale-down and the
-// total for both; the last line is `total (both environments): $X/month`.
+// Cost plans dev and staging offline and prints their monthly estimate.
+// Per environment, line by line: Fargate per service, database, cache, load
+// balancer, NAT, public IPv4, logs, secrets, …; then dev's scale-down and
+// the total for both, whose last line is
+// `total (both environments): $X/month`. See docs/cost.md.
 // Optional -format=text|markdown|json. Env: COST_ASSUMPTIONS (a usage
 // assumptions file instead of magefiles/cost/assumptions.json), TF_BINARY,
 // EQUIPTRACK_KIT_CACHE.
