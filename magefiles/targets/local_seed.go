@@ -6,6 +6,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/equiptrack/release-kit/magefiles/cachedir"
 	"github.com/equiptrack/release-kit/magefiles/containers"
 	"github.com/equiptrack/release-kit/seeddata"
 	"github.com/equiptrack/release-kit/seeddata/schema"
@@ -41,6 +42,8 @@ func (Local) Seed(ctx context.Context) error {
 	logf("connect (passwords redacted; DATABASE_URL / REDIS_URL as the seed:* targets expect them):")
 	logf("  psql %q", containers.Redact(stores.PostgresURL))
 	logf("  redis-cli -u %q", containers.Redact(stores.RedisURL))
-	logf("  the full URLs, with passwords, are kept under the kit's cache directory (local/)")
+	if dir, err := cachedir.Dir("local"); err == nil {
+		logf("  passwords: in %s (mode 0600)", dir)
+	}
 	return nil
 }
