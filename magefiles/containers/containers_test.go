@@ -298,3 +298,42 @@ func TestNothing(t *testing.T) {
 		t.Fatal("tests ran although Docker was missing")
 	}
 }
+
+// TestSweepOrphansRemovesOnlyContainersOfExitedProcesses: a container owned
+// by a process that has exited goes; one owned by this live process stays.
+func TestSweepOrphansRemovesOnlyContainersOfExitedProcesses(t *testing.T) {
+	if testing.Short() {
+		t.Skip("needs Docker (skipped under -short)")
+	}
+	ctx := testCtx(t)
+	dead := exec.Command("/bin/true")
+	if err := dead.Run(); err != nil {
+		t.Fatal(err)
+	}
+	host, _ := os.Hostname()
+	run := func(pid int) string {
+		out, err := exec.CommandContext(ctx, "docker", "create",
+			"--label", labelOwnerHost+"="+host, "--label", fmt.Sprintf("%s=%d", labelOwnerPID, pid),
+			baseimage.DataRecipe().Ref(), "/bin/true").Output()
+		if err != nil {
+			t.Fatalf("docker create: %v", err)
+		}
+		id := strings.TrimSpace(string(out))
+		t.Cleanup(func() { _ = exec.Command("docker", "rm", "-f", id).Run() })
+		return id
+	}
+	orphan, alive := run(dead.Process.Pid), run(os.Getpid())
+	n, err := SweepOrphans(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n < 1 {
+		t.Errorf("removed %d containers, want at least the orphan", n)
+	}
+	if exec.CommandContext(ctx, "docker", "container", "inspect", orphan).Run() == nil {
+		t.Error("the container of an exited process is still there")
+	}
+	if err := exec.CommandContext(ctx, "docker", "container", "inspect", alive).Run(); err != nil {
+		t.Errorf("the container of this live process was removed: %v", err)
+	}
+}

@@ -75,7 +75,7 @@ func StartPostgresWith(ctx context.Context, o Options) (*Postgres, error) {
 		Image:  img,
 		Cmd:    cmd,
 		Env:    map[string]string{"POSTGRES_PASSWORD": pg.Password},
-		Labels: map[string]string{"equiptrack-kit.role": "test-postgres"},
+		Labels: ownerLabels("test-postgres"),
 		// /dev/shm of 64 MB (Docker's default) is enough for test loads;
 		// a fast stop is what matters for Stop/Start.
 		ConfigModifier: func(c *container.Config) { c.StopSignal = "SIGINT" },

@@ -56,7 +56,7 @@ func StartRedisWith(ctx context.Context, o Options) (*Redis, error) {
 		Image:          img,
 		Cmd:            []string{baseimage.EntryPath, "redis"},
 		Env:            map[string]string{"REDIS_DATABASES": fmt.Sprint(RedisDatabases)},
-		Labels:         map[string]string{"equiptrack-kit.role": "test-redis"},
+		Labels:         ownerLabels("test-redis"),
 		ConfigModifier: func(c *container.Config) { c.StopSignal = "SIGINT" },
 		WaitingFor: wait.ForAll(
 			wait.ForLog(RedisReadyLine).WithStartupTimeout(StartTimeout),

@@ -83,6 +83,11 @@ func setup(ctx context.Context, need Need, logf dockerup.Logf) (*Postgres, *Redi
 	if err := dockerup.Ensure(ctx, logf); err != nil {
 		return nil, nil, fmt.Errorf("these tests need Docker and none could be had: %w", err)
 	}
+	if n, err := SweepOrphans(ctx); err != nil {
+		logf("containers: %v", err) // not fatal: only leftovers stay
+	} else if n > 0 {
+		logf("containers: removed %d test container(s) left by killed test runs", n)
+	}
 	img, err := baseimage.EnsureDataImage(ctx, logf)
 	if err != nil {
 		return nil, nil, fmt.Errorf("these tests need the kit's data image: %w", err)
