@@ -522,6 +522,13 @@ func TestErrorPaths(t *testing.T) {
 	if !errors.Is(err, ErrUnreachable) || strings.Contains(err.Error(), "hunter2") {
 		t.Fatalf("unreachable: %v", err)
 	}
+	// Redis unreachable: the data is committed (the seed is idempotent, a
+	// re-run finishes the job), and the error says the cache was not invalidated.
+	migrated := migratedDB(t, ctx)
+	_, err = Run(ctx, Options{DatabaseURL: migrated, RedisURL: "redis://127.0.0.1:1/0", AdminPassword: testPassword}, &out)
+	if err == nil || !strings.HasPrefix(err.Error(), "data committed, but cache not invalidated: redis 127.0.0.1:1:") || strings.Contains(err.Error(), "\n") {
+		t.Fatalf("redis unreachable: %v", err)
+	}
 	// Bad options before any work.
 	for _, o := range []Options{
 		{},

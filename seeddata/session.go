@@ -196,6 +196,11 @@ func (s *session) begin(ctx context.Context, readOnly bool) (pgx.Tx, error) {
 	if err != nil {
 		return nil, fmt.Errorf("begin: %w", err)
 	}
+	// Bound every statement: a stuck server fails the run instead of hanging it.
+	if _, err := tx.Exec(ctx, `SET LOCAL statement_timeout = '2min'`); err != nil {
+		_ = tx.Rollback(ctx)
+		return nil, fmt.Errorf("set statement_timeout: %w", err)
+	}
 	return tx, nil
 }
 
