@@ -5,6 +5,7 @@
 
 data "aws_region" "current" {}
 data "aws_partition" "current" {}
+data "aws_caller_identity" "current" {}
 
 locals {
   name_prefix = "${var.project}-${var.environment}"
@@ -35,6 +36,10 @@ locals {
   seeder_secrets  = merge(local.db_secrets, { SEED_ADMIN_PASSWORD = module.secrets.admin_password_secret_arn })
 
   task_modules = merge(module.service, { seeder = module.seeder })
+
+  # The OIDC provider is account-wide (terraform/bootstrap creates it once); its ARN follows from
+  # the account, so the environments need no configuration for it.
+  oidc_provider_arn = coalesce(var.oidc_provider_arn, "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:oidc-provider/token.actions.githubusercontent.com")
 }
 
 # --- Network and entry ---------------------------------------------------------------------------
@@ -281,7 +286,7 @@ module "github_oidc" {
   name_prefix         = local.name_prefix
   environment         = var.environment
   github_repository   = var.github_repository
-  oidc_provider_arn   = var.oidc_provider_arn
+  oidc_provider_arn   = local.oidc_provider_arn
   ecr_repository_arns = values(module.registry.repository_arns)
   cluster_arn         = module.cluster.arn
   task_role_arns      = [for k in sort(keys(local.task_modules)) : local.task_modules[k].task_role_arn]

@@ -226,12 +226,12 @@ variable "github_repository" {
 }
 
 variable "oidc_provider_arn" {
-  description = "ARN of the account's GitHub OIDC identity provider (output of terraform/bootstrap)."
+  description = "ARN of the account's GitHub OIDC identity provider (created once by terraform/bootstrap); null derives it from the account: arn:<partition>:iam::<account>:oidc-provider/token.actions.githubusercontent.com."
   type        = string
-  nullable    = false
+  default     = null
 
   validation {
-    condition     = can(regex("^arn:[a-z-]+:iam::[0-9]{12}:oidc-provider/token\\.actions\\.githubusercontent\\.com$", var.oidc_provider_arn))
+    condition     = var.oidc_provider_arn == null || can(regex("^arn:[a-z-]+:iam::[0-9]{12}:oidc-provider/token\\.actions\\.githubusercontent\\.com$", var.oidc_provider_arn))
     error_message = "oidc_provider_arn must be the ARN of the token.actions.githubusercontent.com OIDC provider."
   }
 }

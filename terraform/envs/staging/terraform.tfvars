@@ -1,0 +1,35 @@
+# staging: us-east-1, two tasks per service over two zones, immutable tags, alarms.
+# gateway and ui (the public path) keep one on-demand task each; the four internal services run two
+# Spot tasks in two zones (saves ~$24/month and keeps staging under budget; set on_demand_base = 1
+# for a demo that must not see a Spot interruption — `mage cost` shows the price).
+# This file and staging.s3.tfbackend are the only places where staging differs from dev.
+
+region             = "us-east-1"
+environment        = "staging"
+availability_zones = ["us-east-1a", "us-east-1b"]
+vpc_cidr           = "10.20.0.0/16"
+
+services = {
+  gateway   = { cpu = 512, memory = 1024, public_path = "/api/*", desired_count = 2, on_demand_base = 1 }
+  inventory = { cpu = 256, memory = 512, desired_count = 2, on_demand_base = 0 }
+  location  = { cpu = 256, memory = 512, desired_count = 2, on_demand_base = 0 }
+  user      = { cpu = 256, memory = 512, desired_count = 2, on_demand_base = 0 }
+  reporting = { cpu = 256, memory = 512, desired_count = 2, on_demand_base = 0 }
+  ui        = { cpu = 256, memory = 512, public_path = "/", desired_count = 2, on_demand_base = 1 }
+}
+
+ecr_image_tag_mutability = "IMMUTABLE"
+
+db_backup_retention_days = 7
+enable_alarms            = true
+log_retention_days       = 30
+
+github_repository = "equiptrack/release-kit"
+state_bucket_name = "equiptrack-terraform-state"
+state_key         = "equiptrack/staging/terraform.tfstate"
+
+# Optional: scale every service to zero outside demo hours (about -$62/month for staging).
+schedule = {
+  enabled  = false
+  timezone = "America/New_York"
+}
