@@ -17,8 +17,13 @@ provider "aws" {
 
 data "aws_caller_identity" "current" {}
 
+data "aws_partition" "current" {}
+
 locals {
   bucket_name = coalesce(var.state_bucket_name, "equiptrack-tfstate-${data.aws_caller_identity.current.account_id}")
+  # Built from the name (known at plan time) rather than the bucket's
+  # computed arn, so the policy is reviewable in the plan.
+  bucket_arn = "arn:${data.aws_partition.current.partition}:s3:::${local.bucket_name}"
 }
 
 # Access logging of the state bucket is off: it would need a second bucket
@@ -99,8 +104,8 @@ data "aws_iam_policy_document" "state" {
     effect  = "Deny"
     actions = ["s3:*"]
     resources = [
-      aws_s3_bucket.state.arn,
-      "${aws_s3_bucket.state.arn}/*",
+      local.bucket_arn,
+      "${local.bucket_arn}/*",
     ]
 
     principals {

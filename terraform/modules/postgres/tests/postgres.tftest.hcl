@@ -151,61 +151,61 @@ run "staging_like_backups_and_destroy_switch" {
 }
 
 run "rejects_bad_name_prefix" {
-  command         = plan
+  command = plan
   variables { name_prefix = "Prod_DB" }
   expect_failures = [var.name_prefix]
 }
 
 run "rejects_bad_vpc_id" {
-  command         = plan
+  command = plan
   variables { vpc_id = "subnet-0123" }
   expect_failures = [var.vpc_id]
 }
 
 run "rejects_single_subnet" {
-  command         = plan
+  command = plan
   variables { subnet_ids = ["subnet-0aaaaaaaaaaaaaaa1"] }
   expect_failures = [var.subnet_ids]
 }
 
 run "rejects_no_clients" {
-  command         = plan
+  command = plan
   variables { client_security_group_ids = [] }
   expect_failures = [var.client_security_group_ids]
 }
 
 run "rejects_bad_instance_class" {
-  command         = plan
+  command = plan
   variables { instance_class = "t4g.micro" }
   expect_failures = [var.instance_class]
 }
 
 run "rejects_small_storage" {
-  command         = plan
+  command = plan
   variables { allocated_storage_gb = 10 }
   expect_failures = [var.allocated_storage_gb]
 }
 
 run "rejects_bad_engine_version" {
-  command         = plan
+  command = plan
   variables { engine_version = "9.6" }
   expect_failures = [var.engine_version]
 }
 
 run "rejects_zero_backup_retention" {
-  command         = plan
+  command = plan
   variables { backup_retention_days = 0 }
   expect_failures = [var.backup_retention_days]
 }
 
 run "rejects_bad_db_name" {
-  command         = plan
+  command = plan
   variables { db_name = "Equip-Track" }
   expect_failures = [var.db_name]
 }
 
 run "rejects_reserved_username" {
-  command         = plan
+  command = plan
   variables { username = "postgres" }
   expect_failures = [var.username]
 }

@@ -114,49 +114,49 @@ run "redis_without_tls" {
 }
 
 run "rejects_bad_name_prefix" {
-  command         = plan
+  command = plan
   variables { name_prefix = "equiptrack-a-very-long-environment-name-x" }
   expect_failures = [var.name_prefix]
 }
 
 run "rejects_bad_vpc_id" {
-  command         = plan
+  command = plan
   variables { vpc_id = "sg-123" }
   expect_failures = [var.vpc_id]
 }
 
 run "rejects_no_subnets" {
-  command         = plan
+  command = plan
   variables { subnet_ids = [] }
   expect_failures = [var.subnet_ids]
 }
 
 run "rejects_no_clients" {
-  command         = plan
+  command = plan
   variables { client_security_group_ids = [] }
   expect_failures = [var.client_security_group_ids]
 }
 
 run "rejects_memcached" {
-  command         = plan
+  command = plan
   variables { engine = "memcached" }
   expect_failures = [var.engine]
 }
 
 run "rejects_bad_engine_version" {
-  command         = plan
+  command = plan
   variables { engine_version = "8" }
   expect_failures = [var.engine_version]
 }
 
 run "rejects_bad_node_type" {
-  command         = plan
+  command = plan
   variables { node_type = "db.t4g.micro" }
   expect_failures = [var.node_type]
 }
 
 run "rejects_bad_snapshot_retention" {
-  command         = plan
+  command = plan
   variables { snapshot_retention_days = 36 }
   expect_failures = [var.snapshot_retention_days]
 }

@@ -1,0 +1,293 @@
+# The offline toolchain serves a replica of hashicorp/aws; the dummy
+# credentials and skips also let a real provider plan without AWS.
+provider "aws" {
+  region                      = "us-west-2"
+  access_key                  = "test"
+  secret_key                  = "test"
+  skip_credentials_validation = true
+  skip_requesting_account_id  = true
+  skip_metadata_api_check     = true
+}
+
+provider "aws" {
+  alias                       = "east"
+  region                      = "us-east-1"
+  access_key                  = "test"
+  secret_key                  = "test"
+  skip_credentials_validation = true
+  skip_requesting_account_id  = true
+  skip_metadata_api_check     = true
+}
+
+variables {
+  name_prefix         = "equiptrack-dev"
+  environment         = "dev"
+  github_repository   = "acme/equiptrack"
+  oidc_provider_arn   = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"
+  ecr_repository_arns = ["arn:aws:ecr:us-west-2:123456789012:repository/equiptrack-dev/gateway", "arn:aws:ecr:us-west-2:123456789012:repository/equiptrack-dev/ui"]
+  cluster_arn         = "arn:aws:ecs:us-west-2:123456789012:cluster/equiptrack-dev"
+  task_role_arns      = ["arn:aws:iam::123456789012:role/equiptrack-dev-gateway-task"]
+  execution_role_arns = ["arn:aws:iam::123456789012:role/equiptrack-dev-execution"]
+  state_bucket_arn    = "arn:aws:s3:::equiptrack-tfstate-123456789012"
+  state_key           = "equiptrack/dev/terraform.tfstate"
+}
+
+run "dev_trust_is_exact" {
+  command = plan
+
+  assert {
+    condition     = aws_iam_role.this["deploy"].name == "equiptrack-dev-github-deploy" && aws_iam_role.this["apply"].name == "equiptrack-dev-github-apply" && aws_iam_role.this["plan"].name == "equiptrack-dev-github-plan"
+    error_message = "role names carry the environment"
+  }
+  assert {
+    condition     = jsondecode(aws_iam_role.this["deploy"].assume_role_policy).Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:sub"] == "repo:acme/equiptrack:environment:dev"
+    error_message = "deploy role trusts exactly the dev environment claim"
+  }
+  assert {
+    condition     = jsondecode(aws_iam_role.this["apply"].assume_role_policy).Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:sub"] == "repo:acme/equiptrack:environment:dev-infra"
+    error_message = "apply role trusts exactly the dev-infra environment claim"
+  }
+  assert {
+    condition     = jsondecode(aws_iam_role.this["plan"].assume_role_policy).Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:sub"] == "repo:acme/equiptrack:pull_request"
+    error_message = "plan role trusts exactly pull requests"
+  }
+  assert {
+    condition     = alltrue([for r in aws_iam_role.this : jsondecode(r.assume_role_policy).Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:aud"] == "sts.amazonaws.com"])
+    error_message = "every role requires aud sts.amazonaws.com"
+  }
+  assert {
+    condition     = alltrue([for r in aws_iam_role.this : keys(jsondecode(r.assume_role_policy).Statement[0].Condition) == ["StringEquals"]])
+    error_message = "trust uses StringEquals only (no StringLike)"
+  }
+  assert {
+    condition     = alltrue([for r in aws_iam_role.this : length(jsondecode(r.assume_role_policy).Statement) == 1])
+    error_message = "one trust statement per role"
+  }
+  assert {
+    condition     = alltrue([for r in aws_iam_role.this : jsondecode(r.assume_role_policy).Statement[0].Principal.Federated == "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"])
+    error_message = "trust only the GitHub OIDC provider"
+  }
+  assert {
+    condition     = alltrue([for r in aws_iam_role.this : jsondecode(r.assume_role_policy).Statement[0].Action == "sts:AssumeRoleWithWebIdentity"])
+    error_message = "web identity only"
+  }
+  assert {
+    condition     = alltrue([for r in aws_iam_role.this : r.max_session_duration == 3600])
+    error_message = "one-hour sessions"
+  }
+  assert {
+    condition     = output.trusted_subjects == { deploy = "repo:acme/equiptrack:environment:dev", apply = "repo:acme/equiptrack:environment:dev-infra", plan = "repo:acme/equiptrack:pull_request" }
+    error_message = "trusted subjects output"
+  }
+}
+
+run "dev_deploy_policy_is_scoped" {
+  command = plan
+
+  assert {
+    condition     = toset(flatten([one([for s in jsondecode(aws_iam_role_policy.deploy.policy).Statement : s.Resource if s.Sid == "PassOnlyThisEnvironmentsTaskRoles"])])) == toset(["arn:aws:iam::123456789012:role/equiptrack-dev-gateway-task", "arn:aws:iam::123456789012:role/equiptrack-dev-execution"])
+    error_message = "PassRole only on the environment's task and execution roles"
+  }
+  assert {
+    condition     = one([for s in jsondecode(aws_iam_role_policy.deploy.policy).Statement : s.Condition.StringEquals["iam:PassedToService"] if s.Sid == "PassOnlyThisEnvironmentsTaskRoles"]) == "ecs-tasks.amazonaws.com"
+    error_message = "roles pass only to ECS tasks"
+  }
+  assert {
+    condition     = toset(flatten([one([for s in jsondecode(aws_iam_role_policy.deploy.policy).Statement : s.Resource if s.Sid == "EcrPushToThisEnvironment"])])) == toset(["arn:aws:ecr:us-west-2:123456789012:repository/equiptrack-dev/gateway", "arn:aws:ecr:us-west-2:123456789012:repository/equiptrack-dev/ui"])
+    error_message = "ECR push only to the environment's repositories"
+  }
+  assert {
+    condition     = one([for s in jsondecode(aws_iam_role_policy.deploy.policy).Statement : s.Resource if s.Sid == "EcsServicesOfThisCluster"]) == "arn:aws:ecs:us-west-2:123456789012:service/equiptrack-dev/*"
+    error_message = "UpdateService only in the environment's cluster"
+  }
+  assert {
+    condition     = one([for s in jsondecode(aws_iam_role_policy.deploy.policy).Statement : s.Resource if s.Sid == "EcsRunTasksOfThisEnvironment"]) == "arn:aws:ecs:us-west-2:123456789012:task-definition/equiptrack-dev-*"
+    error_message = "RunTask only of the environment's task definitions"
+  }
+  assert {
+    condition     = one([for s in jsondecode(aws_iam_role_policy.deploy.policy).Statement : s.Condition.ArnEquals["ecs:cluster"] if s.Sid == "EcsRunTasksOfThisEnvironment"]) == "arn:aws:ecs:us-west-2:123456789012:cluster/equiptrack-dev"
+    error_message = "RunTask only on the environment's cluster"
+  }
+  assert {
+    condition     = one([for s in jsondecode(aws_iam_role_policy.deploy.policy).Statement : s.Resource if s.Sid == "EcsTasksOfThisCluster"]) == "arn:aws:ecs:us-west-2:123456789012:task/equiptrack-dev/*"
+    error_message = "DescribeTasks only in the environment's cluster"
+  }
+  assert {
+    condition     = toset(flatten([one([for s in jsondecode(aws_iam_role_policy.deploy.policy).Statement : s.Resource if s.Sid == "ReleaseParametersOfThisEnvironment"])])) == toset(["arn:aws:ssm:us-west-2:123456789012:parameter/equiptrack/dev", "arn:aws:ssm:us-west-2:123456789012:parameter/equiptrack/dev/*"])
+    error_message = "SSM parameters only under /equiptrack/dev"
+  }
+  assert {
+    condition     = one([for s in jsondecode(aws_iam_role_policy.deploy.policy).Statement : s.Resource if s.Sid == "ReadThisEnvironmentsState"]) == "arn:aws:s3:::equiptrack-tfstate-123456789012/equiptrack/dev/terraform.tfstate"
+    error_message = "deploy reads only the dev state object"
+  }
+  assert {
+    condition     = !strcontains(aws_iam_role_policy.deploy.policy, "s3:PutObject")
+    error_message = "deploy never writes state"
+  }
+  assert {
+    condition     = !strcontains(aws_iam_role_policy.deploy.policy, "staging")
+    error_message = "nothing of staging in the dev deploy policy"
+  }
+}
+
+run "dev_plan_policy_is_read_only" {
+  command = plan
+
+  assert {
+    condition     = alltrue([for a in flatten([for s in jsondecode(aws_iam_role_policy.plan.policy).Statement : s.Action if startswith(s.Sid, "Read")]) : can(regex(":(Describe|Get|List)", a))])
+    error_message = "the plan role's resource statements only read"
+  }
+  assert {
+    condition     = one([for s in jsondecode(aws_iam_role_policy.plan.policy).Statement : s.Condition.StringEquals["aws:RequestedRegion"] if s.Sid == "ReadEnvironmentResources"]) == "us-west-2"
+    error_message = "regional reads only in the environment's region"
+  }
+  assert {
+    condition     = toset(flatten([one([for s in jsondecode(aws_iam_role_policy.plan.policy).Statement : s.Action if s.Sid == "LockThisEnvironmentsState"])])) == toset(["s3:PutObject", "s3:DeleteObject"])
+    error_message = "plan may only take the lock"
+  }
+  assert {
+    condition     = one([for s in jsondecode(aws_iam_role_policy.plan.policy).Statement : s.Resource if s.Sid == "LockThisEnvironmentsState"]) == "arn:aws:s3:::equiptrack-tfstate-123456789012/equiptrack/dev/terraform.tfstate.tflock"
+    error_message = "the only object a plan writes is the dev lock file"
+  }
+  assert {
+    condition     = !strcontains(aws_iam_role_policy.plan.policy, "secretsmanager:GetSecretValue")
+    error_message = "no secret values unless secret_arns are given"
+  }
+}
+
+run "dev_apply_policy_is_scoped" {
+  command = plan
+
+  assert {
+    condition     = one([for s in jsondecode(aws_iam_role_policy.apply.policy).Statement : s.Condition.StringEquals["aws:RequestedRegion"] if s.Sid == "ManageEnvironmentServices"]) == "us-west-2"
+    error_message = "apply manages regional services only in us-west-2"
+  }
+  assert {
+    condition     = toset(flatten([one([for s in jsondecode(aws_iam_role_policy.apply.policy).Statement : s.Resource if s.Sid == "ManageThisEnvironmentsIam"])])) == toset(["arn:aws:iam::123456789012:role/equiptrack-dev-*", "arn:aws:iam::123456789012:policy/equiptrack-dev-*", "arn:aws:iam::123456789012:instance-profile/equiptrack-dev-*"])
+    error_message = "IAM only on names carrying dev"
+  }
+  assert {
+    condition     = toset(flatten([one([for s in jsondecode(aws_iam_role_policy.apply.policy).Statement : s.Resource if s.Sid == "ReadWriteThisEnvironmentsState"])])) == toset(["arn:aws:s3:::equiptrack-tfstate-123456789012/equiptrack/dev/terraform.tfstate"])
+    error_message = "apply writes only the dev state object"
+  }
+}
+
+run "staging_in_us_east_1" {
+  command   = plan
+  providers = { aws = aws.east }
+
+  variables {
+    name_prefix              = "equiptrack-staging"
+    environment              = "staging"
+    apply_github_environment = "staging-approval"
+    ecr_repository_arns      = ["arn:aws:ecr:us-east-1:123456789012:repository/equiptrack-staging/gateway"]
+    cluster_arn              = "arn:aws:ecs:us-east-1:123456789012:cluster/equiptrack-staging"
+    task_role_arns           = []
+    execution_role_arns      = ["arn:aws:iam::123456789012:role/equiptrack-staging-execution"]
+    state_key                = "equiptrack/staging/terraform.tfstate"
+    secret_arns              = ["arn:aws:secretsmanager:us-east-1:123456789012:secret:equiptrack-staging/jwt-signing-key-AbCdEf"]
+  }
+
+  assert {
+    condition     = jsondecode(aws_iam_role.this["deploy"].assume_role_policy).Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:sub"] == "repo:acme/equiptrack:environment:staging"
+    error_message = "staging deploy role trusts exactly the staging environment claim"
+  }
+  assert {
+    condition     = jsondecode(aws_iam_role.this["apply"].assume_role_policy).Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:sub"] == "repo:acme/equiptrack:environment:staging-approval"
+    error_message = "apply environment override"
+  }
+  assert {
+    condition     = jsondecode(aws_iam_role.this["plan"].assume_role_policy).Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:sub"] == "repo:acme/equiptrack:pull_request"
+    error_message = "staging plan role trusts exactly pull requests"
+  }
+  assert {
+    condition     = aws_iam_role.this["deploy"].name == "equiptrack-staging-github-deploy"
+    error_message = "staging role names"
+  }
+  assert {
+    condition     = one([for s in jsondecode(aws_iam_role_policy.deploy.policy).Statement : s.Resource if s.Sid == "PassOnlyThisEnvironmentsTaskRoles"]) == "arn:aws:iam::123456789012:role/equiptrack-staging-execution"
+    error_message = "PassRole only on the staging execution role"
+  }
+  assert {
+    condition     = toset(flatten([one([for s in jsondecode(aws_iam_role_policy.deploy.policy).Statement : s.Resource if s.Sid == "ReleaseParametersOfThisEnvironment"])])) == toset(["arn:aws:ssm:us-east-1:123456789012:parameter/equiptrack/staging", "arn:aws:ssm:us-east-1:123456789012:parameter/equiptrack/staging/*"])
+    error_message = "SSM parameters only under /equiptrack/staging in us-east-1"
+  }
+  assert {
+    condition     = one([for s in jsondecode(aws_iam_role_policy.plan.policy).Statement : s.Resource if s.Sid == "RefreshTerraformWrittenSecrets"]) == "arn:aws:secretsmanager:us-east-1:123456789012:secret:equiptrack-staging/jwt-signing-key-AbCdEf"
+    error_message = "plan reads only the given secrets"
+  }
+  assert {
+    condition     = one([for s in jsondecode(aws_iam_role_policy.apply.policy).Statement : s.Condition.StringEquals["aws:RequestedRegion"] if s.Sid == "ManageEnvironmentServices"]) == "us-east-1"
+    error_message = "staging apply only in us-east-1"
+  }
+  assert {
+    condition     = !strcontains(aws_iam_role_policy.deploy.policy, "equiptrack-dev") && !strcontains(aws_iam_role_policy.apply.policy, "equiptrack-dev")
+    error_message = "nothing of dev in staging policies"
+  }
+}
+
+run "rejects_bad_name_prefix" {
+  command = plan
+  variables { name_prefix = "dev" }
+  expect_failures = [var.name_prefix]
+}
+
+run "rejects_unknown_environment" {
+  command = plan
+  variables { environment = "prod" }
+  expect_failures = [var.environment]
+}
+
+run "rejects_wildcard_repository" {
+  command = plan
+  variables { github_repository = "acme/*" }
+  expect_failures = [var.github_repository]
+}
+
+run "rejects_bad_apply_environment" {
+  command = plan
+  variables { apply_github_environment = "dev:*" }
+  expect_failures = [var.apply_github_environment]
+}
+
+run "rejects_other_oidc_provider" {
+  command = plan
+  variables { oidc_provider_arn = "arn:aws:iam::123456789012:oidc-provider/gitlab.com" }
+  expect_failures = [var.oidc_provider_arn]
+}
+
+run "rejects_no_ecr_repositories" {
+  command = plan
+  variables { ecr_repository_arns = [] }
+  expect_failures = [var.ecr_repository_arns]
+}
+
+run "rejects_bad_cluster_arn" {
+  command = plan
+  variables { cluster_arn = "equiptrack-dev" }
+  expect_failures = [var.cluster_arn]
+}
+
+run "rejects_no_execution_roles" {
+  command = plan
+  variables { execution_role_arns = [] }
+  expect_failures = [var.execution_role_arns]
+}
+
+run "rejects_bad_state_bucket_arn" {
+  command = plan
+  variables { state_bucket_arn = "equiptrack-tfstate" }
+  expect_failures = [var.state_bucket_arn]
+}
+
+run "rejects_wildcard_state_key" {
+  command = plan
+  variables { state_key = "equiptrack/*" }
+  expect_failures = [var.state_key]
+}
+
+run "rejects_long_sessions" {
+  command = plan
+  variables { max_session_hours = 13 }
+  expect_failures = [var.max_session_hours]
+}
