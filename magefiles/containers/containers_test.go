@@ -18,10 +18,6 @@ import (
 	"github.com/equiptrack/release-kit/magefiles/baseimage"
 )
 
-// deadDockerEnv makes TestMain run in a child process against a Docker
-// socket that does not exist (TestMissingDockerFailsThePackage).
-const deadDockerEnv = "EQUIPTRACK_CONTAINERS_TEST_DEAD_DOCKER"
-
 func TestMain(m *testing.M) {
 	os.Exit(Run(m, NeedBoth))
 }
@@ -271,8 +267,8 @@ func TestMissingDockerFailsThePackage(t *testing.T) {
 		t.Skip("runs the package's TestMain (skipped under -short)")
 	}
 	ctx := testCtx(t)
-	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestNothing$", "-test.count=1")
-	cmd.Env = append(os.Environ(), "DOCKER_HOST=unix:///nonexistent/docker.sock", deadDockerEnv+"=1")
+	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^$", "-test.count=1")
+	cmd.Env = append(os.Environ(), "DOCKER_HOST=unix:///nonexistent/docker.sock")
 	t0 := time.Now()
 	out, err := cmd.CombinedOutput()
 	var exit *exec.ExitError
@@ -288,14 +284,6 @@ func TestMissingDockerFailsThePackage(t *testing.T) {
 	}
 	if d := time.Since(t0); d > 30*time.Second {
 		t.Errorf("failing took %s, want seconds", d)
-	}
-}
-
-// TestNothing is what the child of TestMissingDockerFailsThePackage selects;
-// it must never be reached there.
-func TestNothing(t *testing.T) {
-	if os.Getenv(deadDockerEnv) != "" {
-		t.Fatal("tests ran although Docker was missing")
 	}
 }
 
@@ -336,4 +324,84 @@ func TestSweepOrphansRemovesOnlyContainersOfExitedProcesses(t *testing.T) {
 	if err := exec.CommandContext(ctx, "docker", "container", "inspect", alive).Run(); err != nil {
 		t.Errorf("the container of this live process was removed: %v", err)
 	}
+}
+
+// signalChildEnv selects TestWaitForSignal in the child process of
+// TestInterruptRemovesTheContainers.
+const signalChildEnv = "EQUIPTRACK_CONTAINERS_TEST_SIGNAL_CHILD"
+
+// TestInterruptRemovesTheContainers: Ctrl-C on a test run must not leave its
+// PostgreSQL and Redis behind (Ryuk, which would, cannot run here).
+func TestInterruptRemovesTheContainers(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("needs Docker (skipped under -short)")
+	}
+	ctx := testCtx(t)
+	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestWaitForSignal$", "-test.count=1")
+	cmd.Env = append(os.Environ(), signalChildEnv+"=1")
+	var out strings.Builder
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stdout, cmd.Stderr = pw, pw
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	pw.Close()
+	waiting := make(chan struct{})
+	go func() {
+		buf := make([]byte, 4096)
+		signalled := false
+		for {
+			n, err := pr.Read(buf)
+			out.Write(buf[:n])
+			if !signalled && strings.Contains(out.String(), "waiting-for-signal") {
+				signalled = true
+				close(waiting)
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	select {
+	case <-waiting:
+	case <-ctx.Done():
+		t.Fatalf("child never got to its test:\n%s", out.String())
+	}
+	pid := cmd.Process.Pid
+	owned := func() string {
+		o, err := exec.CommandContext(ctx, "docker", "ps", "-a", "-q", "--filter",
+			fmt.Sprintf("label=%s=%d", labelOwnerPID, pid)).Output()
+		if err != nil {
+			t.Fatalf("docker ps: %v", err)
+		}
+		return strings.TrimSpace(string(o))
+	}
+	if n := len(strings.Fields(owned())); n != 2 {
+		t.Fatalf("child owns %d containers before the signal, want 2 (postgres, redis)", n)
+	}
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	err = cmd.Wait()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 130 {
+		t.Errorf("child exit = %v, want status 130", err)
+	}
+	if left := owned(); left != "" {
+		t.Errorf("containers left after Ctrl-C: %s\n%s", left, out.String())
+	}
+}
+
+// TestWaitForSignal is the child of TestInterruptRemovesTheContainers.
+func TestWaitForSignal(t *testing.T) {
+	if os.Getenv(signalChildEnv) == "" {
+		t.Skip("runs only as the child of TestInterruptRemovesTheContainers")
+	}
+	fmt.Println("waiting-for-signal")
+	time.Sleep(time.Minute)
+	t.Fatal("no signal came")
 }

@@ -6,7 +6,9 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"os/signal"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -75,6 +77,17 @@ func Run(m *testing.M, need Need) int {
 	shared.Lock()
 	shared.pg, shared.redis = pg, rd
 	shared.Unlock()
+	// Ctrl-C or a kill: remove the containers before dying (deferred calls
+	// do not run then). A -timeout panic is caught by SweepOrphans next run.
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		sig := <-sigs
+		fmt.Fprintf(os.Stderr, "containers: %v: removing the test containers\n", sig)
+		teardown(pg, rd)
+		os.Exit(130)
+	}()
+	defer signal.Stop(sigs)
 	return m.Run()
 }
 
