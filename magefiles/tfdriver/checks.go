@@ -84,10 +84,23 @@ func (c *Checker) open(ctx context.Context, t Target) (*Dir, error) {
 	return d, nil
 }
 
-// Validate runs, for every target: fmt -check, init and validate.
+// Validate runs, for every target: fmt -check, init and validate; and
+// over the whole tree, the Terraform-compatibility scan.
 func (c *Checker) Validate(ctx context.Context) error {
+	incompat, err := TerraformCompat(c.Root)
+	if err != nil {
+		return err
+	}
+	if len(incompat) > 0 {
+		var lines []string
+		for _, i := range incompat {
+			lines = append(lines, "  "+i.String())
+		}
+		return fmt.Errorf("OpenTofu-only constructs (the configuration must also run with Terraform):\n%s", strings.Join(lines, "\n"))
+	}
+	c.Logf("  ok   %-32s Terraform-compatibility scan", c.Root)
 	c.Logf("infra: validating %d directories (fmt -check, init, validate; %d at a time)", len(c.Targets), c.Parallel)
-	_, err := RunAll(ctx, c.Targets, c.Parallel, "fmt+init+validate", c.Logf, func(ctx context.Context, t Target) error {
+	_, err = RunAll(ctx, c.Targets, c.Parallel, "fmt+init+validate", c.Logf, func(ctx context.Context, t Target) error {
 		d, err := c.Env.Open(filepath.Join(c.Scratch, filepath.FromSlash(t.Rel)))
 		if err != nil {
 			return err

@@ -1,0 +1,6 @@
+module "logs" {
+  source = "./child"
+
+  name      = "/ecs/app"
+  retention = 7
+}

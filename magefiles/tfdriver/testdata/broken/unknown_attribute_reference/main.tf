@@ -1,0 +1,16 @@
+terraform {
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = ">= 6.0"
+    }
+  }
+}
+
+resource "aws_cloudwatch_log_group" "app" {
+  name = "/ecs/app"
+}
+
+output "group_url" {
+  value = aws_cloudwatch_log_group.app.url
+}

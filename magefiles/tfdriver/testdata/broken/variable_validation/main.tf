@@ -1,0 +1,5 @@
+module "logs" {
+  source = "./child"
+
+  name = "ecs/app"
+}
