@@ -113,6 +113,41 @@ func TestMigrateBinary(t *testing.T) {
 		}
 	})
 
+	t.Run("database hangs: connect times out", func(t *testing.T) {
+		t.Parallel() // runs after the parent returns: its own context
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		ln, err := net.Listen("tcp", "127.0.0.1:0") // accepts, never answers
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+		go func() {
+			var held []net.Conn
+			for {
+				c, err := ln.Accept()
+				if err != nil {
+					for _, c := range held {
+						c.Close()
+					}
+					return
+				}
+				held = append(held, c)
+			}
+		}()
+		port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+		start := time.Now()
+		code, out := runBinary(ctx, t, binary(t, ""), []string{"migrate"},
+			"DB_HOST=127.0.0.1", "DB_PORT="+port, "DB_NAME=equiptrack", "DB_USER=app", "DB_SSLMODE=disable")
+		took := time.Since(start)
+		if code != 1 || !strings.Contains(out, "connect to the database") {
+			t.Errorf("exit %d, want 1 naming the connection:\n%s", code, out)
+		}
+		if took < MigrateConnectTimeout-time.Second || took > MigrateConnectTimeout+10*time.Second {
+			t.Errorf("gave up after %s, want about %s", took, MigrateConnectTimeout)
+		}
+	})
+
 	t.Run("database unreachable", func(t *testing.T) {
 		ln, _ := net.Listen("tcp", "127.0.0.1:0")
 		port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)

@@ -26,6 +26,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/redis/go-redis/v9"
 
@@ -47,6 +48,9 @@ const (
 
 // MigrateTimeout bounds a whole migrate run (connect, lock wait, apply).
 const MigrateTimeout = 5 * time.Minute
+
+// MigrateConnectTimeout bounds connecting when the URL sets no connect_timeout.
+const MigrateConnectTimeout = 10 * time.Second
 
 const usage = "usage: equiptrack serve|migrate|probe [path]|version (EXAMPLE build for testing the release kit)"
 
@@ -143,7 +147,21 @@ func migrate(ctx context.Context, log *slog.Logger, getenv config.Getenv, mode s
 	defer cancel()
 	start := time.Now()
 	log.Info("migrating", "version", versionOf(getenv), "latest_migration", schema.Latest())
-	applied, err := schema.ApplyURL(ctx, dbURL)
+	pcfg, err := pgx.ParseConfig(dbURL)
+	if err != nil {
+		return errors.New("configuration: the database URL does not parse") // never echo it: it holds a password
+	}
+	if pcfg.ConnectTimeout == 0 {
+		// Without it a database behind a dropping firewall holds the release
+		// for the OS's TCP timeout (minutes).
+		pcfg.ConnectTimeout = MigrateConnectTimeout
+	}
+	conn, err := pgx.ConnectConfig(ctx, pcfg)
+	if err != nil {
+		return fmt.Errorf("connect to the database: %w", err)
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	applied, err := schema.Migrate(ctx, conn)
 	if err != nil {
 		return err
 	}
