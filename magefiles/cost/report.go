@@ -127,8 +127,12 @@ func (r *Report) text(w io.Writer) error {
 }
 func writeDetails(b *strings.Builder, e *Estimate) {
 	b.WriteString("  how:\n")
+	cw, nw := 0, 0
 	for _, l := range e.Lines {
-		fmt.Fprintf(b, "    %-13s %-24s %s\n", l.Category, l.Name, l.Detail)
+		cw, nw = max(cw, len(l.Category)), max(nw, len([]rune(l.Name)))
+	}
+	for _, l := range e.Lines {
+		fmt.Fprintf(b, "    %-*s  %-*s  %s\n", cw, l.Category, nw, l.Name, l.Detail)
 	}
 	if len(e.Scheduled) > 0 {
 		fmt.Fprintf(b, "  scheduled scale-to-zero: %s\n", scheduledList(e))

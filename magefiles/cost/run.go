@@ -117,3 +117,22 @@ func (r *Report) CheckBudget() error {
 	}
 	return errors.Join(errs...)
 }
+
+// DevScaleDown plans terraform/envs/dev offline and compares dev as it was
+// (DevAsItWas, on-demand x86) with dev as planned now — what `dev:scaleDown`
+// prints (ScaleDown.String or .Markdown).
+func DevScaleDown(ctx context.Context, terraformRoot string, logf tfdriver.Logf) (*ScaleDown, error) {
+	p, err := DefaultPrices()
+	if err != nil {
+		return nil, err
+	}
+	a, err := LoadAssumptions()
+	if err != nil {
+		return nil, err
+	}
+	plans, err := PlanEnvironments(ctx, terraformRoot, []string{"dev"}, logf)
+	if err != nil {
+		return nil, err
+	}
+	return CompareScaleDown("dev", plans["dev"], p, a, DevAsItWas())
+}
