@@ -489,7 +489,7 @@ func TestReadinessAgainstRealStores(t *testing.T) {
 			a, _ := liveApp(t, "inventory", c.db, c.redis)
 			start := time.Now()
 			code, _, body := get(t, a.Handler(), "/readyz")
-			if took := time.Since(start); took > ReadyTimeout+time.Second {
+			if took := time.Since(start); took > ReadyTimeout+2*time.Second {
 				t.Errorf("took %s", took)
 			}
 			h := decode[Health](t, body)

@@ -163,7 +163,7 @@ func (a *App) Ready(ctx context.Context) (Health, int) {
 		h.Checks[name] = fmt.Sprintf("no answer within %s", ReadyTimeout)
 	}
 	var failed []string
-	grace := time.NewTimer(ReadyTimeout + 250*time.Millisecond)
+	grace := time.NewTimer(ReadyTimeout + 500*time.Millisecond)
 	defer grace.Stop()
 collect:
 	for range a.checks {
