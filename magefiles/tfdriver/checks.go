@@ -30,6 +30,9 @@ type Checker struct {
 	Targets  []Target
 	Parallel int
 	Logf     Logf
+	// PlanDir receives plans/<env>/plan.{tfplan,json}; empty means the
+	// kit's cache (plans survive the scratch copy for inspection).
+	PlanDir string
 
 	mu     sync.Mutex
 	inited map[string]bool
@@ -164,6 +167,7 @@ func (c *Checker) Plan(ctx context.Context, env string, varFiles []string) (*Pla
 	}
 	var target *Target
 	var known []string
+	var err error
 	for i, t := range c.Targets {
 		if strings.HasPrefix(t.Rel, "envs/") {
 			known = append(known, strings.TrimPrefix(t.Rel, "envs/"))
@@ -175,7 +179,13 @@ func (c *Checker) Plan(ctx context.Context, env string, varFiles []string) (*Pla
 	if target == nil {
 		return nil, fmt.Errorf("plan: no environment %q under %s/envs (have: %s)", env, c.Root, strings.Join(known, ", "))
 	}
-	out, err := cachedir.Dir("plans", env)
+	var out string
+	if c.PlanDir != "" {
+		out = filepath.Join(c.PlanDir, "plans", env)
+		err = os.MkdirAll(out, 0o755)
+	} else {
+		out, err = cachedir.Dir("plans", env)
+	}
 	if err != nil {
 		return nil, err
 	}

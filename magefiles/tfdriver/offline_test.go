@@ -132,7 +132,7 @@ func TestCheckerOnTestTree(t *testing.T) {
 	if env.TypesFile, err = WriteUsedTypes(scratch); err != nil {
 		t.Fatal(err)
 	}
-	c := &Checker{Env: env, Root: "testdata/tree", Scratch: scratch, Targets: targets, Parallel: 2, Logf: t.Logf, inited: map[string]bool{}}
+	c := &Checker{Env: env, Root: "testdata/tree", Scratch: scratch, Targets: targets, Parallel: 2, Logf: t.Logf, PlanDir: t.TempDir(), inited: map[string]bool{}}
 	if err := c.Validate(ctx); err != nil {
 		t.Fatalf("validate: %v", err)
 	}

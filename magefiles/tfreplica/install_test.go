@@ -1,0 +1,112 @@
+package tfreplica
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestCLIConfig(t *testing.T) {
+	want := `# Written by the equiptrack kit (tfreplica): serve hashicorp/aws from the
+# schema replica in a local filesystem mirror, never from a registry.
+provider_installation {
+  filesystem_mirror {
+    path    = "/c/mirror-1"
+    include = ["registry.opentofu.org/hashicorp/aws", "registry.terraform.io/hashicorp/aws"]
+  }
+  direct {
+    exclude = ["registry.opentofu.org/hashicorp/aws", "registry.terraform.io/hashicorp/aws"]
+  }
+}
+`
+	if got := CLIConfig("/c/mirror-1"); got != want {
+		t.Errorf("got:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+func TestPlatformDir(t *testing.T) {
+	got := PlatformDir("/m", "registry.opentofu.org", "6.66.0")
+	want := "/m/registry.opentofu.org/hashicorp/aws/6.66.0/" + runtime.GOOS + "_" + runtime.GOARCH
+	if got != want {
+		t.Errorf("got %s, want %s", got, want)
+	}
+	if BinaryName("6.66.0") != "terraform-provider-aws_v6.66.0" {
+		t.Errorf("BinaryName = %s", BinaryName("6.66.0"))
+	}
+}
+
+func TestEnsureSchemaRejectsBadInput(t *testing.T) {
+	t.Setenv("EQUIPTRACK_KIT_CACHE", t.TempDir())
+	ctx := context.Background()
+	if _, err := EnsureSchema(ctx, "provider/testdata/schema.json", "6.66/x", t.Logf); err == nil || !strings.Contains(err.Error(), "bad provider version") {
+		t.Errorf("bad version: %v", err)
+	}
+	bad := filepath.Join(t.TempDir(), "s.json")
+	if err := os.WriteFile(bad, []byte(`{"format_version":"1.0","provider_schemas":{}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := EnsureSchema(ctx, bad, "6.66.0", t.Logf); err == nil || !strings.Contains(err.Error(), "no registry.terraform.io/hashicorp/aws") {
+		t.Errorf("bad schema: %v", err)
+	}
+	if _, err := EnsureSchema(ctx, filepath.Join(t.TempDir(), "missing.json"), "6.66.0", t.Logf); err == nil {
+		t.Error("missing schema accepted")
+	}
+}
+
+// TestEnsureSchemaInstallsMirror builds the replica into a fresh cache and
+// checks the mirror layout OpenTofu and Terraform expect; a second call
+// reuses it without building.
+func TestEnsureSchemaInstallsMirror(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the provider (skipped under -short)")
+	}
+	t.Setenv("EQUIPTRACK_KIT_CACHE", t.TempDir())
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	m, err := EnsureSchema(ctx, "provider/testdata/schema.json", "6.66.0", t.Logf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	schema, _ := os.ReadFile("provider/testdata/schema.json")
+	for _, host := range []string{"registry.opentofu.org", "registry.terraform.io"} {
+		dir := PlatformDir(m.Dir, host, "6.66.0")
+		fi, err := os.Stat(filepath.Join(dir, "terraform-provider-aws_v6.66.0"))
+		if err != nil || fi.Mode()&0o111 == 0 {
+			t.Errorf("%s: provider binary missing or not executable (%v)", host, err)
+		}
+		got, err := os.ReadFile(filepath.Join(dir, "schema.json"))
+		if err != nil || !bytes.Equal(got, schema) {
+			t.Errorf("%s: schema.json not installed intact (%v)", host, err)
+		}
+	}
+	cfg, err := os.ReadFile(m.CLIConfig)
+	if err != nil || string(cfg) != CLIConfig(m.Dir) {
+		t.Errorf("CLI config: %v\n%s", err, cfg)
+	}
+	if m.Env()["TF_CLI_CONFIG_FILE"] != m.CLIConfig {
+		t.Errorf("Env = %v", m.Env())
+	}
+	// Second call: same mirror, nothing rebuilt (the binary is untouched).
+	before, _ := os.Stat(m.Binary)
+	m2, err := EnsureSchema(ctx, "provider/testdata/schema.json", "6.66.0", t.Logf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	after, _ := os.Stat(m2.Binary)
+	if m2.Dir != m.Dir || !after.ModTime().Equal(before.ModTime()) {
+		t.Errorf("second call rebuilt: %s vs %s", m2.Dir, m.Dir)
+	}
+	// Another provider version is another mirror.
+	m3, err := EnsureSchema(ctx, "provider/testdata/schema.json", "6.67.0", t.Logf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m3.Dir == m.Dir {
+		t.Error("a new version reused the mirror")
+	}
+}
