@@ -418,14 +418,22 @@ type Image struct {
 
 // List returns the local images of Repository, newest first.
 func List(ctx context.Context) ([]Image, error) {
+	return list(ctx, DataRecipe())
+}
+
+func list(ctx context.Context, r Recipe) ([]Image, error) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, "docker", "image", "ls", Repository,
+	repo := r.Repository
+	if repo == "" {
+		repo = Repository
+	}
+	out, err := exec.CommandContext(ctx, "docker", "image", "ls", repo,
 		"--format", "{{.Repository}}:{{.Tag}}|{{.CreatedSince}}|{{.Size}}").Output()
 	if err != nil {
 		return nil, fmt.Errorf("baseimage: docker image ls: %w", err)
 	}
-	current := DataRecipe().Ref()
+	current := r.Ref()
 	root, err := cachedir.Root()
 	if err != nil {
 		return nil, err
@@ -444,4 +452,63 @@ func List(ctx context.Context) ([]Image, error) {
 		imgs = append(imgs, img)
 	}
 	return imgs, nil
+}
+
+// Prune removes the data images and cached root filesystems of recipes other
+// than today's. An image still used by a container stays (and is reported).
+func Prune(ctx context.Context, logf dockerup.Logf) error {
+	return prune(ctx, DataRecipe(), logf)
+}
+
+func prune(ctx context.Context, current Recipe, logf dockerup.Logf) error {
+	if logf == nil {
+		logf = func(string, ...any) {}
+	}
+	imgs, err := list(ctx, current)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, img := range imgs {
+		if img.Current {
+			continue
+		}
+		out, err := exec.CommandContext(ctx, "docker", "rmi", img.Ref).CombinedOutput()
+		if err != nil {
+			errs = append(errs, fmt.Errorf("remove %s: %s", img.Ref, bytes.TrimSpace(out)))
+			continue
+		}
+		logf("baseimage: removed image %s", img.Ref)
+	}
+	root, err := cachedir.Root()
+	if err != nil {
+		return err
+	}
+	dir := filepath.Join(root, "baseimage")
+	entries, err := os.ReadDir(dir)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("baseimage: %w", err)
+	}
+	for _, e := range entries {
+		if !e.IsDir() || e.Name() == current.Tag() {
+			continue
+		}
+		// Skip a directory another process is building in right now.
+		unlock, err := lockFile(ctx, filepath.Join(dir, e.Name(), "build.lock"), nil)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		err = os.RemoveAll(filepath.Join(dir, e.Name()))
+		unlock()
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		logf("baseimage: removed cached root filesystem %s", e.Name())
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("baseimage: prune: %w", err)
+	}
+	return nil
 }

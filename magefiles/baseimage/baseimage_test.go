@@ -251,3 +251,52 @@ func TestParseVersions(t *testing.T) {
 		t.Errorf("parseVersions = %q, %q", pg, redis)
 	}
 }
+
+// TestPruneKeepsOnlyTodaysRecipe runs under its own cache root and image
+// repository, so it never touches the real images or cache.
+func TestPruneKeepsOnlyTodaysRecipe(t *testing.T) {
+	if testing.Short() {
+		t.Skip("needs Docker (skipped under -short)")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), BuildTimeout+5*time.Minute)
+	defer cancel()
+	if err := dockerup.Ensure(ctx, t.Logf); err != nil {
+		t.Fatalf("Docker is required: %v", err)
+	}
+	src, err := EnsureDataImage(ctx, t.Logf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("EQUIPTRACK_KIT_CACHE", t.TempDir())
+	r := DataRecipe()
+	r.Repository = "equiptrack-kit/prune-test"
+	old := r.Repository + ":000000000000"
+	for _, ref := range []string{r.Ref(), old} {
+		dockerOut(t, ctx, "tag", src, ref)
+		t.Cleanup(func() { _ = exec.Command("docker", "rmi", ref).Run() })
+	}
+	root := os.Getenv("EQUIPTRACK_KIT_CACHE")
+	for _, tag := range []string{r.Tag(), "000000000000"} {
+		if err := os.MkdirAll(filepath.Join(root, "baseimage", tag), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(root, "baseimage", tag, "rootfs.tar"), []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := prune(ctx, r, t.Logf); err != nil {
+		t.Fatal(err)
+	}
+	if exec.CommandContext(ctx, "docker", "image", "inspect", old).Run() == nil {
+		t.Errorf("old image %s still there", old)
+	}
+	if err := exec.CommandContext(ctx, "docker", "image", "inspect", r.Ref()).Run(); err != nil {
+		t.Errorf("current image %s was removed", r.Ref())
+	}
+	if _, err := os.Stat(filepath.Join(root, "baseimage", "000000000000")); !os.IsNotExist(err) {
+		t.Errorf("old cache directory still there (%v)", err)
+	}
+	if _, err := os.Stat(filepath.Join(root, "baseimage", r.Tag(), "rootfs.tar")); err != nil {
+		t.Errorf("current cache removed: %v", err)
+	}
+}

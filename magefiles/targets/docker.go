@@ -62,3 +62,16 @@ func (Docker) Images(ctx context.Context) error {
 	}
 	return nil
 }
+
+// Prune removes the kit's data images and cached root filesystems made from
+// older recipes (images still used by a container stay, with a message).
+// Env: DOCKER_HOST, EQUIPTRACK_KIT_CACHE.
+func (Docker) Prune(ctx context.Context) error {
+	if err := dockerup.Ensure(ctx, logf); err != nil {
+		return fmt.Errorf("docker:prune: %w", err)
+	}
+	if err := baseimage.Prune(ctx, logf); err != nil {
+		return fmt.Errorf("docker:prune: %w", err)
+	}
+	return nil
+}
