@@ -213,7 +213,7 @@ func Run(ctx context.Context, opts Options, out io.Writer) (Report, error) {
 	}
 	fmt.Fprintf(out, "seed: %s of database %q, steps %s\n", mode, rep.Database, strings.Join(opts.Steps, ", "))
 
-	s := &session{conn: conn, ds: ds, recs: ds.Records(), opts: opts, out: out, rep: &rep}
+	s := &session{conn: conn, ds: ds, recs: ds.Records(), opts: opts, out: out, rep: &rep, loaded: map[string]*tableState{}}
 	if opts.Verify {
 		err = s.verify(ctx)
 	} else {

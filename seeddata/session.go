@@ -22,6 +22,11 @@ type session struct {
 	rep  *Report
 
 	adminHash string // computed lazily: argon2id costs ~50 ms
+
+	// loaded holds the tables as last read; wrote says whether anything was
+	// written since, so a no-op run fingerprints what it read already.
+	loaded map[string]*tableState
+	wrote  bool
 }
 
 // dbRow is a row as loaded from the database.
@@ -292,11 +297,22 @@ func fingerprintOf(st map[string]*tableState) string {
 }
 
 func (s *session) fingerprint(ctx context.Context, tx pgx.Tx) error {
-	st, err := loadTables(ctx, tx, Tables, false)
-	if err != nil {
-		return fmt.Errorf("fingerprint: %w", err)
+	var missing []string
+	for _, t := range Tables {
+		if _, ok := s.loaded[t]; !ok || s.wrote {
+			missing = append(missing, t)
+		}
 	}
-	s.rep.Fingerprint = fingerprintOf(st)
+	if len(missing) > 0 {
+		st, err := loadTables(ctx, tx, missing, false)
+		if err != nil {
+			return fmt.Errorf("fingerprint: %w", err)
+		}
+		for t, ts := range st {
+			s.loaded[t] = ts
+		}
+	}
+	s.rep.Fingerprint = fingerprintOf(s.loaded)
 	return nil
 }
 
@@ -331,17 +347,22 @@ func (s *session) runStep(ctx context.Context, tx pgx.Tx, step string) error {
 		return err
 	}
 	tables := StepTables[step]
-	// Tables of a step are written in order; each one's rows may reference
-	// the previous ones' by natural key, so each is loaded after those writes.
+	// One round trip reads the step's tables and their ledger. Loading a
+	// child table before its parents are written is sound: writes never
+	// change a natural key, and rows that exist already reference parents
+	// that exist already.
+	st, err := loadTables(ctx, tx, tables, true)
+	if err != nil {
+		return err
+	}
 	for _, t := range tables {
-		st, err := loadTables(ctx, tx, []string{t}, true)
+		s.loaded[t] = st[t]
+		acts, disown := plan(t, s.recs[t], st[t], s.opts.Reseed)
+		wrote, err := s.write(ctx, tx, t, acts, disown)
 		if err != nil {
 			return err
 		}
-		acts, disown := plan(t, s.recs[t], st[t], s.opts.Reseed)
-		if err := s.write(ctx, tx, t, acts, disown); err != nil {
-			return err
-		}
+		s.wrote = s.wrote || wrote
 		c := count(t, step, acts, disown)
 		s.rep.Tables = append(s.rep.Tables, c)
 		line := fmt.Sprintf("  %-22s created %4d  updated %4d  unchanged %4d  drift %4d", t, c.Created, c.Updated, c.Unchanged, c.Drift)
@@ -370,7 +391,7 @@ func recArgs(r Record) []any {
 
 // write sends a table's inserts, updates, disowns and ledger changes in one
 // pipelined batch; every row statement must touch exactly one row.
-func (s *session) write(ctx context.Context, tx pgx.Tx, table string, acts, disown []planned) error {
+func (s *session) write(ctx context.Context, tx pgx.Tx, table string, acts, disown []planned) (bool, error) {
 	spec := tableSQLs[table]
 	b := &pgx.Batch{}
 	one := func(what string, key string) func(pgconn.CommandTag) error {
@@ -391,7 +412,7 @@ func (s *session) write(ctx context.Context, tx pgx.Tx, table string, acts, diso
 			if table == TUsers {
 				h, err := s.passwordHashFor(p.rec.Key[0])
 				if err != nil {
-					return err
+					return false, err
 				}
 				args = append(args, h)
 			}
@@ -409,12 +430,12 @@ func (s *session) write(ctx context.Context, tx pgx.Tx, table string, acts, diso
 		b.Queue(`DELETE FROM seed_ledger WHERE table_name = $1 AND natural_key = $2`, table, p.delKey)
 	}
 	if b.Len() == 0 {
-		return nil
+		return false, nil
 	}
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
-		return fmt.Errorf("write %s: %w", table, err)
+		return false, fmt.Errorf("write %s: %w", table, err)
 	}
-	return nil
+	return true, nil
 }
 
 // passwordHashFor returns the password hash a new seed user gets: the admin's
