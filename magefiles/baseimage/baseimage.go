@@ -183,6 +183,10 @@ func Ensure(ctx context.Context, r Recipe, logf dockerup.Logf) (string, error) {
 	}
 	t0 := time.Now()
 	if err := dockerImport(ctx, r, tarball); err != nil {
+		// A tarball Docker cannot read must not poison every later run.
+		if rmErr := os.Remove(tarball); rmErr == nil {
+			err = fmt.Errorf("%w (removed the cached root filesystem: the next run rebuilds it)", err)
+		}
 		return "", err
 	}
 	logf("baseimage: imported %s in %s", ref, since(t0))
@@ -205,10 +209,10 @@ func build(ctx context.Context, r Recipe, dir, tarball string, logf dockerup.Log
 	defer cancel()
 
 	rootfs := filepath.Join(dir, "rootfs")
-	if err := os.RemoveAll(rootfs); err != nil { // a build interrupted earlier
+	if err := removeTree(rootfs); err != nil { // a build interrupted earlier
 		return fmt.Errorf("baseimage: clean %s: %w", rootfs, err)
 	}
-	defer os.RemoveAll(rootfs)
+	defer removeTree(rootfs)
 
 	logf("baseimage: building %s: debootstrap %s %s with %s (about a minute, once per recipe)…",
 		r.Ref(), r.Variant, r.Suite, strings.Join(r.Packages, ","))
@@ -253,6 +257,33 @@ func build(ctx context.Context, r Recipe, dir, tarball string, logf dockerup.Log
 		logf("baseimage: root filesystem cached as %s (%d MB) in %s", tarball, st.Size()>>20, since(t1))
 	}
 	return nil
+}
+
+// removeTree deletes a root filesystem tree, first unmounting anything a
+// killed debootstrap left mounted inside it (proc, sys, bind-mounted device
+// nodes): RemoveAll must never walk into the host's /proc or /dev.
+func removeTree(dir string) error {
+	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	b, err := os.ReadFile("/proc/self/mounts")
+	if err != nil {
+		return fmt.Errorf("read mounts: %w", err)
+	}
+	var mounts []string
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) > 1 && strings.HasPrefix(f[1], dir+"/") {
+			mounts = append(mounts, f[1])
+		}
+	}
+	sort.Sort(sort.Reverse(sort.StringSlice(mounts))) // deepest first
+	for _, m := range mounts {
+		if err := syscall.Unmount(m, syscall.MNT_DETACH); err != nil {
+			return fmt.Errorf("unmount %s: %w (remove %s by hand)", m, err, dir)
+		}
+	}
+	return os.RemoveAll(dir)
 }
 
 func dockerImport(ctx context.Context, r Recipe, tarball string) error {

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -298,5 +299,39 @@ func TestPruneKeepsOnlyTodaysRecipe(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(root, "baseimage", r.Tag(), "rootfs.tar")); err != nil {
 		t.Errorf("current cache removed: %v", err)
+	}
+}
+
+// TestRemoveTreeUnmountsFirst: a tree with a mount inside (as a killed
+// debootstrap leaves /proc) is removed without touching the mounted content.
+func TestRemoveTreeUnmountsFirst(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("mounting needs root")
+	}
+	base := t.TempDir()
+	outside := filepath.Join(base, "outside")
+	tree := filepath.Join(base, "rootfs")
+	mnt := filepath.Join(tree, "proc")
+	for _, d := range []string{outside, mnt} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	precious := filepath.Join(outside, "precious")
+	if err := os.WriteFile(precious, []byte("keep"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mount(outside, mnt, "", syscall.MS_BIND, ""); err != nil {
+		t.Fatalf("bind mount: %v", err)
+	}
+	t.Cleanup(func() { _ = syscall.Unmount(mnt, syscall.MNT_DETACH) })
+	if err := removeTree(tree); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(tree); !os.IsNotExist(err) {
+		t.Errorf("tree still there: %v", err)
+	}
+	if b, err := os.ReadFile(precious); err != nil || string(b) != "keep" {
+		t.Errorf("file behind the mount: %q, %v; want it untouched", b, err)
 	}
 }
