@@ -519,6 +519,7 @@ func TestWhatIfs(t *testing.T) {
 	want := map[string]float64{
 		"schedule on (every service 282.44 h: 07:00-20:00 on weekdays; database and cache stay on)": (fargate + 3.65) * (h/730 - 1), // the worker's public IP follows its task
 		"NAT gateway instead of the NAT instance nat":                                               730*0.045 + 20*0.045 - (730*0.0042 + 8*0.08),
+		"ElastiCache Serverless valkey (minimum 0.1 GB) instead of the cache.t4g.micro node":        0.1*730*0.084 + 100*0.0023 - 730*0.0128,
 	}
 	for k, w := range want {
 		d, ok := got[k]

@@ -72,6 +72,21 @@ func WhatIfs(env string, plan *tfjson.Plan, p *Prices, a Assumptions) ([]WhatIf,
 			delta := p.HoursPerMonth*hour + a.v(NATGatewayGBPerMonth)*gb - l.Monthly
 			out = append(out, WhatIf{Env: env, Change: "NAT gateway instead of the NAT instance " + l.Name, Delta: delta, Total: base.Total + delta})
 		}
+		if l.Category == CatCache {
+			if r := findService(plan, l.Address); r != nil && r.Type != "aws_elasticache_serverless_cache" {
+				engine := str(r.Values, "engine")
+				minGB := 1.0
+				if engine == "valkey" {
+					minGB = 0.1
+				}
+				gbh, err1 := p.Get(l.Address, base.Region, "elasticache_serverless."+engine+".gb_hour")
+				ecpu, err2 := p.Get(l.Address, base.Region, "elasticache_serverless."+engine+".million_ecpu")
+				if err1 == nil && err2 == nil {
+					delta := minGB*p.HoursPerMonth*gbh + a.v(ServerlessCacheMECPU)*ecpu - l.Monthly
+					out = append(out, WhatIf{Env: env, Change: fmt.Sprintf("ElastiCache Serverless %s (minimum %g GB) instead of the %s node", engine, minGB, str(r.Values, "node_type")), Delta: delta, Total: base.Total + delta})
+				}
+			}
+		}
 		if l.Category == CatMonitoring && len(l.Name) > len(" Container Insights") && l.Name[len(l.Name)-len(" Container Insights"):] == " Container Insights" {
 			out = append(out, WhatIf{Env: env, Change: "Container Insights off", Delta: -l.Monthly, Total: base.Total - l.Monthly})
 		}
