@@ -405,3 +405,28 @@ func TestWaitForSignal(t *testing.T) {
 	time.Sleep(time.Minute)
 	t.Fatal("no signal came")
 }
+
+// TestNewDatabaseManyAtOnce: parallel tests each create their database at
+// the same moment (CREATE DATABASE copies template1; concurrent copies must
+// not collide).
+func TestNewDatabaseManyAtOnce(t *testing.T) {
+	t.Parallel()
+	pg := PG(t)
+	for i := range 8 {
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			t.Parallel()
+			ctx := testCtx(t)
+			conn := connect(t, ctx, pg.NewDatabase(ctx, t))
+			if _, err := conn.Exec(ctx, "CREATE TABLE t (i int)"); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := conn.Exec(ctx, "INSERT INTO t VALUES ($1)", i); err != nil {
+				t.Fatal(err)
+			}
+			var n int
+			if err := conn.QueryRow(ctx, "SELECT count(*) FROM t").Scan(&n); err != nil || n != 1 {
+				t.Errorf("rows = %d, %v; want 1 (a database of its own)", n, err)
+			}
+		})
+	}
+}
