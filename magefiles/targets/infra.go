@@ -30,14 +30,15 @@ func (Infra) Tofu(ctx context.Context) error {
 // Validate checks every Terraform directory offline: fmt -check, init and
 // validate of terraform/modules/*, terraform/envs/* and terraform/bootstrap
 // against the hashicorp/aws schema replica. Env: TF_BINARY (use another
-// terraform/tofu binary), EQUIPTRACK_KIT_CACHE.
+// terraform/tofu binary), INFRA_ONLINE=1 (real providers from the registry,
+// committed lock files verified: GitHub Actions), EQUIPTRACK_KIT_CACHE.
 func (Infra) Validate(ctx context.Context) error {
 	return withChecker(ctx, func(c *tfdriver.Checker) error { return c.Validate(ctx) })
 }
 
 // Test runs the native *.tftest.hcl of every Terraform module and root
 // offline (OpenTofu's test against the schema replica or mock_provider).
-// Env: TF_BINARY, EQUIPTRACK_KIT_CACHE.
+// Env: TF_BINARY, INFRA_ONLINE=1, EQUIPTRACK_KIT_CACHE.
 func (Infra) Test(ctx context.Context) error {
 	return withChecker(ctx, func(c *tfdriver.Checker) error { return c.Test(ctx) })
 }
@@ -45,7 +46,8 @@ func (Infra) Test(ctx context.Context) error {
 // Plan plans an environment (dev, staging) offline against the schema
 // replica and prints what would be created or changed, and where the plan
 // JSON is. Optional -varFile=<path> adds a .tfvars file. Env: TF_BINARY,
-// EQUIPTRACK_KIT_CACHE.
+// INFRA_ONLINE=1 (plans with the real provider and the S3 backend: needs
+// AWS credentials), EQUIPTRACK_KIT_CACHE.
 func (Infra) Plan(ctx context.Context, env string, varFile *string) error {
 	var varFiles []string
 	if varFile != nil && *varFile != "" {
@@ -67,7 +69,8 @@ func (Infra) Plan(ctx context.Context, env string, varFile *string) error {
 
 func withChecker(ctx context.Context, fn func(*tfdriver.Checker) error) error {
 	start := time.Now()
-	c, err := tfdriver.NewChecker(ctx, terraformRoot, logf)
+	online := os.Getenv("INFRA_ONLINE") == "1"
+	c, err := tfdriver.NewCheckerMode(ctx, terraformRoot, online, logf)
 	if err != nil {
 		return err
 	}

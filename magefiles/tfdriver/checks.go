@@ -38,29 +38,48 @@ type Checker struct {
 	inited map[string]bool
 }
 
-// NewChecker prepares the offline toolchain (OpenTofu, schema, replica
-// mirror), discovers the tree's directories and makes the scratch copy.
-// Close removes the copy.
+// NewChecker prepares the offline toolchain (see NewCheckerMode).
+//
+// NewCheckerMode prepares the toolchain, discovers the tree's directories and
+// makes the scratch copy; Close removes the copy. Offline (the default
+// here): OpenTofu, the schema and the replica mirror, lock files left out.
+// Online (GitHub Actions, a laptop with internet): the binary only, the real
+// providers from the registry and the committed lock files verified.
 func NewChecker(ctx context.Context, root string, logf Logf) (*Checker, error) {
+	return NewCheckerMode(ctx, root, false, logf)
+}
+
+// NewCheckerMode is NewChecker, online when asked.
+func NewCheckerMode(ctx context.Context, root string, online bool, logf Logf) (*Checker, error) {
 	targets, err := Discover(root)
 	if err != nil {
 		return nil, err
 	}
 	start := time.Now()
-	env, err := Offline(ctx, logf)
-	if err != nil {
-		return nil, err
+	var env *Env
+	if online {
+		bin, err := Binary(ctx, logf)
+		if err != nil {
+			return nil, err
+		}
+		env = &Env{Binary: bin, Stdout: os.Stdout, Stderr: os.Stderr}
+	} else {
+		if env, err = Offline(ctx, logf); err != nil {
+			return nil, err
+		}
 	}
 	if d := time.Since(start); d > time.Second {
-		logf("infra: toolchain ready in %s (%s, replica hashicorp/aws %s)", d.Round(100*time.Millisecond), env.Binary, env.Mirror.ProviderVersion)
+		logf("infra: toolchain ready in %s (%s)", d.Round(100*time.Millisecond), env.Binary)
 	}
-	scratch, cleanup, err := Scratch(root)
+	scratch, cleanup, err := Scratch(root, online)
 	if err != nil {
 		return nil, err
 	}
-	if env.TypesFile, err = WriteUsedTypes(scratch); err != nil {
-		cleanup()
-		return nil, err
+	if !online {
+		if env.TypesFile, err = WriteUsedTypes(scratch); err != nil {
+			cleanup()
+			return nil, err
+		}
 	}
 	return &Checker{Env: env, Root: root, Scratch: scratch, Targets: targets, Parallel: DefaultParallel, Logf: logf, inited: map[string]bool{}}, nil
 }
@@ -193,8 +212,10 @@ func (c *Checker) Plan(ctx context.Context, env string, varFiles []string) (*Pla
 	if err != nil {
 		return nil, err
 	}
-	if err := d.UseLocalBackend(); err != nil {
-		return nil, err
+	if c.Env.Mirror != nil {
+		if err := d.UseLocalBackend(); err != nil {
+			return nil, err
+		}
 	}
 	step := func(name string, fn func() error) error {
 		t := time.Now()
@@ -205,7 +226,7 @@ func (c *Checker) Plan(ctx context.Context, env string, varFiles []string) (*Pla
 		return nil
 	}
 	res := &PlanResult{Env: env, PlanFile: filepath.Join(out, "plan.tfplan"), JSONFile: filepath.Join(out, "plan.json")}
-	if err := step("init", func() error { return d.Init(ctx) }); err != nil {
+	if err := step("init", func() error { return d.InitWithBackend(ctx) }); err != nil {
 		return nil, err
 	}
 	if err := step("plan", func() error {

@@ -163,23 +163,30 @@ func HasBackend(dir string) (bool, error) {
 	return false, nil
 }
 
-// InitOptions builds init's options: offline, a declared backend is never
-// initialised (it needs AWS) unless localBackend replaced it.
-func InitOptions(offline, hasBackend bool) []tfexec.InitOption {
+// InitOptions builds init's options. A declared backend is initialised
+// only when asked (plan): validate and test never need state, and an S3
+// backend needs AWS.
+func InitOptions(hasBackend, withBackend bool) []tfexec.InitOption {
 	opts := []tfexec.InitOption{tfexec.Upgrade(false)}
-	if offline && hasBackend {
+	if hasBackend && !withBackend {
 		opts = append(opts, tfexec.Backend(false))
 	}
 	return opts
 }
 
-// Init runs init.
-func (d *Dir) Init(ctx context.Context) error {
+// Init runs init without the backend (for validate and test).
+func (d *Dir) Init(ctx context.Context) error { return d.init(ctx, false) }
+
+// InitWithBackend runs init with the backend (for plan). Offline, call
+// UseLocalBackend first.
+func (d *Dir) InitWithBackend(ctx context.Context) error { return d.init(ctx, true) }
+
+func (d *Dir) init(ctx context.Context, withBackend bool) error {
 	hb, err := HasBackend(d.Path)
 	if err != nil {
 		return err
 	}
-	if err := d.tf.Init(ctx, InitOptions(d.env.Mirror != nil, hb && !d.localBackend())...); err != nil {
+	if err := d.tf.Init(ctx, InitOptions(hb, withBackend)...); err != nil {
 		return fmt.Errorf("init %s: %w", d.Path, err)
 	}
 	return nil
@@ -230,11 +237,6 @@ terraform {
   backend "local" {}
 }
 `
-
-func (d *Dir) localBackend() bool {
-	_, err := os.Stat(filepath.Join(d.Path, localBackendFile))
-	return err == nil
-}
 
 // UseLocalBackend replaces the directory's backend with a local one (only
 // ever in a scratch copy: it writes a file).

@@ -40,16 +40,16 @@ func TestCommandEnv(t *testing.T) {
 
 func TestInitOptions(t *testing.T) {
 	tests := []struct {
-		offline, backend bool
-		want             []tfexec.InitOption
+		hasBackend, withBackend bool
+		want                    []tfexec.InitOption
 	}{
-		{true, true, []tfexec.InitOption{tfexec.Upgrade(false), tfexec.Backend(false)}},
-		{true, false, []tfexec.InitOption{tfexec.Upgrade(false)}},
-		{false, true, []tfexec.InitOption{tfexec.Upgrade(false)}},
+		{true, false, []tfexec.InitOption{tfexec.Upgrade(false), tfexec.Backend(false)}},
+		{true, true, []tfexec.InitOption{tfexec.Upgrade(false)}},
+		{false, false, []tfexec.InitOption{tfexec.Upgrade(false)}},
 	}
 	for _, tc := range tests {
-		if got := InitOptions(tc.offline, tc.backend); !reflect.DeepEqual(got, tc.want) {
-			t.Errorf("InitOptions(%v, %v) = %#v, want %#v", tc.offline, tc.backend, got, tc.want)
+		if got := InitOptions(tc.hasBackend, tc.withBackend); !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("InitOptions(%v, %v) = %#v, want %#v", tc.hasBackend, tc.withBackend, got, tc.want)
 		}
 	}
 }
@@ -162,7 +162,7 @@ func TestDiscover(t *testing.T) {
 }
 
 func TestScratchLeavesOutLockAndState(t *testing.T) {
-	dir, cleanup, err := Scratch("testdata/tree")
+	dir, cleanup, err := Scratch("testdata/tree", false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,6 +178,15 @@ func TestScratchLeavesOutLockAndState(t *testing.T) {
 	cleanup()
 	if _, err := os.Stat(dir); !os.IsNotExist(err) {
 		t.Errorf("cleanup left %s", dir)
+	}
+	// Online, the committed lock file travels (init verifies it).
+	dir, cleanup2, err := Scratch("testdata/tree", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cleanup2()
+	if _, err := os.Stat(filepath.Join(dir, "envs", "dev", ".terraform.lock.hcl")); err != nil {
+		t.Errorf("keepLocks: lock file not copied: %v", err)
 	}
 }
 

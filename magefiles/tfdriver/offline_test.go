@@ -53,7 +53,7 @@ func testCtx(t *testing.T, d time.Duration) context.Context {
 func TestCheckerRejectsBrokenConfigurations(t *testing.T) {
 	env := offlineEnv(t)
 	ctx := testCtx(t, 10*time.Minute)
-	scratch, cleanup, err := Scratch("testdata/broken")
+	scratch, cleanup, err := Scratch("testdata/broken", false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +124,7 @@ func TestCheckerOnTestTree(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	scratch, cleanup, err := Scratch("testdata/tree")
+	scratch, cleanup, err := Scratch("testdata/tree", false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,7 +208,7 @@ func TestCheckerOnTestTree(t *testing.T) {
 func TestCheckerReportsFailingTest(t *testing.T) {
 	env := offlineEnv(t)
 	ctx := testCtx(t, 5*time.Minute)
-	scratch, cleanup, err := Scratch("testdata/tree")
+	scratch, cleanup, err := Scratch("testdata/tree", false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -252,7 +252,7 @@ func TestRepositoryTerraform(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	scratch, cleanup, err := Scratch(root)
+	scratch, cleanup, err := Scratch(root, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -286,7 +286,7 @@ func TestTerraformAcceptsTheTree(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		scratch, cleanup, err := Scratch(root)
+		scratch, cleanup, err := Scratch(root, false)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -100,10 +100,10 @@ func testFiles(dir string) ([]string, error) {
 }
 
 // Scratch copies a Terraform tree to a new temporary directory, leaving out
-// what must not travel: .terraform directories, lock files (their hashes
-// are the real provider's and would make an offline init fail), state and
-// plan files. The returned cleanup removes the copy.
-func Scratch(root string) (string, func(), error) {
+// what must not travel: .terraform directories, state and plan files, and
+// unless keepLocks, lock files (their hashes are the real provider's and
+// would make an offline init fail). The returned cleanup removes the copy.
+func Scratch(root string, keepLocks bool) (string, func(), error) {
 	dst, err := os.MkdirTemp("", "tfcheck-")
 	if err != nil {
 		return "", nil, err
@@ -124,7 +124,7 @@ func Scratch(root string) (string, func(), error) {
 			}
 			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
 		}
-		if skipInScratch(name) || !d.Type().IsRegular() {
+		if (skipInScratch(name) && !(keepLocks && name == ".terraform.lock.hcl")) || !d.Type().IsRegular() {
 			return nil
 		}
 		b, err := os.ReadFile(p)
