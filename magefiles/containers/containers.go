@@ -43,6 +43,9 @@ type Options struct {
 	// HostPort is the host port to publish on 127.0.0.1; 0 picks a free one
 	// before the container is created, so it stays the same across Stop/Start.
 	HostPort int
+	// Settings are extra PostgreSQL settings ("name=value", passed as -c),
+	// after TestSettings. Ignored by Redis.
+	Settings []string
 }
 
 func (o Options) logf(format string, args ...any) {
@@ -93,8 +96,11 @@ func startContainer(ctx context.Context, req testcontainers.ContainerRequest, co
 		if err == nil {
 			return c, port, nil
 		}
-		// Never leave a half-started container behind.
+		// Never leave a half-started container behind; keep its last words.
 		if c != nil {
+			if logs := containerLogTail(c, 20); logs != "" {
+				err = fmt.Errorf("%w\ncontainer log:\n%s", err, logs)
+			}
 			_ = testcontainers.TerminateContainer(c)
 		}
 		lastErr = err
@@ -103,6 +109,23 @@ func startContainer(ctx context.Context, req testcontainers.ContainerRequest, co
 		}
 	}
 	return nil, 0, lastErr
+}
+
+// containerLogTail returns the last n lines of a container's output.
+func containerLogTail(c testcontainers.Container, n int) string {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	rc, err := c.Logs(ctx)
+	if err != nil {
+		return ""
+	}
+	defer rc.Close()
+	b, _ := io.ReadAll(rc)
+	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
 }
 
 func portTaken(err error) bool {
@@ -118,7 +141,7 @@ type readyFunc struct {
 	check   func(ctx context.Context) error
 }
 
-func (r readyFunc) WaitUntilReady(ctx context.Context, _ wait.StrategyTarget) error {
+func (r readyFunc) WaitUntilReady(ctx context.Context, target wait.StrategyTarget) error {
 	ctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
 	var last error
@@ -128,6 +151,12 @@ func (r readyFunc) WaitUntilReady(ctx context.Context, _ wait.StrategyTarget) er
 		ccancel()
 		if last == nil {
 			return nil
+		}
+		// A server that exited will not answer: say so now, not at the timeout.
+		if target != nil {
+			if st, err := target.State(ctx); err == nil && !st.Running && (st.Status == "exited" || st.Status == "dead") {
+				return fmt.Errorf("%s exited (code %d) before answering: %w", r.what, st.ExitCode, last)
+			}
 		}
 		select {
 		case <-ctx.Done():

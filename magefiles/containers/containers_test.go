@@ -430,3 +430,27 @@ func TestNewDatabaseManyAtOnce(t *testing.T) {
 		})
 	}
 }
+
+// TestPostgresThatCannotStartFailsFastWithItsLog: a server that exits at
+// start must fail StartPostgres quickly, with PostgreSQL's own complaint.
+func TestPostgresThatCannotStartFailsFastWithItsLog(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("needs Docker (skipped under -short)")
+	}
+	ctx := testCtx(t)
+	t0 := time.Now()
+	pg, err := StartPostgresWith(ctx, Options{Image: baseimage.DataRecipe().Ref(), Settings: []string{"no_such_setting=1"}})
+	if pg != nil {
+		_ = pg.Terminate(context.Background())
+	}
+	if err == nil {
+		t.Fatal("StartPostgres succeeded with an unknown setting")
+	}
+	if want := `unrecognized configuration parameter "no_such_setting"`; !strings.Contains(err.Error(), want) {
+		t.Errorf("error lacks %q:\n%v", want, err)
+	}
+	if d := time.Since(t0); d > 45*time.Second {
+		t.Errorf("failing took %s, want well under the %s start timeout", d, StartTimeout)
+	}
+}

@@ -67,7 +67,7 @@ func StartPostgresWith(ctx context.Context, o Options) (*Postgres, error) {
 	}
 	pg := &Postgres{Password: randomHex(16)}
 	cmd := []string{baseimage.EntryPath, "postgres"}
-	for _, s := range TestSettings {
+	for _, s := range append(append([]string(nil), TestSettings...), o.Settings...) {
 		cmd = append(cmd, "-c", s)
 	}
 	var port int // set by startContainer before the wait strategy dials it
