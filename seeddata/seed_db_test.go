@@ -335,6 +335,8 @@ func TestUserRowsSurviveAndConfirmedReseedRestores(t *testing.T) {
 		`UPDATE items SET current_location_id = (SELECT id FROM locations WHERE code = 'HOSP-F') WHERE asset_tag = 'ET-STW-001'`,
 		`UPDATE locations SET name = 'Hospital A (renamed by a user)' WHERE code = 'HOSP-A'`,
 		`DELETE FROM role_permissions WHERE role_id = (SELECT id FROM roles WHERE name = 'Viewer') AND permission_id = (SELECT id FROM permissions WHERE name = 'reports:read')`,
+		// Editing a natural key: the seed movement's key is gone, and a seed-owned row with a key the dataset lacks appears.
+		`UPDATE movements SET moved_at = moved_at + interval '1 hour' WHERE id = (SELECT min(m.id) FROM movements m JOIN items i ON i.id = m.item_id WHERE i.asset_tag = 'ET-RISE-003')`,
 	}
 	for _, s := range userSQL {
 		if _, err := c.Exec(ctx, s); err != nil {
@@ -361,10 +363,10 @@ func TestUserRowsSurviveAndConfirmedReseedRestores(t *testing.T) {
 
 	// A normal run: touches no user row, reports the edits as drift, reverts nothing.
 	rep, out := seed(t, ctx, Options{DatabaseURL: u})
-	if tot := rep.Totals(); tot.Created != 0 || tot.Updated != 0 || tot.Drift != 3 {
+	if tot := rep.Totals(); tot.Created != 0 || tot.Updated != 0 || tot.Drift != 5 {
 		t.Fatalf("normal run after user edits: %+v\n%s", tot, out)
 	}
-	for table, drift := range map[string]int{TLocations: 1, TItems: 1, TRolePermissions: 1} {
+	for table, drift := range map[string]int{TLocations: 1, TItems: 1, TRolePermissions: 1, TMovements: 2} {
 		if rep.Table(table).Drift != drift {
 			t.Errorf("%s drift %d, want %d", table, rep.Table(table).Drift, drift)
 		}
@@ -401,7 +403,7 @@ func TestUserRowsSurviveAndConfirmedReseedRestores(t *testing.T) {
 
 	// The confirmed reseed restores exactly the seed rows, and no user row moves.
 	rep, out = seed(t, ctx, Options{DatabaseURL: u, Reseed: true, Confirm: dbName(t, u)})
-	if tot := rep.Totals(); tot.Created != 1 || tot.Updated != 2 || tot.Drift != 0 || tot.Disowned != 0 {
+	if tot := rep.Totals(); tot.Created != 2 || tot.Updated != 2 || tot.Drift != 0 || tot.Disowned != 1 {
 		t.Fatalf("reseed totals %+v\n%s", tot, out)
 	}
 	if rep.Fingerprint != ExpectedFingerprint() {
@@ -409,6 +411,14 @@ func TestUserRowsSurviveAndConfirmedReseedRestores(t *testing.T) {
 	}
 	if got := userRows(); got != allUserRows {
 		t.Fatalf("user rows after reseed %q, want %q", got, allUserRows)
+	}
+	// The re-keyed movement was handed to users, not deleted.
+	if n := queryInt(t, ctx, c, `SELECT count(*) FROM movements m JOIN items i ON i.id = m.item_id WHERE i.asset_tag = 'ET-RISE-003' AND NOT m.seed_owned`); n != 1 {
+		t.Fatalf("%d disowned movements of ET-RISE-003, want 1", n)
+	}
+	// And a normal run afterwards is a no-op.
+	if rep, _ := seed(t, ctx, Options{DatabaseURL: u}); rep.Totals().Created+rep.Totals().Updated+rep.Totals().Drift != 0 {
+		t.Fatalf("run after reseed: %+v", rep.Totals())
 	}
 	// And the admin's password was not touched by any of it.
 	var hash string
@@ -589,5 +599,33 @@ func TestSchemaApplyConcurrentAndIdempotent(t *testing.T) {
 	}
 	if err := schema.Check(ctx, c); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A seeder that cannot get the lock in time gives up with one clear line and
+// writes nothing.
+func TestLockTimeout(t *testing.T) {
+	ctx := testCtx(t)
+	u := migratedDB(t, ctx)
+	holder := connectT(t, ctx, u)
+	tx, err := holder.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx) //nolint:errcheck
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, seedLockKey); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	t0 := time.Now()
+	_, err = Run(ctx, Options{DatabaseURL: u, AdminPassword: testPassword, LockTimeout: 700 * time.Millisecond}, &out)
+	if !errors.Is(err, ErrLocked) || err.Error() != "another seeder holds the lock for more than 700ms" {
+		t.Fatalf("error %v, want ErrLocked", err)
+	}
+	if d := time.Since(t0); d < 700*time.Millisecond || d > 20*time.Second {
+		t.Fatalf("gave up after %s, want about 700ms", d)
+	}
+	if n := queryInt(t, ctx, connectT(t, ctx, u), `SELECT count(*) FROM permissions`); n != 0 {
+		t.Fatalf("%d rows written without the lock", n)
 	}
 }
