@@ -257,16 +257,21 @@ func ensureContainer(ctx context.Context, logf dockerup.Logf, c localContainer) 
 		`{{.State.Running}}|{{index .Config.Labels "`+labelImage+`"}}|{{index .Config.Labels "`+labelConfig+`"}}`, c.name)
 	if err == nil {
 		parts := strings.Split(strings.TrimSpace(out), "|")
-		if len(parts) == 3 && parts[1] == c.image && parts[2] == c.config {
-			if parts[0] == "true" {
-				return stateRunning, nil
-			}
-			if _, err := docker(ctx, nil, "start", c.name); err != nil {
-				return "", fmt.Errorf("local stores: start %s: %w", c.name, err)
-			}
-			return stateStarted, nil
+		current := len(parts) == 3 && parts[1] == c.image && parts[2] == c.config
+		if current && parts[0] == "true" {
+			return stateRunning, nil
 		}
-		logf("local stores: %s was made from another image or settings; recreating it", c.name)
+		if current {
+			_, err := docker(ctx, nil, "start", c.name)
+			if err == nil {
+				return stateStarted, nil
+			}
+			// E.g. its network was removed meanwhile: a new container (same
+			// volume) is the way back.
+			logf("local stores: %s does not start (%v); recreating it", c.name, err)
+		} else {
+			logf("local stores: %s was made from another image or settings; recreating it", c.name)
+		}
 		if _, err := docker(ctx, nil, "rm", "-f", c.name); err != nil {
 			return "", fmt.Errorf("local stores: remove outdated %s: %w", c.name, err)
 		}
@@ -461,7 +466,8 @@ func dockerIn(ctx context.Context, env []string, in string, args ...string) (str
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
-		return stdout.String(), fmt.Errorf("docker %s: %w: %s", args[0], err, strings.TrimSpace(stderr.String()))
+		// One line: these errors end up in one-line messages.
+		return stdout.String(), fmt.Errorf("docker %s: %w: %s", args[0], err, strings.Join(strings.Fields(stderr.String()), " "))
 	}
 	return stdout.String(), nil
 }

@@ -284,9 +284,30 @@ func TestEnsureLocalStores(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close(ctx)
 	if err := conn.QueryRow(ctx, "SELECT v FROM kept").Scan(&v); err != nil || v != "yes" {
 		t.Errorf("after recreation: %q, %v; want the volume's data", v, err)
+	}
+	conn.Close(ctx)
+
+	// Stopped containers whose network was removed meanwhile are recreated.
+	for _, args := range [][]string{
+		{"stop", o.postgresContainer(), o.redisContainer()}, {"network", "rm", o.network()},
+	} {
+		if out, err := exec.CommandContext(ctx, "docker", args...).CombinedOutput(); err != nil {
+			t.Fatalf("docker %s: %v %s", strings.Join(args, " "), err, out)
+		}
+	}
+	s5, err := EnsureLocalStoresWith(ctx, o, logf)
+	if err != nil {
+		t.Fatalf("after the network was removed: %v", err)
+	}
+	conn, err = pgx.Connect(ctx, s5.PostgresURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if err := conn.QueryRow(ctx, "SELECT v FROM kept").Scan(&v); err != nil || v != "yes" {
+		t.Errorf("after the network was removed: %q, %v; want the volume's data", v, err)
 	}
 }
 
