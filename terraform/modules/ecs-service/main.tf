@@ -149,12 +149,12 @@ resource "aws_ecs_task_definition" "this" {
 # --- Service discovery ---------------------------------------------------------------------------
 
 resource "aws_service_discovery_service" "this" {
-  count = var.create_service && var.service_discovery_namespace_id != null ? 1 : 0
+  count = var.create_service && var.service_discovery != null ? 1 : 0
 
   name = var.name
 
   dns_config {
-    namespace_id   = var.service_discovery_namespace_id
+    namespace_id   = var.service_discovery.namespace_id
     routing_policy = "MULTIVALUE"
 
     dns_records {
@@ -209,7 +209,7 @@ resource "aws_ecs_service" "this" {
   }
 
   dynamic "load_balancer" {
-    for_each = var.target_group_arn == null ? [] : [var.target_group_arn]
+    for_each = var.target_group == null ? [] : [var.target_group.arn]
     content {
       target_group_arn = load_balancer.value
       container_name   = var.name
@@ -217,7 +217,7 @@ resource "aws_ecs_service" "this" {
     }
   }
 
-  health_check_grace_period_seconds = var.target_group_arn == null ? null : var.health_check_grace_period_seconds
+  health_check_grace_period_seconds = var.target_group == null ? null : var.health_check_grace_period_seconds
 
   dynamic "service_registries" {
     for_each = aws_service_discovery_service.this

@@ -206,10 +206,12 @@ variable "security_group_ids" {
   nullable    = false
 }
 
-variable "target_group_arn" {
-  description = "Target group to register the tasks in (null for internal services)."
-  type        = string
-  default     = null
+variable "target_group" {
+  description = "Target group to register the tasks in: { arn } (null for internal services). An object, so the decision is known at plan time even while the ARN is not."
+  type = object({
+    arn = string
+  })
+  default = null
 }
 
 variable "health_check_grace_period_seconds" {
@@ -219,10 +221,12 @@ variable "health_check_grace_period_seconds" {
   nullable    = false
 }
 
-variable "service_discovery_namespace_id" {
-  description = "Cloud Map private DNS namespace: the service registers as <name>.<namespace> (null: no registration)."
-  type        = string
-  default     = null
+variable "service_discovery" {
+  description = "Cloud Map private DNS namespace to register in as <name>.<namespace>: { namespace_id } (null: no registration). An object, so the decision is known at plan time."
+  type = object({
+    namespace_id = string
+  })
+  default = null
 }
 
 variable "schedule" {

@@ -229,15 +229,15 @@ module "service" {
   secrets               = local.service_secrets
   log_retention_days    = var.log_retention_days
 
-  cluster_arn                    = module.cluster.arn
-  cluster_name                   = module.cluster.name
-  desired_count                  = each.value.desired_count
-  on_demand_base                 = each.value.on_demand_base
-  subnet_ids                     = module.network.private_subnet_ids
-  security_group_ids             = [aws_security_group.tasks.id]
-  target_group_arn               = each.value.public_path == null ? null : module.load_balancer.target_group_arns[each.key]
-  service_discovery_namespace_id = aws_service_discovery_private_dns_namespace.this.id
-  schedule                       = var.schedule
+  cluster_arn        = module.cluster.arn
+  cluster_name       = module.cluster.name
+  desired_count      = each.value.desired_count
+  on_demand_base     = each.value.on_demand_base
+  subnet_ids         = module.network.private_subnet_ids
+  security_group_ids = [aws_security_group.tasks.id]
+  target_group       = each.value.public_path == null ? null : { arn = module.load_balancer.target_group_arns[each.key] }
+  service_discovery  = { namespace_id = aws_service_discovery_private_dns_namespace.this.id }
+  schedule           = var.schedule
 
   tags = var.tags
 }

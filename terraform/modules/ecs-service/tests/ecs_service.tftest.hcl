@@ -27,20 +27,20 @@ mock_provider "aws" {
 }
 
 variables {
-  name_prefix                    = "equiptrack-test"
-  name                           = "gateway"
-  environment                    = "test"
-  image                          = "123456789012.dkr.ecr.us-west-2.amazonaws.com/equiptrack-test/gateway:latest"
-  cpu                            = 512
-  memory                         = 1024
-  cluster_arn                    = "arn:aws:ecs:us-west-2:123456789012:cluster/equiptrack-test"
-  cluster_name                   = "equiptrack-test"
-  desired_count                  = 2
-  on_demand_base                 = 1
-  subnet_ids                     = ["subnet-aaaa", "subnet-bbbb"]
-  security_group_ids             = ["sg-tasks"]
-  target_group_arn               = "arn:aws:elasticloadbalancing:us-west-2:123456789012:targetgroup/equiptrack-test-gateway/0123456789abcdef"
-  service_discovery_namespace_id = "ns-0123456789abcdef"
+  name_prefix        = "equiptrack-test"
+  name               = "gateway"
+  environment        = "test"
+  image              = "123456789012.dkr.ecr.us-west-2.amazonaws.com/equiptrack-test/gateway:latest"
+  cpu                = 512
+  memory             = 1024
+  cluster_arn        = "arn:aws:ecs:us-west-2:123456789012:cluster/equiptrack-test"
+  cluster_name       = "equiptrack-test"
+  desired_count      = 2
+  on_demand_base     = 1
+  subnet_ids         = ["subnet-aaaa", "subnet-bbbb"]
+  security_group_ids = ["sg-tasks"]
+  target_group       = { arn = "arn:aws:elasticloadbalancing:us-west-2:123456789012:targetgroup/equiptrack-test-gateway/0123456789abcdef" }
+  service_discovery  = { namespace_id = "ns-0123456789abcdef" }
   environment_variables = {
     DB_HOST    = "db.internal"
     DB_SSLMODE = "require"
@@ -142,12 +142,12 @@ run "all_spot_internal_service" {
   command = plan
 
   variables {
-    name             = "inventory"
-    cpu              = 256
-    memory           = 512
-    desired_count    = 1
-    on_demand_base   = 0
-    target_group_arn = null
+    name           = "inventory"
+    cpu            = 256
+    memory         = 512
+    desired_count  = 1
+    on_demand_base = 0
+    target_group   = null
   }
 
   assert {

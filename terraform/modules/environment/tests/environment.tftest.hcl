@@ -30,7 +30,7 @@ mock_provider "aws" {
   }
   mock_resource "aws_vpc" {
     defaults = {
-      id         = "vpc-0123456789abcdef0"
+      id = "vpc-0123456789abcdef0"
     }
   }
   mock_resource "aws_subnet" {
@@ -99,8 +99,8 @@ mock_provider "aws" {
   }
   mock_resource "aws_db_instance" {
     defaults = {
-      address           = "equiptrack-staging.abcdefghij.us-east-1.rds.amazonaws.com"
-      port              = 5432
+      address            = "equiptrack-staging.abcdefghij.us-east-1.rds.amazonaws.com"
+      port               = 5432
       master_user_secret = [{ secret_arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-0123-AbCdEf", kms_key_id = "", secret_status = "active" }]
     }
   }
