@@ -546,6 +546,7 @@ func TestErrorPaths(t *testing.T) {
 		{DatabaseURL: empty, Verify: true, Reseed: true, Confirm: "x"},
 		{DatabaseURL: empty, Confirm: "x"},
 		{DatabaseURL: empty, Verify: true, Expected: "abc"},
+		{DatabaseURL: empty, Steps: []string{}},
 	} {
 		if _, err := Run(ctx, o, &out); !errors.Is(err, ErrBadOptions) {
 			t.Errorf("options %+v: %v, want ErrBadOptions", o, err)

@@ -143,7 +143,11 @@ func (o *Options) normalise() error {
 		return fmt.Errorf("%w: DATABASE_URL is not set", ErrBadOptions)
 	}
 	if o.Steps == nil {
-		o.Steps = slices.Clone(AllSteps)
+		o.Steps = AllSteps
+	}
+	o.Steps = slices.Clone(o.Steps) // never rewrite the caller's slice
+	if len(o.Steps) == 0 {
+		return fmt.Errorf("%w: no steps to run", ErrBadOptions)
 	}
 	for i, s := range o.Steps {
 		name, ok := stepAliases[s]
