@@ -111,7 +111,6 @@ variable "d" { type = string }
 	}
 }
 
-
 func TestRunRejectsMissingDirectory(t *testing.T) {
 	_, err := Run(context.Background(), filepath.Join(t.TempDir(), "nope"), Options{Trivy: "/bin/false", TFLint: "/bin/false"})
 	if err == nil || !strings.Contains(err.Error(), "not a directory") {
