@@ -49,6 +49,9 @@ func (Infra) Test(ctx context.Context) error {
 // INFRA_ONLINE=1 (plans with the real provider and the S3 backend: needs
 // AWS credentials), EQUIPTRACK_KIT_CACHE.
 func (Infra) Plan(ctx context.Context, env string, varFile *string) error {
+	if err := tfdriver.CheckEnv(terraformRoot, env); err != nil {
+		return err
+	}
 	var varFiles []string
 	if varFile != nil && *varFile != "" {
 		if _, err := os.Stat(*varFile); err != nil {

@@ -177,6 +177,26 @@ type PlanResult struct {
 
 var envName = regexp.MustCompile(`^[a-z][a-z0-9-]*$`)
 
+// CheckEnv validates an environment name against a tree before any work:
+// a name like dev or staging with a directory envs/<env> holding .tf files.
+func CheckEnv(root, env string) error {
+	if !envName.MatchString(env) {
+		return fmt.Errorf("plan: environment %q: want a name like dev or staging", env)
+	}
+	if tfs, _ := filepath.Glob(filepath.Join(root, "envs", env, "*.tf")); len(tfs) == 0 {
+		var known []string
+		if entries, err := os.ReadDir(filepath.Join(root, "envs")); err == nil {
+			for _, e := range entries {
+				if e.IsDir() {
+					known = append(known, e.Name())
+				}
+			}
+		}
+		return fmt.Errorf("plan: no environment %q under %s/envs (have: %s)", env, root, strings.Join(known, ", "))
+	}
+	return nil
+}
+
 // Plan plans environment root envs/<env> offline (the backend replaced by
 // a local one in the scratch copy) and keeps the plan and its JSON under
 // the cache (plans/<env>/), overwritten by the next plan.

@@ -236,3 +236,18 @@ func TestTerraformCompat(t *testing.T) {
 		t.Errorf("got:\n%s\nwant:\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+func TestCheckEnv(t *testing.T) {
+	if err := CheckEnv("testdata/tree", "staging"); err != nil {
+		t.Errorf("staging: %v", err)
+	}
+	for env, want := range map[string]string{
+		"prod":     `plan: no environment "prod" under testdata/tree/envs (have: dev, staging)`,
+		"Bad Name": `plan: environment "Bad Name": want a name like dev or staging`,
+		"../envs":  `plan: environment "../envs": want a name like dev or staging`,
+	} {
+		if err := CheckEnv("testdata/tree", env); err == nil || err.Error() != want {
+			t.Errorf("CheckEnv(%q) = %v, want %s", env, err, want)
+		}
+	}
+}
