@@ -58,11 +58,9 @@ func NewCheckerMode(ctx context.Context, root string, online bool, logf Logf) (*
 	start := time.Now()
 	var env *Env
 	if online {
-		bin, err := Binary(ctx, logf)
-		if err != nil {
+		if env, err = Online(ctx, logf); err != nil {
 			return nil, err
 		}
-		env = &Env{Binary: bin, Stdout: os.Stdout, Stderr: os.Stderr}
 	} else {
 		if env, err = Offline(ctx, logf); err != nil {
 			return nil, err

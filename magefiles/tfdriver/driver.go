@@ -7,6 +7,17 @@
 // from a filesystem mirror named by a CLI configuration file, and every
 // command runs on a scratch copy of the Terraform tree (see Scratch) so that
 // neither the committed lock file nor the S3 backends get in the way.
+//
+// Reading an environment's outputs for real (release targets):
+//
+//	env, err := tfdriver.Online(ctx, logf)
+//	d, err := env.Open("terraform/envs/staging")
+//	err = d.InitWithBackend(ctx)
+//	var out struct {
+//		Region  string `json:"region"`
+//		Cluster string `json:"cluster_name"`
+//	}
+//	err = d.Output(ctx, &out)
 package tfdriver
 
 import (
@@ -81,6 +92,17 @@ func Offline(ctx context.Context, logf Logf) (*Env, error) {
 		return nil, err
 	}
 	return &Env{Binary: bin, Mirror: m, Stdout: os.Stdout, Stderr: os.Stderr}, nil
+}
+
+// Online returns an Env for real work (dev/staging targets, GitHub
+// Actions): the binary from Binary, providers from their registries, the
+// backend as configured.
+func Online(ctx context.Context, logf Logf) (*Env, error) {
+	bin, err := Binary(ctx, logf)
+	if err != nil {
+		return nil, err
+	}
+	return &Env{Binary: bin, Stdout: os.Stdout, Stderr: os.Stderr}, nil
 }
 
 // CommandEnv is the environment of every command: the caller's, minus the
