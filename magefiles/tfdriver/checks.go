@@ -243,6 +243,8 @@ func (c *Checker) Plan(ctx context.Context, env string, varFiles []string) (*Pla
 		c.Logf("  ok   %-32s %s %s", target.Rel, name, time.Since(t).Round(100*time.Millisecond))
 		return nil
 	}
+	ctx, cancel := context.WithTimeout(ctx, DirTimeout)
+	defer cancel()
 	res := &PlanResult{Env: env, PlanFile: filepath.Join(out, "plan.tfplan"), JSONFile: filepath.Join(out, "plan.json")}
 	if err := step("init", func() error { return d.InitWithBackend(ctx) }); err != nil {
 		return nil, err

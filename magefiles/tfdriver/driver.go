@@ -122,6 +122,9 @@ func CommandEnv(environ []string, m *tfreplica.Mirror, typesFile string) map[str
 	env["CHECKPOINT_DISABLE"] = "1"
 	delete(env, provider.TypesEnv)
 	if m != nil {
+		// A plugin cache would keep the first replica installed at this
+		// version and hand it out after the replica changed.
+		delete(env, "TF_PLUGIN_CACHE_DIR")
 		maps.Copy(env, m.Env())
 		if typesFile != "" {
 			env[provider.TypesEnv] = typesFile

@@ -17,7 +17,7 @@ import (
 // Pure functions: what will run, tested without running anything.
 
 func TestCommandEnv(t *testing.T) {
-	environ := []string{"HOME=/root", "TF_LOG=DEBUG", "TF_CLI_CONFIG_FILE=/nonexistent/rc", "TFREPLICA_TYPES=/stale", "TF_VAR_x=1", "BROKEN"}
+	environ := []string{"HOME=/root", "TF_LOG=DEBUG", "TF_PLUGIN_CACHE_DIR=/pc", "TF_CLI_CONFIG_FILE=/nonexistent/rc", "TFREPLICA_TYPES=/stale", "TF_VAR_x=1", "BROKEN"}
 	m := &tfreplica.Mirror{CLIConfig: "/cache/mirror.tfrc"}
 	got := CommandEnv(environ, m, "/scratch/types")
 	want := map[string]string{
@@ -32,7 +32,7 @@ func TestCommandEnv(t *testing.T) {
 	// Online: a preset config file that does not exist is neutralised, the
 	// replica's type list never leaks.
 	got = CommandEnv(environ, nil, "/scratch/types")
-	want = map[string]string{"HOME": "/root", "TF_CLI_CONFIG_FILE": os.DevNull, "CHECKPOINT_DISABLE": "1"}
+	want = map[string]string{"HOME": "/root", "TF_CLI_CONFIG_FILE": os.DevNull, "CHECKPOINT_DISABLE": "1", "TF_PLUGIN_CACHE_DIR": "/pc"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("online:\n got %v\nwant %v", got, want)
 	}

@@ -152,6 +152,9 @@ type Result struct {
 	Err      error
 }
 
+// DirTimeout bounds the work on one directory (init plus validate or test).
+const DirTimeout = 20 * time.Minute
+
 // RunAll runs fn for every target, at most parallel at once, printing one
 // line per directory with its duration as each finishes. The error joins
 // every failure.
@@ -175,7 +178,9 @@ func RunAll(ctx context.Context, targets []Target, parallel int, what string, lo
 			}
 			defer func() { <-sem }()
 			start := time.Now()
-			err := fn(ctx, t)
+			dctx, cancel := context.WithTimeout(ctx, DirTimeout)
+			err := fn(dctx, t)
+			cancel()
 			results[i] = Result{Target: t, Duration: time.Since(start), Err: err}
 			mu.Lock()
 			defer mu.Unlock()
