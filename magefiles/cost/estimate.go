@@ -173,7 +173,7 @@ func EstimatePlan(env string, plan *tfjson.Plan, p *Prices, a Assumptions, o Opt
 		return nil, fmt.Errorf("cost %s: cannot tell the plan's region (no aws provider region, no region variable)", env)
 	}
 	e := &estimator{ix: ix, p: p, a: a, o: o, region: region, hours: p.HoursPerMonth,
-		est: &Estimate{Env: env, Region: region}, tasks: map[string]float64{}}
+		est: &Estimate{Env: env, Region: region, Lines: []Line{}, FreeTiers: []FreeTier{}, NotPriced: []Unpriced{}}, tasks: map[string]float64{}}
 	for name := range o.DesiredCounts {
 		found := false
 		for _, r := range ix.ofType("aws_ecs_service") {

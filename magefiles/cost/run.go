@@ -39,7 +39,7 @@ func LoadAssumptions() (Assumptions, error) {
 // offline, through tfdriver (OpenTofu against the hashicorp/aws schema
 // replica), one after the other.
 func PlanEnvironments(ctx context.Context, terraformRoot string, envs []string, logf tfdriver.Logf) (map[string]*tfjson.Plan, error) {
-	c, err := tfdriver.NewChecker(ctx, terraformRoot, false, logf) // offline: the replica needs no AWS credentials
+	c, err := tfdriver.NewChecker(ctx, terraformRoot, logf) // offline: the replica needs no AWS credentials
 	if err != nil {
 		return nil, fmt.Errorf("cost: %w", err)
 	}
