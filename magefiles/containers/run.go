@@ -38,8 +38,6 @@ var shared struct {
 	sync.Mutex
 	pg    *Postgres
 	redis *Redis
-	need  Need
-	ran   bool
 }
 
 // Run is a TestMain helper: it makes Docker available, builds the data image,
@@ -54,9 +52,6 @@ func Run(m *testing.M, need Need) int {
 	if !flag.Parsed() {
 		flag.Parse() // testing.Short needs the flags; m.Run parses them again harmlessly
 	}
-	shared.Lock()
-	shared.need, shared.ran = need, true
-	shared.Unlock()
 	if testing.Short() {
 		return m.Run()
 	}
