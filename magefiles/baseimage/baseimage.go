@@ -141,9 +141,8 @@ func EnsureDataImage(ctx context.Context, logf dockerup.Logf) (string, error) {
 	return Ensure(ctx, DataRecipe(), logf)
 }
 
-// process-local serialisation on top of the file lock: flock locks belong to
-// the open file, so two goroutines of one process would not exclude each other
-// through two separate opens.
+// inProcess serialises goroutines of one process before the file lock, so
+// they wait on a mutex rather than by polling the lock file.
 var inProcess sync.Mutex
 
 // Ensure makes sure the recipe's image exists locally and returns its ref.

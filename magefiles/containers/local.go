@@ -398,8 +398,16 @@ func RemoveLocalStoresWith(ctx context.Context, o LocalOptions, keepData bool) e
 			errs = append(errs, fmt.Errorf("remove %s: %w", name, err))
 		}
 	}
-	if _, err := docker(ctx, nil, "network", "rm", o.network()); err != nil && !strings.Contains(err.Error(), "not found") {
-		errs = append(errs, fmt.Errorf("remove network %s: %w", o.network(), err))
+	// By ID: Docker allows two networks of one name (two kits racing without
+	// the lock), and `network rm NAME` refuses to pick one.
+	ids, err := docker(ctx, nil, "network", "ls", "-q", "--filter", "name=^"+o.network()+"$")
+	if err != nil {
+		errs = append(errs, fmt.Errorf("list networks: %w", err))
+	}
+	for _, id := range strings.Fields(ids) {
+		if _, err := docker(ctx, nil, "network", "rm", id); err != nil && !strings.Contains(err.Error(), "not found") {
+			errs = append(errs, fmt.Errorf("remove network %s (%s): %w", o.network(), id, err))
+		}
 	}
 	if !keepData {
 		if _, err := docker(ctx, nil, "volume", "rm", o.postgresVolume()); err != nil && !strings.Contains(err.Error(), "No such volume") {

@@ -2,6 +2,7 @@ package containers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -145,12 +146,27 @@ func TestEnsureLocalStores(t *testing.T) {
 		mu.Unlock()
 	}
 
+	// Two callers at once (local:seed in two shells): the lock makes one
+	// create and the other reuse; without it one `docker run --name` fails.
 	t0 := time.Now()
-	s1, err := EnsureLocalStoresWith(ctx, o, logf)
-	if err != nil {
-		t.Fatal(err)
+	var first [2]Stores
+	var firstErr [2]error
+	var wg sync.WaitGroup
+	for i := range first {
+		wg.Go(func() { first[i], firstErr[i] = EnsureLocalStoresWith(ctx, o, logf) })
 	}
-	t.Logf("first EnsureLocalStores: %s", time.Since(t0))
+	wg.Wait()
+	if err := errors.Join(firstErr[:]...); err != nil {
+		t.Fatalf("two first calls at once: %v", err)
+	}
+	s1 := first[0]
+	if first[1] != s1 {
+		t.Errorf("two first calls at once returned different stores")
+	}
+	if n := strings.Count(logs.String(), "postgres created"); n != 1 {
+		t.Errorf("postgres created %d times by two concurrent calls, want 1; log:\n%s", n, logs.String())
+	}
+	t.Logf("first EnsureLocalStores (two at once): %s", time.Since(t0))
 	pgID, redisID := containerID(t, o.postgresContainer()), containerID(t, o.redisContainer())
 
 	// The password files exist, private.
