@@ -2,10 +2,13 @@ package localenv
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/equiptrack/release-kit/magefiles/manifest"
@@ -60,21 +63,37 @@ func (e *Env) Build(ctx context.Context, version string, services []string) ([]p
 			e.logf("    prebuild %s (%s)", joinArgs(p.Command), since(start))
 		}
 	}
-	var out []pipeline.Image
-	for _, name := range services {
-		start := time.Now()
-		ref := e.ImageRef(name, version)
-		var err error
-		if name == pipeline.SeederImage {
-			err = e.buildSeeder(ctx, ref, version)
-		} else {
-			err = e.buildService(ctx, name, ref, version)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("image %s: %w", name, err)
-		}
-		e.logf("    built %s (%s)", ref, since(start))
-		out = append(out, pipeline.Image{Service: name, Version: version, Ref: ref})
+	// The images are independent: a few at a time (the engine does the work;
+	// more would only thrash a small machine).
+	out := make([]pipeline.Image, len(services))
+	errs := make([]error, len(services))
+	sem := make(chan struct{}, 3)
+	var wg sync.WaitGroup
+	for i, name := range services {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			start := time.Now()
+			ref := e.ImageRef(name, version)
+			var err error
+			if name == pipeline.SeederImage {
+				err = e.buildSeeder(ctx, ref, version)
+			} else {
+				err = e.buildService(ctx, name, ref, version)
+			}
+			if err != nil {
+				errs[i] = fmt.Errorf("image %s: %w", name, err)
+				return
+			}
+			e.logf("    built %s (%s)", ref, since(start))
+			out[i] = pipeline.Image{Service: name, Version: version, Ref: ref}
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, errors.New(strings.ReplaceAll(err.Error(), "\n", "; "))
 	}
 	return out, nil
 }

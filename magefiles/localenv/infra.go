@@ -224,19 +224,19 @@ func Down(ctx context.Context, name string, registryPort int, keepData bool, log
 			errs = append(errs, err)
 		}
 		if registryPort > 0 {
-			prefix := "127.0.0.1:" + strconv.Itoa(registryPort) + "/"
-			refs, err := docker(ctx, "images", "--format", "{{.Repository}}:{{.Tag}}")
-			if err == nil {
+			// By ID: an image whose tag moved on is listed as <none>.
+			ids, err := docker(ctx, "images", "-q", "--filter", "reference=127.0.0.1:"+strconv.Itoa(registryPort)+"/*/*")
+			if err == nil && ids != "" {
+				seen := map[string]bool{}
 				var rm []string
-				for _, r := range strings.Fields(refs) {
-					if strings.HasPrefix(r, prefix) {
-						rm = append(rm, r)
+				for _, id := range strings.Fields(ids) {
+					if !seen[id] {
+						seen[id] = true
+						rm = append(rm, id)
 					}
 				}
-				if len(rm) > 0 {
-					if _, err := docker(ctx, append([]string{"rmi", "-f"}, rm...)...); err != nil {
-						errs = append(errs, err)
-					}
+				if _, err := docker(ctx, append([]string{"rmi", "-f"}, rm...)...); err != nil {
+					errs = append(errs, err)
 				}
 			}
 		}

@@ -322,3 +322,6 @@ func writeFile(path string, b []byte, mode os.FileMode) error {
 	}
 	return os.WriteFile(path, b, mode)
 }
+
+// Stores returns how to reach the environment's PostgreSQL and Redis.
+func (e *Env) Stores() containers.Stores { return e.o.Stores }

@@ -32,7 +32,10 @@ type HealthConfig struct {
 	SmokePath   string
 	SmokeStatus int
 	// LatencyPath [SmokePath] is fetched Parallel [20] times at once; the
-	// 95th percentile must stay within P95Budget [500ms].
+	// 95th percentile must stay within P95Budget [500ms]. One unmeasured
+	// round goes first, so freshly started replicas have opened their
+	// database and cache connections: the budget is about the steady state,
+	// not about a pool's first TLS handshakes.
 	LatencyPath string
 	Parallel    int
 	P95Budget   time.Duration
@@ -156,6 +159,13 @@ func P95(ds []time.Duration) time.Duration {
 }
 
 func (p *Pipeline) latencyP95(ctx context.Context, h HealthConfig) (time.Duration, error) {
+	if _, err := p.latencyRound(ctx, h); err != nil {
+		return 0, err
+	}
+	return p.latencyRound(ctx, h)
+}
+
+func (p *Pipeline) latencyRound(ctx context.Context, h HealthConfig) (time.Duration, error) {
 	ds := make([]time.Duration, h.Parallel)
 	errs := make([]error, h.Parallel)
 	var wg sync.WaitGroup

@@ -292,4 +292,3 @@ func localStep(ctx context.Context, version string, fn func(*pipeline.Pipeline) 
 	}
 	return fn(p)
 }
-
