@@ -454,3 +454,49 @@ func TestPostgresThatCannotStartFailsFastWithItsLog(t *testing.T) {
 		t.Errorf("failing took %s, want well under the %s start timeout", d, StartTimeout)
 	}
 }
+
+// TestRedisStopStart: Redis comes back on the same port (empty: no persistence).
+func TestRedisStopStart(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("needs Docker (skipped under -short)")
+	}
+	ctx := testCtx(t)
+	rd, err := StartRedisWith(ctx, Options{Image: baseimage.DataRecipe().Ref(), Logf: t.Logf})
+	if rd != nil {
+		t.Cleanup(func() { _ = rd.Terminate(context.Background()) })
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	port, u := rd.Port, rd.NewDB(t)
+	opt, err := redis.ParseURL(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := redis.NewClient(opt)
+	defer c.Close()
+	if err := c.Set(ctx, "k", "v", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := rd.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	short, cancel := context.WithTimeout(ctx, 2*time.Second)
+	if err := c.Ping(short).Err(); err == nil {
+		t.Error("PING answered while the container was stopped")
+	}
+	cancel()
+	if err := rd.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if rd.Port != port || rd.DBURL(1) != u {
+		t.Errorf("after restart: port %d, URL %s; want %d, %s", rd.Port, rd.DBURL(1), port, u)
+	}
+	if err := c.Ping(ctx).Err(); err != nil {
+		t.Errorf("PING after restart: %v", err)
+	}
+	if _, err := c.Get(ctx, "k").Result(); !errors.Is(err, redis.Nil) {
+		t.Errorf("GET k after restart: %v, want redis.Nil (no persistence)", err)
+	}
+}
