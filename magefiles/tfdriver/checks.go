@@ -30,8 +30,11 @@ type Checker struct {
 	Targets  []Target
 	Parallel int
 	Logf     Logf
-	// PlanDir receives plans/<env>/plan.{tfplan,json}; empty means the
-	// kit's cache (plans survive the scratch copy for inspection).
+	// PlanDir receives plans/<env>/plan.{tfplan,json}. Empty: the plan
+	// file stays in the scratch copy (private to this Checker) and the
+	// JSON goes to the kit's cache, plans/<env>/plan.json, replaced
+	// atomically, so it survives for inspection and concurrent planners
+	// never read each other's half-written files.
 	PlanDir string
 
 	mu     sync.Mutex
@@ -246,6 +249,9 @@ func (c *Checker) Plan(ctx context.Context, env string, varFiles []string) (*Pla
 	ctx, cancel := context.WithTimeout(ctx, DirTimeout)
 	defer cancel()
 	res := &PlanResult{Env: env, PlanFile: filepath.Join(out, "plan.tfplan"), JSONFile: filepath.Join(out, "plan.json")}
+	if c.PlanDir == "" {
+		res.PlanFile = filepath.Join(d.Path, "kit-offline.tfplan")
+	}
 	if err := step("init", func() error { return d.InitWithBackend(ctx) }); err != nil {
 		return nil, err
 	}
@@ -266,7 +272,11 @@ func (c *Checker) Plan(ctx context.Context, env string, varFiles []string) (*Pla
 		if err != nil {
 			return err
 		}
-		return os.WriteFile(res.JSONFile, b, 0o644)
+		tmp := fmt.Sprintf("%s.%d.tmp", res.JSONFile, os.Getpid())
+		if err := os.WriteFile(tmp, b, 0o644); err != nil {
+			return err
+		}
+		return os.Rename(tmp, res.JSONFile)
 	}); err != nil {
 		return nil, err
 	}
