@@ -194,7 +194,7 @@ func Ensure(ctx context.Context, r Recipe, logf dockerup.Logf) (string, error) {
 
 func build(ctx context.Context, r Recipe, dir, tarball string, logf dockerup.Logf) error {
 	if os.Geteuid() != 0 {
-		return errors.New("baseimage: debootstrap needs root; run as root or load the image another way")
+		return fmt.Errorf("baseimage: building %s needs root (debootstrap, chroot): run `sudo go run magefile.go docker:up` once", r.Ref())
 	}
 	if _, err := exec.LookPath("debootstrap"); err != nil {
 		logf("baseimage: installing debootstrap (once per machine)…")
