@@ -17,6 +17,7 @@ import (
 // the host, Dockerfile FROM scratch), seeds a database and exits non-zero on a
 // refused reseed.
 func TestSeederImage(t *testing.T) {
+	t.Parallel()
 	pg := containers.PG(t) // skips under -short; Docker is up once containers.Run started
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()

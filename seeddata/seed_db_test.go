@@ -98,6 +98,7 @@ func queryInt(t *testing.T, ctx context.Context, c *pgx.Conn, sql string, args .
 }
 
 func TestFullSeedOfEmptyDatabase(t *testing.T) {
+	t.Parallel() // own database; overlaps the waits on the 2-core machine
 	ctx := testCtx(t)
 	u := migratedDB(t, ctx)
 	rep, out := seed(t, ctx, Options{DatabaseURL: u})
@@ -210,7 +211,7 @@ func TestRandomStepOrdersGiveTheFingerprintOfOneRun(t *testing.T) {
 	ctx := testCtx(t)
 	u := migratedDB(t, ctx)
 	c := connectT(t, ctx, u)
-	withRapidChecks(t, 12)
+	withRapidChecks(t, 10)
 	rapid.Check(t, func(rt *rapid.T) {
 		if _, err := c.Exec(ctx, `TRUNCATE movements, child_items, items, item_type_components, item_types, locations,
 			user_roles, users, role_permissions, roles, permissions, seed_ledger`); err != nil {
@@ -237,6 +238,7 @@ func TestRandomStepOrdersGiveTheFingerprintOfOneRun(t *testing.T) {
 }
 
 func TestMissingPrerequisiteFailsClearly(t *testing.T) {
+	t.Parallel() // own database; overlaps the waits on the 2-core machine
 	ctx := testCtx(t)
 	u := migratedDB(t, ctx)
 	var out bytes.Buffer
@@ -256,6 +258,7 @@ func TestMissingPrerequisiteFailsClearly(t *testing.T) {
 
 // Ids differ between databases; the fingerprint does not.
 func TestFingerprintIgnoresGeneratedIDs(t *testing.T) {
+	t.Parallel() // own database; overlaps the waits on the 2-core machine
 	ctx := testCtx(t)
 	u := migratedDB(t, ctx)
 	c := connectT(t, ctx, u)
@@ -277,6 +280,7 @@ func TestFingerprintIgnoresGeneratedIDs(t *testing.T) {
 // other finds it done. Only the advisory lock gives that: without it both
 // would see an empty database and one would fail on a unique constraint.
 func TestConcurrentSeedersBarrier(t *testing.T) {
+	t.Parallel() // own database; overlaps the waits on the 2-core machine
 	ctx := testCtx(t)
 	u := migratedDB(t, ctx)
 	const n = 2
@@ -319,6 +323,7 @@ func TestConcurrentSeedersBarrier(t *testing.T) {
 }
 
 func TestUserRowsSurviveAndConfirmedReseedRestores(t *testing.T) {
+	t.Parallel() // own database; overlaps the waits on the 2-core machine
 	ctx := testCtx(t)
 	u := migratedDB(t, ctx)
 	seed(t, ctx, Options{DatabaseURL: u})
@@ -431,6 +436,7 @@ func TestUserRowsSurviveAndConfirmedReseedRestores(t *testing.T) {
 }
 
 func TestAdminPassword(t *testing.T) {
+	t.Parallel() // own database; overlaps the waits on the 2-core machine
 	ctx := testCtx(t)
 	u := migratedDB(t, ctx)
 	c := connectT(t, ctx, u)
@@ -473,6 +479,7 @@ func TestAdminPassword(t *testing.T) {
 }
 
 func TestRedisCacheKeysInvalidated(t *testing.T) {
+	t.Parallel() // own database; overlaps the waits on the 2-core machine
 	ctx := testCtx(t)
 	u := migratedDB(t, ctx)
 	ru := containers.SharedRedis(t).NewDB(t)
@@ -513,6 +520,7 @@ func TestRedisCacheKeysInvalidated(t *testing.T) {
 }
 
 func TestErrorPaths(t *testing.T) {
+	t.Parallel() // own database; overlaps the waits on the 2-core machine
 	ctx := testCtx(t)
 	pg := containers.PG(t)
 	// No schema: "run migrations first", nothing created.
@@ -560,6 +568,7 @@ func TestErrorPaths(t *testing.T) {
 // RDS for PostgreSQL 15+ forces SSL: the seeder works with sslmode=require,
 // and the connection really is encrypted.
 func TestSSLModeRequire(t *testing.T) {
+	t.Parallel() // own database; overlaps the waits on the 2-core machine
 	ctx := testCtx(t)
 	pg := containers.PG(t)
 	name := dbName(t, migratedDB(t, ctx))
@@ -577,6 +586,7 @@ func TestSSLModeRequire(t *testing.T) {
 
 // Two migrators at once: both succeed, the schema is applied once.
 func TestSchemaApplyConcurrentAndIdempotent(t *testing.T) {
+	t.Parallel() // own database; overlaps the waits on the 2-core machine
 	ctx := testCtx(t)
 	u := containers.PG(t).NewDatabase(ctx, t)
 	var wg sync.WaitGroup
@@ -606,6 +616,7 @@ func TestSchemaApplyConcurrentAndIdempotent(t *testing.T) {
 // A seeder that cannot get the lock in time gives up with one clear line and
 // writes nothing.
 func TestLockTimeout(t *testing.T) {
+	t.Parallel() // own database; overlaps the waits on the 2-core machine
 	ctx := testCtx(t)
 	u := migratedDB(t, ctx)
 	holder := connectT(t, ctx, u)
