@@ -3,6 +3,7 @@ package seeddata
 import (
 	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -89,5 +90,62 @@ func TestGenerateMovementsRejectsBadInput(t *testing.T) {
 	}
 	if _, err := GenerateMovements(base); err != nil {
 		t.Fatalf("valid input: %v", err)
+	}
+}
+
+// fatalRecorder stops at the first Fatalf, like testing.T, and remembers it.
+type fatalRecorder struct{ msg string }
+
+func (*fatalRecorder) Helper() {}
+func (f *fatalRecorder) Fatalf(format string, args ...any) {
+	f.msg = fmt.Sprintf(format, args...)
+	panic(f)
+}
+
+// The chain checker itself catches each kind of breakage (so the property
+// test above can fail).
+func TestCheckChainsCatchesBreakage(t *testing.T) {
+	anchor := time.Date(2026, 1, 5, 8, 0, 0, 0, time.UTC)
+	at := func(h int) time.Time { return anchor.Add(-time.Duration(h) * time.Hour) }
+	kind := map[string]string{"W": KindWarehouse, "H": KindHospital, "H2": KindHospital, "Q": KindQuarantine}
+	good := func() []Movement {
+		return []Movement{
+			{AssetTag: "A", From: "W", To: "H", MovedAt: at(30), Reason: ReasonDeploy},
+			{AssetTag: "A", From: "H", To: "Q", MovedAt: at(20), Reason: ReasonQuarantine},
+			{AssetTag: "A", From: "Q", To: "W", MovedAt: at(10), Reason: ReasonRelease},
+		}
+	}
+	check := func(ms []Movement, current string) (msg string) {
+		f := &fatalRecorder{}
+		defer func() {
+			if r := recover(); r != nil && r != any(f) {
+				panic(r)
+			}
+			msg = f.msg
+		}()
+		checkChains(f, ms, map[string]string{"A": current}, kind, anchor, 1)
+		return ""
+	}
+	if msg := check(good(), "W"); msg != "" {
+		t.Fatalf("a good chain failed: %s", msg)
+	}
+	for name, tc := range map[string]struct {
+		mut     func([]Movement) []Movement
+		current string
+		want    string
+	}{
+		"broken":        {func(m []Movement) []Movement { m[1].From = "H2"; return m }, "W", "chain broken"},
+		"wrong end":     {func(m []Movement) []Movement { return m }, "H", "current location is H"},
+		"not in order":  {func(m []Movement) []Movement { m[2].MovedAt = at(25); return m }, "W", "not after"},
+		"after anchor":  {func(m []Movement) []Movement { m[2].MovedAt = anchor.Add(time.Minute); return m }, "W", "after the anchor"},
+		"unrealistic":   {func(m []Movement) []Movement { m[0].To, m[1].From = "Q", "Q"; return m }, "W", "not a realistic transition"},
+		"wrong reason":  {func(m []Movement) []Movement { m[0].Reason = ReasonReturn; return m }, "W", "not a realistic transition"},
+		"not from W":    {func(m []Movement) []Movement { return m[1:] }, "W", "not a warehouse"},
+		"goes nowhere":  {func(m []Movement) []Movement { m[0].To, m[1].From = "W", "W"; return m }, "W", "goes nowhere"},
+		"missing items": {func(m []Movement) []Movement { return nil }, "W", "0 items have movements"},
+	} {
+		if msg := check(tc.mut(good()), tc.current); !strings.Contains(msg, tc.want) {
+			t.Errorf("%s: checker said %q, want %q", name, msg, tc.want)
+		}
 	}
 }
