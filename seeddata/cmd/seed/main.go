@@ -19,6 +19,11 @@ import (
 	"syscall"
 
 	"github.com/equiptrack/release-kit/seeddata"
+
+	// The image is FROM scratch: without these fallback roots (used only when
+	// the system has none) rediss:// to ElastiCache and sslmode=verify-full
+	// against a publicly issued certificate could not verify anything.
+	_ "golang.org/x/crypto/x509roots/fallback"
 )
 
 const usageHead = `Usage: seed [flags]
