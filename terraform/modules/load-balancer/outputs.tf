@@ -23,9 +23,12 @@ output "listener_arn" {
   value       = aws_lb_listener.http.arn
 }
 
+# ECS refuses to register a service in a target group that no listener uses yet: consumers of the
+# target groups wait for the listener and its rules.
 output "target_group_arns" {
-  description = "Map of target name => target group ARN."
+  description = "Map of target name => target group ARN (available once the listener and rules exist)."
   value       = { for k, tg in aws_lb_target_group.this : k => tg.arn }
+  depends_on  = [aws_lb_listener.http, aws_lb_listener_rule.path]
 }
 
 output "target_group_arn_suffixes" {

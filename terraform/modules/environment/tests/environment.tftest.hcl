@@ -136,7 +136,8 @@ variables {
   state_key                = "equiptrack/staging/terraform.tfstate"
 }
 
-run "six_services_two_tasks_each" {
+# One plan, many facts: every full plan of an environment costs seconds of CPU.
+run "staging_shape" {
   command = plan
 
   assert {
@@ -167,10 +168,6 @@ run "six_services_two_tasks_each" {
     condition     = length(module.network.private_subnet_ids) == 2 && jsonencode(module.network.availability_zones) == jsonencode(["us-east-1a", "us-east-1b"])
     error_message = "tasks spread over two zones"
   }
-}
-
-run "containers_get_config_and_secrets_by_reference" {
-  command = plan
 
   assert {
     condition     = { for e in module.service["inventory"].container_definition.environment : e.name => e.value }["APP_ENV"] == "staging"
@@ -200,10 +197,6 @@ run "containers_get_config_and_secrets_by_reference" {
     condition     = alltrue([for k, s in module.service : can(s.container_definition.healthCheck.command)])
     error_message = "all six services have a container health check"
   }
-}
-
-run "network_paths" {
-  command = plan
 
   assert {
     condition     = length(aws_vpc_security_group_ingress_rule.tasks_from_alb) == 1 && aws_vpc_security_group_ingress_rule.tasks_from_alb["8080"].from_port == 8080 && aws_vpc_security_group_ingress_rule.tasks_from_alb["8080"].cidr_ipv4 == null
