@@ -2,6 +2,7 @@ package targets
 
 import (
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -100,11 +101,14 @@ import (
 	cmd.Dir = dir
 	// -mod=mod lets the go command complete the temporary module's
 	// requirements from the kit's go.mod (through the replace).
-	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod")
+	// A fresh mage cache: a binary compiled earlier must not stand in for
+	// today's targets.
+	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "MAGEFILE_CACHE="+t.TempDir())
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("mage -l: %v\n%s", err, out)
 	}
+	t.Logf("mage -l in the importing module:\n%s", out)
 	for _, target := range []string{"local:up", "local:release", "local:rollback", "local:status", "local:down",
 		"local:test", "local:build", "local:push", "local:migrate", "local:deploy", "local:health"} {
 		found := false
@@ -116,5 +120,19 @@ import (
 		if !found {
 			t.Errorf("%s is not listed:\n%s", target, out)
 		}
+	}
+	// -l only parses; running a target compiles the importing module's
+	// magefile against the kit for real. An invalid version makes the run
+	// end at once, before any work, with the target's one-line error.
+	run := exec.CommandContext(ctx, "go", "run", "github.com/magefile/mage", "local:release", "1.2")
+	run.Dir = dir
+	run.Env = cmd.Env
+	out, err = run.CombinedOutput()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() == 0 {
+		t.Fatalf("local:release 1.2 in the importing module: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), `Error: invalid version "1.2": want vX.Y.Z`) {
+		t.Errorf("local:release 1.2 in the importing module:\n%s", out)
 	}
 }
