@@ -74,8 +74,9 @@ func proxy(hostport string) *httputil.ReverseProxy {
 	return rp
 }
 
-func main() {
-	api, def := proxy(env("ENTRY_API", "gateway:8080")), proxy(env("ENTRY_DEFAULT", "ui:8080"))
+// handler routes as the ALB's listener rules do.
+func handler(apiUpstream, defaultUpstream string) http.Handler {
+	api, def := proxy(apiUpstream), proxy(defaultUpstream)
 	mux := http.NewServeMux()
 	mux.HandleFunc("/-/entry", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -85,6 +86,11 @@ func main() {
 		}
 		def.ServeHTTP(w, r)
 	})
+	return mux
+}
+
+func main() {
+	mux := handler(env("ENTRY_API", "gateway:8080"), env("ENTRY_DEFAULT", "ui:8080"))
 	srv := &http.Server{Addr: env("ENTRY_ADDR", ":8080"), Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()

@@ -57,9 +57,21 @@ func main() {
 }
 
 func run(addr, dir string) error {
+	s, n, err := newServer(dir)
+	if err != nil {
+		return err
+	}
+	log.Printf("registry on %s, %d manifests restored from %s", addr, n, dir)
+	srv := &http.Server{Addr: addr, Handler: s, ReadHeaderTimeout: 30 * time.Second}
+	return srv.ListenAndServe()
+}
+
+// newServer opens the storage in dir and replays the journal; it returns
+// how many manifests were restored.
+func newServer(dir string) (*server, int, error) {
 	blobs := filepath.Join(dir, "blobs")
 	if err := os.MkdirAll(blobs, 0o755); err != nil {
-		return err
+		return nil, 0, err
 	}
 	s := &server{
 		inner: registry.New(registry.WithBlobHandler(registry.NewDiskBlobHandler(blobs)),
@@ -69,14 +81,12 @@ func run(addr, dir string) error {
 	path := filepath.Join(dir, "manifests.jsonl")
 	n, err := s.replay(path)
 	if err != nil {
-		return fmt.Errorf("replaying %s: %w", path, err)
+		return nil, 0, fmt.Errorf("replaying %s: %w", path, err)
 	}
 	if s.journal, err = os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644); err != nil {
-		return err
+		return nil, 0, err
 	}
-	log.Printf("registry on %s, %d manifests restored from %s", addr, n, dir)
-	srv := &http.Server{Addr: addr, Handler: s, ReadHeaderTimeout: 30 * time.Second}
-	return srv.ListenAndServe()
+	return s, n, nil
 }
 
 // manifestPath splits /v2/<repo>/manifests/<target>.
@@ -106,8 +116,11 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	digest := "sha256:" + hex.EncodeToString(sum[:])
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	already := false
 	if !strings.HasPrefix(target, "sha256:") {
-		if have, ok := s.tags[repo+":"+target]; ok && have != digest {
+		have, ok := s.tags[repo+":"+target]
+		already = ok && have == digest
+		if ok && have != digest {
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(http.StatusBadRequest)
 			fmt.Fprintf(w, `{"errors":[{"code":"TAG_INVALID","message":"tag %s:%s is immutable: it holds %s"}]}`, repo, target, have)
@@ -117,7 +130,7 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	e := entry{Repo: repo, Target: target, ContentType: r.Header.Get("Content-Type"), Body: body}
 	rec := httptest.NewRecorder()
 	s.apply(rec, e)
-	if rec.Code == http.StatusCreated {
+	if rec.Code == http.StatusCreated && !already {
 		line, _ := json.Marshal(e)
 		if _, err := s.journal.Write(append(line, '\n')); err != nil {
 			http.Error(w, "journal: "+err.Error(), http.StatusInternalServerError)
