@@ -55,12 +55,8 @@ func (e *Env) Build(ctx context.Context, version string, services []string) ([]p
 		}
 	}
 	if needApp {
-		for i, p := range e.m.Prebuild {
-			start := time.Now()
-			if err := e.runLogged(ctx, e.m.Dir, childEnv(p.Env), p.Command...); err != nil {
-				return nil, fmt.Errorf("prebuild[%d]: %w", i, err)
-			}
-			e.logf("    prebuild %s (%s)", joinArgs(p.Command), since(start))
+		if err := e.Prebuild(ctx); err != nil {
+			return nil, err
 		}
 	}
 	// The images are independent: a few at a time (the engine does the work;
@@ -146,6 +142,18 @@ func (e *Env) buildSeeder(ctx context.Context, ref, version string) error {
 	args := append([]string{"build", "-q", "-t", ref}, labels(LabelService, pipeline.SeederImage, LabelVersion, version)...)
 	_, err = docker(ctx, append(args, tmp)...)
 	return err
+}
+
+// Prebuild runs the manifest's prebuild steps in the application directory.
+func (e *Env) Prebuild(ctx context.Context) error {
+	for i, p := range e.m.Prebuild {
+		start := time.Now()
+		if err := e.runLogged(ctx, e.m.Dir, childEnv(p.Env), p.Command...); err != nil {
+			return fmt.Errorf("prebuild[%d]: %w", i, err)
+		}
+		e.logf("    prebuild %s (%s)", joinArgs(p.Command), since(start))
+	}
+	return nil
 }
 
 // Built returns the version's images built on this machine.

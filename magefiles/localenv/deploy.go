@@ -82,17 +82,14 @@ func (e *Env) Current(ctx context.Context) (pipeline.Revisions, error) {
 			continue
 		}
 		svc := c.Labels[LabelService]
-		r := revs[svc]
-		if r.Replicas > 0 && r.ID != c.Labels[LabelRevision] {
-			// Mixed revisions mean an interrupted rollout; report the
-			// canonical replicas' revision (replica 1 wins).
-			if c.replica() != 1 {
-				r.Replicas++
-				revs[svc] = r
-				continue
-			}
+		r, seen := revs[svc]
+		// Mixed revisions only happen inside an interrupted rollout; the
+		// revision of replica 1 (the first replaced) is reported then.
+		if !seen || c.replica() == 1 {
+			r = pipeline.Revision{Service: svc, Version: c.Labels[LabelVersion], ID: c.Labels[LabelRevision], Replicas: r.Replicas}
 		}
-		revs[svc] = pipeline.Revision{Service: svc, Version: c.Labels[LabelVersion], ID: c.Labels[LabelRevision], Replicas: r.Replicas + 1}
+		r.Replicas++
+		revs[svc] = r
 	}
 	return revs, nil
 }

@@ -208,6 +208,11 @@ func TestLocalReleaseEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
+		// The break builds wrote their binary into the application's
+		// directory: leave a good one behind.
+		if err := x.env(t, "", nil, nil).Prebuild(context.Background()); err != nil {
+			t.Errorf("cleanup: %v", err)
+		}
 		if err := localenv.Down(context.Background(), x.name, x.regPort, false, t.Logf); err != nil {
 			t.Errorf("cleanup: %v", err)
 		}

@@ -25,6 +25,9 @@ const (
 	EntryPackage    = manifest.KitModule + "/magefiles/localenv/cmd/entry"
 )
 
+// DownTimeout bounds a whole local:down.
+const DownTimeout = 3 * time.Minute
+
 // InfraTimeout bounds the wait for the registry or the entry to answer.
 const InfraTimeout = 30 * time.Second
 
@@ -205,6 +208,8 @@ func Down(ctx context.Context, name string, registryPort int, keepData bool, log
 	if !dnsLabel.MatchString(name) {
 		return fmt.Errorf("local environment name %q: want lowercase letters, digits and dashes", name)
 	}
+	ctx, cancel := context.WithTimeout(ctx, DownTimeout)
+	defer cancel()
 	var errs []error
 	ids, err := docker(ctx, "ps", "-a", "-q", "--filter", "label="+LabelEnv+"="+name)
 	if err != nil {

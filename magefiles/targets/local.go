@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/magefile/mage/mg"
 
@@ -100,19 +101,24 @@ func (Local) Up(ctx context.Context) error {
 		return err
 	}
 	u := e.URL()
+	next := v
+	if sv, err := version.ParseSemver(v); err == nil {
+		sv.Minor, sv.Patch = sv.Minor+1, 0
+		next = sv.String()
+	}
 	fmt.Printf(`
-equiptrack (example build) %s is up at %s
+equiptrack (example build) %[1]s is up at %[2]s
 
 Try:
-  open %s/                                   # the UI: the fleet, from the API
-  curl -s %s/api/inventory/items?limit=3      # items
-  curl -s %s/api/reporting/summary            # the fleet summary (cached in Redis)
-  curl -s %s/api/readyz                       # the gateway's readiness
-  go run magefile.go local:status                    # what runs where
-  go run magefile.go local:release v0.2.0            # release a new version
-  go run magefile.go local:rollback %s               # and back
-  go run magefile.go local:down                      # stop (data kept)
-`, v, u, u, u, u, u, v)
+  open %[2]s/                                  # the UI: the fleet, from the API
+  curl -s '%[2]s/api/inventory/items?limit=3'  # items
+  curl -s %[2]s/api/reporting/summary          # the fleet summary (cached in Redis)
+  curl -s %[2]s/api/readyz                     # the gateway's readiness
+  go run magefile.go local:status              # what runs where
+  go run magefile.go local:release %[3]s       # release a new version (-seed=true to seed)
+  go run magefile.go local:rollback %[1]s      # and back to this one
+  go run magefile.go local:down                # stop (data kept)
+`, v, u, next)
 	return nil
 }
 
@@ -160,6 +166,8 @@ func (Local) Rollback(ctx context.Context, version string) error {
 // replicas, the last release attempt, the URL and the registry's versions.
 // Env: APP_DIR, EQUIPTRACK_LOCAL_*_PORT.
 func (Local) Status(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
 	o, err := localOptions(ctx)
 	if err != nil {
 		return err
