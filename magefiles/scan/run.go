@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -38,6 +39,10 @@ type Finding struct {
 	File     string // relative to the scanned directory
 	Line     int
 	Message  string
+	// Roots are the scans that reported it (trivy): "tree" (the whole
+	// terraform/ without variable values) and/or "envs/<env>" (that root
+	// with its terraform.tfvars).
+	Roots []string
 }
 
 func (f Finding) String() string {
@@ -45,7 +50,11 @@ func (f Finding) String() string {
 	if f.Line > 0 {
 		loc = fmt.Sprintf("%s:%d", f.File, f.Line)
 	}
-	return fmt.Sprintf("%s %s [%s] %s: %s", f.Tool, f.ID, f.Severity, loc, f.Message)
+	s := fmt.Sprintf("%s %s [%s] %s: %s", f.Tool, f.ID, f.Severity, loc, f.Message)
+	if len(f.Roots) > 0 {
+		s += " (in " + strings.Join(f.Roots, ", ") + ")"
+	}
+	return s
 }
 
 // Result is what Run found, with the time each step took.
@@ -142,24 +151,29 @@ func Run(ctx context.Context, dir string, opt Options) (*Result, error) {
 	return res, nil
 }
 
-// TrivyArgs are the arguments of the offline misconfiguration scan of dir.
-// --skip-check-update keeps Trivy on the checks compiled into the binary
-// (no download of the checks bundle); misconfiguration scanning needs no
-// vulnerability database, and --skip-db-update/--offline-scan make sure no
-// run ever reaches for one.
-func TrivyArgs(dir, cacheDir string) []string {
-	return []string{
+// TrivyArgs are the arguments of the offline misconfiguration scan of dir,
+// with the variable files tfvars (none: variables stay unknown, and checks
+// that depend on them do not fire). --skip-check-update keeps Trivy on the
+// checks compiled into the binary (no download of the checks bundle),
+// --skip-version-check and --disable-telemetry stop its only other network
+// calls; misconfiguration scanning needs no vulnerability database (v0.74's
+// `config` has no --skip-db-update/--offline-scan: there is nothing to skip).
+func TrivyArgs(dir, cacheDir string, tfvars ...string) []string {
+	args := []string{
 		"config",
 		"--quiet",
 		"--skip-check-update",
-		"--skip-db-update",
-		"--offline-scan",
+		"--skip-version-check",
+		"--disable-telemetry",
 		"--cache-dir", cacheDir,
 		"--misconfig-scanners", "terraform",
 		"--format", "json",
 		"--exit-code", "0",
-		dir,
 	}
+	for _, f := range tfvars {
+		args = append(args, "--tf-vars", f)
+	}
+	return append(args, dir)
 }
 
 type trivyReport struct {
@@ -180,24 +194,78 @@ type trivyReport struct {
 	}
 }
 
+// runTrivy scans the whole tree (modules and bootstrap as they stand), then
+// each environment root envs/<env> with its terraform.tfvars, so that
+// checks see the values the environment really uses (dev's backup
+// retention, dev's mutable tags, …). Findings are merged: one per check and
+// place, with the roots that produced it.
 func runTrivy(ctx context.Context, bin, dir string) ([]Finding, error) {
 	cache, err := cachedir.Dir("trivy", "scan-cache")
 	if err != nil {
 		return nil, fmt.Errorf("trivy: %w", err)
 	}
+	type scanRun struct {
+		root   string // relative to dir; "" is the whole tree
+		tfvars []string
+	}
+	runs := []scanRun{{root: ""}}
+	envVars, err := filepath.Glob(filepath.Join(dir, "envs", "*", "terraform.tfvars"))
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(envVars)
+	for _, v := range envVars {
+		runs = append(runs, scanRun{root: rel(dir, filepath.Dir(v)), tfvars: []string{v}})
+	}
+	var all []Finding
+	seen := map[string]int{}
+	for _, r := range runs {
+		target := filepath.Join(dir, filepath.FromSlash(r.root))
+		out, err := trivyJSON(ctx, bin, target, cache, r.tfvars)
+		if err != nil {
+			return nil, err
+		}
+		fs, err := parseTrivy(out, target)
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range fs {
+			// Targets of an environment scan are relative to the environment
+			// (../../modules/…): name them from dir like the rest.
+			f.File = rel(dir, filepath.Join(target, filepath.FromSlash(f.File)))
+			root := r.root
+			if root == "" {
+				root = "tree"
+			}
+			key := f.ID + "|" + f.File + "|" + fmt.Sprint(f.Line)
+			if i, ok := seen[key]; ok {
+				if !slices.Contains(all[i].Roots, root) {
+					all[i].Roots = append(all[i].Roots, root)
+				}
+				continue
+			}
+			f.Roots = []string{root}
+			seen[key] = len(all)
+			all = append(all, f)
+		}
+	}
+	return all, nil
+}
+
+func trivyJSON(ctx context.Context, bin, target, cache string, tfvars []string) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, scanTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, TrivyArgs(dir, cache)...)
-	cmd.Dir = dir
+	cmd := exec.CommandContext(ctx, bin, TrivyArgs(target, cache, tfvars...)...)
+	cmd.Dir = target
 	// TRIVY_* from the caller's environment must not change what is checked.
 	cmd.Env = filterEnv(os.Environ(), "TRIVY_")
 	cmd.WaitDelay = 10 * time.Second
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
-		return nil, fmt.Errorf("trivy config %s: %w: %s", dir, err, tail(stderr.String(), 10))
+		return nil, fmt.Errorf("trivy config %s: %w: %s", target, err, tail(stderr.String(), 10))
 	}
-	return parseTrivy(stdout.Bytes(), dir)
+	return stdout.Bytes(), nil
 }
 
 func parseTrivy(out []byte, dir string) ([]Finding, error) {
@@ -316,7 +384,7 @@ type Skip struct {
 	Justification string
 }
 
-var skipRe = regexp.MustCompile(`^\s*(?:#|//)\s*(trivy:ignore:|tflint-ignore:)\s*([A-Za-z0-9_.,:-]+)\s*(.*)$`)
+var skipRe = regexp.MustCompile(`^\s*(?:#|//)\s*(trivy:ignore:|tflint-ignore:)\s*([A-Za-z0-9_.,:-]+(?:\[[^\]]*\])?)\s*(.*)$`)
 
 // CheckSkips finds every inline skip (`#trivy:ignore:<id>`, `# tflint-ignore: <rule>`)
 // in the .tf files under dir and demands a justification for each: text

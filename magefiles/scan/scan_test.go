@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -13,8 +14,8 @@ import (
 )
 
 func TestTrivyArgsNeverReachTheNetwork(t *testing.T) {
-	args := TrivyArgs("/repo/terraform", "/cache/trivy")
-	for _, want := range []string{"--skip-check-update", "--skip-db-update", "--offline-scan"} {
+	args := TrivyArgs("/repo/terraform", "/cache/trivy", "/repo/terraform/envs/dev/terraform.tfvars")
+	for _, want := range []string{"--skip-check-update", "--skip-version-check", "--disable-telemetry"} {
 		if !slices.Contains(args, want) {
 			t.Errorf("TrivyArgs lacks %s: %v", want, args)
 		}
@@ -24,6 +25,12 @@ func TestTrivyArgsNeverReachTheNetwork(t *testing.T) {
 	}
 	if i := slices.Index(args, "--cache-dir"); i < 0 || args[i+1] != "/cache/trivy" {
 		t.Errorf("TrivyArgs cache dir: %v", args)
+	}
+	if i := slices.Index(args, "--tf-vars"); i < 0 || args[i+1] != "/repo/terraform/envs/dev/terraform.tfvars" {
+		t.Errorf("TrivyArgs tfvars: %v", args)
+	}
+	if slices.Contains(TrivyArgs("/d", "/c"), "--tf-vars") {
+		t.Error("TrivyArgs without tfvars passes --tf-vars")
 	}
 }
 
@@ -41,7 +48,7 @@ func TestParseTrivyKeepsFailuresOnly(t *testing.T) {
 	}
 	want := Finding{Tool: "trivy", ID: "AWS-0107", Severity: "CRITICAL", File: "modules/x/main.tf", Line: 12,
 		Message: "aws_security_group.a: An ingress security group rule allows traffic from /0. — Security group rule allows ingress from public internet."}
-	if got[0] != want {
+	if !reflect.DeepEqual(got[0], want) {
 		t.Errorf("parseTrivy[0] = %+v, want %+v", got[0], want)
 	}
 	if _, err := parseTrivy([]byte("not json"), "/r"); err == nil {
@@ -60,7 +67,7 @@ func TestParseTFLintIssuesAndErrors(t *testing.T) {
 		{Tool: "tflint", ID: "terraform_typed_variables", Severity: "WARNING", File: "modules/a/variables.tf", Line: 4, Message: "`x` variable has no type"},
 		{Tool: "tflint", ID: "error", Severity: "ERROR", File: "modules/b/main.tf", Line: 2, Message: "Failed to parse"},
 	}
-	if !slices.Equal(got, want) {
+	if !reflect.DeepEqual(got, want) {
 		t.Errorf("parseTFLint = %+v, want %+v", got, want)
 	}
 }
@@ -79,6 +86,9 @@ resource "aws_secretsmanager_secret" "c" {}
 
 # tflint-ignore: terraform_unused_declarations
 variable "d" { type = string }
+
+#trivy:ignore:AWS-0077[backup_retention_period=1] -- dev keeps one day
+resource "aws_db_instance" "e" {}
 `
 	if err := os.MkdirAll(filepath.Join(dir, "m", ".terraform"), 0o755); err != nil {
 		t.Fatal(err)
@@ -97,6 +107,7 @@ variable "d" { type = string }
 	wantSkips := []Skip{
 		{File: "m/main.tf", Line: 2, ID: "trivy:AWS-0089", Justification: "Logging would need a second bucket; CloudTrail covers access."},
 		{File: "m/main.tf", Line: 8, ID: "trivy:AWS-0098", Justification: "the AWS-managed key is enough here"},
+		{File: "m/main.tf", Line: 14, ID: "trivy:AWS-0077[backup_retention_period=1]", Justification: "dev keeps one day"},
 	}
 	if !slices.Equal(skips, wantSkips) {
 		t.Errorf("skips = %+v, want %+v", skips, wantSkips)

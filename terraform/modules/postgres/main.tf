@@ -58,9 +58,9 @@ resource "aws_db_parameter_group" "this" {
   }
 }
 
-# Performance Insights stays off: it is not free beyond the 7-day tier on
-# t4g.micro and the demo does not need it.
-#trivy:ignore:AWS-0133
+# Accepted scanner findings (docs/security-scan.md):
+#trivy:ignore:AWS-0133 -- Performance Insights off: the demo does not need it and it costs beyond the free tier.
+#trivy:ignore:AWS-0077[backup_retention_period=1] -- dev keeps 1 day of backups on purpose (disposable demo data); staging keeps 7, and any other short value is still reported.
 resource "aws_db_instance" "this" {
   identifier     = local.identifier
   engine         = "postgres"

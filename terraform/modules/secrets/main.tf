@@ -15,7 +15,8 @@ locals {
   }
 }
 
-#trivy:ignore:AWS-0098 -- the AWS-managed key aws/secretsmanager encrypts at rest without the $1/month per-key fee; kms_key_id takes a customer key when one is wanted.
+# Encrypted with the AWS-managed key aws/secretsmanager unless kms_key_id
+# names a customer key ($1/month each).
 resource "aws_secretsmanager_secret" "this" {
   for_each = local.secrets
 
