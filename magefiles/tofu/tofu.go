@@ -103,6 +103,21 @@ func build(ctx context.Context, version, bin string, logf func(string, ...any)) 
 	step := func(name string, fn func() error) error {
 		t := time.Now()
 		logf("tofu: %s …", name)
+		// A heartbeat, so a 4-minute compile does not look like a hang.
+		done := make(chan struct{})
+		defer close(done)
+		go func() {
+			tick := time.NewTicker(30 * time.Second)
+			defer tick.Stop()
+			for {
+				select {
+				case <-done:
+					return
+				case <-tick.C:
+					logf("tofu: %s … %s", name, time.Since(t).Round(time.Second))
+				}
+			}
+		}()
 		if err := fn(); err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
