@@ -17,6 +17,12 @@ import (
 	"github.com/equiptrack/release-kit/magefiles/containers"
 	"github.com/equiptrack/release-kit/magefiles/dockerup"
 	"github.com/equiptrack/release-kit/magefiles/manifest"
+
+	// The local registry (cmd/registry) is built from the module that runs
+	// the targets — an application repository importing the kit, too. This
+	// import keeps go-containerregistry in that module's import graph, so
+	// `go mod tidy` there keeps the go.sum lines the build needs.
+	_ "github.com/google/go-containerregistry/pkg/registry"
 )
 
 // The kit's own small programs, run FROM scratch.
