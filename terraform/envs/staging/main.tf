@@ -36,6 +36,7 @@ module "environment" {
   secret_recovery_window_days = var.secret_recovery_window_days
   log_retention_days          = var.log_retention_days
   enable_alarms               = var.enable_alarms
+  container_insights          = var.container_insights
   alarm_email                 = var.alarm_email
 
   github_repository = var.github_repository

@@ -129,6 +129,12 @@ variable "enable_alarms" {
   nullable    = false
 }
 
+variable "container_insights" {
+  description = "Container Insights: null follows enable_alarms; \"disabled\" turns it off (it is billed per metric)."
+  type        = string
+  default     = null
+}
+
 variable "alarm_email" {
   description = "Optional e-mail subscribed to the alarm topic."
   type        = string

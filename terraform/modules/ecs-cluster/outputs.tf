@@ -16,3 +16,8 @@ output "capacity_providers" {
   description = "Capacity providers the cluster offers."
   value       = aws_ecs_cluster_capacity_providers.this.capacity_providers
 }
+
+output "container_insights" {
+  description = "Container Insights setting of the cluster."
+  value       = one([for s in aws_ecs_cluster.this.setting : s.value if s.name == "containerInsights"])
+}

@@ -159,8 +159,9 @@ module "cluster" {
   source = "../ecs-cluster"
 
   name_prefix = local.name_prefix
-  # The running-task alarms read ECS/ContainerInsights RunningTaskCount.
-  container_insights = var.enable_alarms ? "enabled" : "disabled"
+  # The running-task alarms read ECS/ContainerInsights RunningTaskCount: by default Insights
+  # follows the alarms.
+  container_insights = coalesce(var.container_insights, var.enable_alarms ? "enabled" : "disabled")
   tags               = var.tags
 }
 

@@ -208,6 +208,17 @@ variable "enable_alarms" {
   nullable    = false
 }
 
+variable "container_insights" {
+  description = "Container Insights of the cluster: \"disabled\", \"enabled\" or \"enhanced\"; null follows enable_alarms (the running-task alarms read ECS/ContainerInsights). Billed per metric."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.container_insights == null || contains(["disabled", "enabled", "enhanced"], coalesce(var.container_insights, "disabled"))
+    error_message = "container_insights must be null, \"disabled\", \"enabled\" or \"enhanced\"."
+  }
+}
+
 variable "alarm_email" {
   description = "Optional e-mail subscribed to the alarm topic."
   type        = string

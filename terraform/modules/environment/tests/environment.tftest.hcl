@@ -165,6 +165,10 @@ run "staging_shape" {
     error_message = "inventory: all Spot"
   }
   assert {
+    condition     = module.cluster.container_insights == "enabled"
+    error_message = "alarms on: Container Insights follows"
+  }
+  assert {
     condition     = length(module.network.private_subnet_ids) == 2 && jsonencode(module.network.availability_zones) == jsonencode(["us-east-1a", "us-east-1b"])
     error_message = "tasks spread over two zones"
   }
@@ -273,6 +277,10 @@ run "dev_shape" {
     error_message = "dev tags are mutable"
   }
   assert {
+    condition     = module.cluster.container_insights == "disabled"
+    error_message = "no alarms, no Container Insights"
+  }
+  assert {
     condition     = length(module.monitoring.alarm_names) == 0
     error_message = "no alarms in dev"
   }
@@ -369,6 +377,14 @@ run "rejects_bad_mutability" {
     ecr_image_tag_mutability = "mutable"
   }
   expect_failures = [var.ecr_image_tag_mutability]
+}
+
+run "rejects_bad_container_insights" {
+  command = plan
+  variables {
+    container_insights = "on"
+  }
+  expect_failures = [var.container_insights]
 }
 
 run "rejects_bad_repository" {
