@@ -3,7 +3,9 @@
 // terraform/envs/staging) — regions and backend keys differ, no name is shared, nothing is
 // referenced across, every taggable resource carries the environment's tags, task counts 1 vs 2,
 // registry mutability, alarms only in staging — and over the roots' files (the *.tf files of the
-// two roots are byte-identical; only terraform.tfvars and <env>.s3.tfbackend differ).
+// two roots are byte-identical; only terraform.tfvars and <env>.s3.tfbackend differ). Layout tests
+// hold every module and root to the contract: the standard files, native tests, and an
+// expect_failures run for every validation block.
 //
 // The plans come from the offline toolchain (package tfdriver: OpenTofu against the hashicorp/aws
 // schema replica), each in its own scratch copy and temporary plan file, so concurrent test
