@@ -158,7 +158,9 @@ func Run(ctx context.Context, dir string, opt Options) (*Result, error) {
 // --skip-version-check and --disable-telemetry stop its only other network
 // calls; misconfiguration scanning needs no vulnerability database (v0.74's
 // `config` has no --skip-db-update/--offline-scan: there is nothing to skip).
-func TrivyArgs(dir, cacheDir string, tfvars ...string) []string {
+// skipDirs (relative to dir) are left out: the environment roots that get a
+// scan of their own with their variables.
+func TrivyArgs(dir, cacheDir string, tfvars, skipDirs []string) []string {
 	args := []string{
 		"config",
 		"--quiet",
@@ -172,6 +174,9 @@ func TrivyArgs(dir, cacheDir string, tfvars ...string) []string {
 	}
 	for _, f := range tfvars {
 		args = append(args, "--tf-vars", f)
+	}
+	for _, d := range skipDirs {
+		args = append(args, "--skip-dirs", d)
 	}
 	return append(args, dir)
 }
@@ -205,8 +210,9 @@ func runTrivy(ctx context.Context, bin, dir string) ([]Finding, error) {
 		return nil, fmt.Errorf("trivy: %w", err)
 	}
 	type scanRun struct {
-		root   string // relative to dir; "" is the whole tree
-		tfvars []string
+		root     string // relative to dir; "" is the whole tree
+		tfvars   []string
+		skipDirs []string
 	}
 	runs := []scanRun{{root: ""}}
 	envVars, err := filepath.Glob(filepath.Join(dir, "envs", "*", "terraform.tfvars"))
@@ -215,13 +221,16 @@ func runTrivy(ctx context.Context, bin, dir string) ([]Finding, error) {
 	}
 	sort.Strings(envVars)
 	for _, v := range envVars {
-		runs = append(runs, scanRun{root: rel(dir, filepath.Dir(v)), tfvars: []string{v}})
+		root := rel(dir, filepath.Dir(v))
+		// The whole-tree scan leaves this root to its own scan.
+		runs[0].skipDirs = append(runs[0].skipDirs, root)
+		runs = append(runs, scanRun{root: root, tfvars: []string{v}})
 	}
 	var all []Finding
 	seen := map[string]int{}
 	for _, r := range runs {
 		target := filepath.Join(dir, filepath.FromSlash(r.root))
-		out, err := trivyJSON(ctx, bin, target, cache, r.tfvars)
+		out, err := trivyJSON(ctx, bin, target, cache, r.tfvars, r.skipDirs)
 		if err != nil {
 			return nil, err
 		}
@@ -252,10 +261,10 @@ func runTrivy(ctx context.Context, bin, dir string) ([]Finding, error) {
 	return all, nil
 }
 
-func trivyJSON(ctx context.Context, bin, target, cache string, tfvars []string) ([]byte, error) {
+func trivyJSON(ctx context.Context, bin, target, cache string, tfvars, skipDirs []string) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, scanTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, TrivyArgs(target, cache, tfvars...)...)
+	cmd := exec.CommandContext(ctx, bin, TrivyArgs(target, cache, tfvars, skipDirs)...)
 	cmd.Dir = target
 	// TRIVY_* from the caller's environment must not change what is checked.
 	cmd.Env = filterEnv(os.Environ(), "TRIVY_")

@@ -14,7 +14,7 @@ import (
 )
 
 func TestTrivyArgsNeverReachTheNetwork(t *testing.T) {
-	args := TrivyArgs("/repo/terraform", "/cache/trivy", "/repo/terraform/envs/dev/terraform.tfvars")
+	args := TrivyArgs("/repo/terraform", "/cache/trivy", []string{"/repo/terraform/envs/dev/terraform.tfvars"}, []string{"envs/staging"})
 	for _, want := range []string{"--skip-check-update", "--skip-version-check", "--disable-telemetry"} {
 		if !slices.Contains(args, want) {
 			t.Errorf("TrivyArgs lacks %s: %v", want, args)
@@ -29,8 +29,11 @@ func TestTrivyArgsNeverReachTheNetwork(t *testing.T) {
 	if i := slices.Index(args, "--tf-vars"); i < 0 || args[i+1] != "/repo/terraform/envs/dev/terraform.tfvars" {
 		t.Errorf("TrivyArgs tfvars: %v", args)
 	}
-	if slices.Contains(TrivyArgs("/d", "/c"), "--tf-vars") {
-		t.Error("TrivyArgs without tfvars passes --tf-vars")
+	if i := slices.Index(args, "--skip-dirs"); i < 0 || args[i+1] != "envs/staging" {
+		t.Errorf("TrivyArgs skip dirs: %v", args)
+	}
+	if a := TrivyArgs("/d", "/c", nil, nil); slices.Contains(a, "--tf-vars") || slices.Contains(a, "--skip-dirs") {
+		t.Errorf("TrivyArgs without tfvars/skip dirs = %v", a)
 	}
 }
 
