@@ -227,7 +227,6 @@ func runTrivy(ctx context.Context, bin, dir string) ([]Finding, error) {
 		runs = append(runs, scanRun{root: root, tfvars: []string{v}})
 	}
 	var all []Finding
-	seen := map[string]int{}
 	for _, r := range runs {
 		target := filepath.Join(dir, filepath.FromSlash(r.root))
 		out, err := trivyJSON(ctx, bin, target, cache, r.tfvars, r.skipDirs)
@@ -238,27 +237,34 @@ func runTrivy(ctx context.Context, bin, dir string) ([]Finding, error) {
 		if err != nil {
 			return nil, err
 		}
-		for _, f := range fs {
-			// Targets of an environment scan are relative to the environment
-			// (../../modules/…): name them from dir like the rest.
-			f.File = rel(dir, filepath.Join(target, filepath.FromSlash(f.File)))
-			root := r.root
-			if root == "" {
-				root = "tree"
-			}
-			key := f.ID + "|" + f.File + "|" + fmt.Sprint(f.Line)
-			if i, ok := seen[key]; ok {
-				if !slices.Contains(all[i].Roots, root) {
-					all[i].Roots = append(all[i].Roots, root)
-				}
-				continue
-			}
-			f.Roots = []string{root}
-			seen[key] = len(all)
-			all = append(all, f)
+		root := r.root
+		if root == "" {
+			root = "tree"
 		}
+		all = mergeFindings(all, fs, dir, target, root)
 	}
 	return all, nil
+}
+
+// mergeFindings adds the findings of one scan (files relative to target)
+// to all (files relative to dir): a finding already reported at the same
+// check and place only gains the root's name.
+func mergeFindings(all, found []Finding, dir, target, root string) []Finding {
+	for _, f := range found {
+		// Targets of an environment scan are relative to the environment
+		// (../../modules/…): name them from dir like the rest.
+		f.File = rel(dir, filepath.Join(target, filepath.FromSlash(f.File)))
+		i := slices.IndexFunc(all, func(g Finding) bool { return g.ID == f.ID && g.File == f.File && g.Line == f.Line })
+		if i >= 0 {
+			if !slices.Contains(all[i].Roots, root) {
+				all[i].Roots = append(all[i].Roots, root)
+			}
+			continue
+		}
+		f.Roots = []string{root}
+		all = append(all, f)
+	}
+	return all
 }
 
 func trivyJSON(ctx context.Context, bin, target, cache string, tfvars, skipDirs []string) ([]byte, error) {

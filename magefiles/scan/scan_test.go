@@ -212,3 +212,28 @@ func keys(m map[string]bool) []string {
 	slices.Sort(out)
 	return out
 }
+
+func TestMergeFindingsNamesEveryRootOnce(t *testing.T) {
+	dir := "/r/terraform"
+	tree := []Finding{{Tool: "trivy", ID: "AWS-0089", File: "bootstrap/main.tf", Line: 30}}
+	dev := []Finding{
+		{Tool: "trivy", ID: "AWS-0031", File: "../../modules/registry/main.tf", Line: 11},
+		{Tool: "trivy", ID: "AWS-0031", File: "../../modules/registry/main.tf", Line: 11}, // second repository, same place
+	}
+	staging := []Finding{{Tool: "trivy", ID: "AWS-0031", File: "../../modules/registry/main.tf", Line: 11}}
+
+	all := mergeFindings(nil, tree, dir, dir, "tree")
+	all = mergeFindings(all, dev, dir, "/r/terraform/envs/dev", "envs/dev")
+	all = mergeFindings(all, staging, dir, "/r/terraform/envs/staging", "envs/staging")
+
+	want := []Finding{
+		{Tool: "trivy", ID: "AWS-0089", File: "bootstrap/main.tf", Line: 30, Roots: []string{"tree"}},
+		{Tool: "trivy", ID: "AWS-0031", File: "modules/registry/main.tf", Line: 11, Roots: []string{"envs/dev", "envs/staging"}},
+	}
+	if !reflect.DeepEqual(all, want) {
+		t.Errorf("mergeFindings = %+v, want %+v", all, want)
+	}
+	if got := all[1].String(); !strings.HasSuffix(got, "(in envs/dev, envs/staging)") {
+		t.Errorf("String() = %q, want the roots at the end", got)
+	}
+}
