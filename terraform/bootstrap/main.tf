@@ -8,9 +8,10 @@ provider "aws" {
 
   default_tags {
     tags = {
-      Project   = "equiptrack"
-      ManagedBy = "terraform"
-      Component = "bootstrap"
+      Environment = "shared"
+      Project     = "equiptrack"
+      ManagedBy   = "terraform"
+      Component   = "bootstrap"
     }
   }
 }
