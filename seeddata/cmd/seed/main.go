@@ -19,6 +19,7 @@ import (
 	"syscall"
 
 	"github.com/equiptrack/release-kit/seeddata"
+	"github.com/equiptrack/release-kit/seeddata/dbconfig"
 
 	// The image is FROM scratch: without these fallback roots (used only when
 	// the system has none) rediss:// to ElastiCache and sslmode=verify-full
@@ -35,7 +36,11 @@ Redis keys matching %s. Prints per-table counts and
 
 Environment:
   DATABASE_URL         PostgreSQL URL (any sslmode), e.g. postgres://u:p@host:5432/db?sslmode=require
+  DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_PASSWORD, DB_SSLMODE, DB_SECRET
+                       used instead when DATABASE_URL is unset (as on ECS, where the
+                       credentials are injected from Secrets Manager)
   REDIS_URL            Redis URL, e.g. redis://host:6379/0 (optional: without it no cache is invalidated)
+  REDIS_HOST, REDIS_PORT  used instead when REDIS_URL is unset
   SEED_ADMIN_PASSWORD  the admin user's password; needed only when the admin user is created
                        or -reset-admin-password is given. Never printed.
 
@@ -82,8 +87,20 @@ func parseArgs(args []string, getenv func(string) string, stderr io.Writer) (see
 	if o.Expected != "" && !seeddata.IsFingerprint(o.Expected) {
 		return o, fmt.Errorf("-expect must be 64 hex digits, got %q", o.Expected)
 	}
+	// On ECS the task gets DB_* and REDIS_* variables with the credentials
+	// injected from Secrets Manager, never a ready-made URL.
+	if o.DatabaseURL == "" && (getenv("DB_HOST") != "" || getenv("DB_SECRET") != "") {
+		if o.DatabaseURL, err = dbconfig.DatabaseURL(getenv); err != nil {
+			return o, err
+		}
+	}
 	if o.DatabaseURL == "" {
-		return o, errors.New("DATABASE_URL is not set (or pass -database-url)")
+		return o, errors.New("DATABASE_URL is not set (nor DB_HOST; or pass -database-url)")
+	}
+	if o.RedisURL == "" && getenv("REDIS_HOST") != "" {
+		if o.RedisURL, err = dbconfig.RedisURL(getenv); err != nil {
+			return o, err
+		}
 	}
 	return o, nil
 }

@@ -46,7 +46,7 @@ func TestBadUsageIsOneLineAndExit2(t *testing.T) {
 		want string
 	}{
 		"unknown flag":   {[]string{"-bogus"}, map[string]string{"DATABASE_URL": "postgres://x/y"}, "seed: flag provided but not defined: -bogus (see -h)\n"},
-		"no database":    {nil, nil, "seed: DATABASE_URL is not set (or pass -database-url)\n"},
+		"no database":    {nil, nil, "seed: DATABASE_URL is not set (nor DB_HOST; or pass -database-url)\n"},
 		"bad step":       {[]string{"-steps", "roles,nope"}, map[string]string{"DATABASE_URL": "postgres://x/y"}, `unknown step "nope"`},
 		"bad expect":     {[]string{"-verify", "-expect", "abc"}, map[string]string{"DATABASE_URL": "postgres://x/y"}, "-expect must be 64 hex digits"},
 		"positional":     {[]string{"extra"}, map[string]string{"DATABASE_URL": "postgres://x/y"}, `unexpected argument "extra"`},
@@ -93,5 +93,27 @@ func TestUnreachableDatabaseExit1(t *testing.T) {
 	want := "seed: database unreachable: cannot connect to 127.0.0.1:1: dial: connect: connection refused\n"
 	if errb.String() != want {
 		t.Fatalf("stderr %q, want %q", errb.String(), want)
+	}
+}
+
+// On ECS the seeder task gets the same DB_* / REDIS_* variables as the
+// services, with the credentials injected from Secrets Manager.
+func TestParseArgsFromECSVariables(t *testing.T) {
+	o, err := parseArgs(nil, env(map[string]string{
+		"DB_HOST": "db.internal", "DB_PORT": "5432", "DB_NAME": "equiptrack", "DB_SSLMODE": "require",
+		"DB_USER": "app", "DB_PASSWORD": "s3cret/?", "REDIS_HOST": "cache.internal", "REDIS_PORT": "6380",
+	}), &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "postgres://app:s3cret%2F%3F@db.internal:5432/equiptrack?sslmode=require"; o.DatabaseURL != want {
+		t.Errorf("DatabaseURL = %q, want %q", o.DatabaseURL, want)
+	}
+	if want := "redis://cache.internal:6380/0"; o.RedisURL != want {
+		t.Errorf("RedisURL = %q, want %q", o.RedisURL, want)
+	}
+	_, err = parseArgs(nil, env(map[string]string{"DB_HOST": "db.internal"}), &bytes.Buffer{})
+	if err == nil || !strings.Contains(err.Error(), "DB_USER") || !strings.Contains(err.Error(), "DB_NAME") {
+		t.Errorf("DB_HOST alone: err = %v, want one naming DB_USER and DB_NAME", err)
 	}
 }
