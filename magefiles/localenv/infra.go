@@ -83,6 +83,10 @@ func Attach(o Options) (*Env, error) {
 
 // EnsureInfra starts (or reuses) the registry and the entry.
 func (e *Env) EnsureInfra(ctx context.Context) error {
+	// Building the two small programs takes seconds warm, a minute or two
+	// with a cold Go build cache.
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
+	defer cancel()
 	start := time.Now()
 	regImg, err := infraImage(ctx, "registry", RegistryPackage)
 	if err != nil {
@@ -227,8 +231,24 @@ func Down(ctx context.Context, name string, registryPort int, keepData bool, log
 		}
 		logf("local down: removed %d containers of %s", len(strings.Fields(ids)), name)
 	}
-	if err := containers.RemoveLocalStoresWith(ctx, containers.LocalOptions{Name: name}, keepData); err != nil {
-		errs = append(errs, err)
+	// The engine may release a removed container's network endpoint a
+	// moment after `docker rm` returns; removing the network is retried.
+	for attempt := 1; ; attempt++ {
+		err := containers.RemoveLocalStoresWith(ctx, containers.LocalOptions{Name: name}, keepData)
+		if err == nil {
+			break
+		}
+		if !strings.Contains(err.Error(), "active endpoints") || attempt == 10 {
+			errs = append(errs, err)
+			break
+		}
+		select {
+		case <-ctx.Done():
+			errs = append(errs, err)
+		case <-time.After(time.Second):
+			continue
+		}
+		break
 	}
 	if !keepData {
 		if _, err := docker(ctx, "volume", "rm", name+"-registry-data"); err != nil && !strings.Contains(err.Error(), "No such volume") {
