@@ -147,27 +147,55 @@ resource "aws_cloudwatch_metric_alarm" "unhealthy_targets" {
   tags                = var.tags
 }
 
-# Container Insights' RunningTaskCount (the cluster must have containerInsights
-# enabled). A rolling deploy that keeps 100% healthy never drops below desired;
-# five minutes below desired is a crash loop or capacity (Spot) shortage. No
-# data counts as breaching: a service with no running tasks reports nothing.
+# Tasks missing = desired - running, from Container Insights (the cluster
+# must have containerInsights enabled). Comparing with the service's own
+# DesiredTaskCount keeps the alarm right when a schedule scales the service
+# to zero; when Container Insights reports no desired count, the desired
+# count of the configuration stands in, so a silent metric source alarms
+# instead of looking healthy. A rolling deploy that keeps 100% healthy never
+# drops below desired; five minutes below desired is a crash loop or a
+# capacity (Spot) shortage.
 resource "aws_cloudwatch_metric_alarm" "running_tasks" {
   for_each = local.watched_services
 
   alarm_name          = "${var.name_prefix}-${each.key}-running-below-desired"
-  alarm_description   = "Service ${each.key} runs fewer than its desired tasks"
-  namespace           = "ECS/ContainerInsights"
-  metric_name         = "RunningTaskCount"
-  dimensions          = { ClusterName = var.cluster_name, ServiceName = each.key }
-  statistic           = "Minimum"
-  period              = 60
+  alarm_description   = "Service ${each.key} runs fewer tasks than it wants"
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 0
   evaluation_periods  = 5
-  comparison_operator = "LessThanThreshold"
-  threshold           = lookup(var.desired_counts, each.key, 1)
   treat_missing_data  = "breaching"
   alarm_actions       = local.alarm_actions
   ok_actions          = local.alarm_actions
   tags                = var.tags
+
+  metric_query {
+    id          = "missing"
+    expression  = "FILL(desired, ${lookup(var.desired_counts, each.key, 1)}) - FILL(running, 0)"
+    label       = "tasks missing"
+    return_data = true
+  }
+
+  metric_query {
+    id = "running"
+    metric {
+      namespace   = "ECS/ContainerInsights"
+      metric_name = "RunningTaskCount"
+      dimensions  = { ClusterName = var.cluster_name, ServiceName = each.key }
+      period      = 60
+      stat        = "Minimum"
+    }
+  }
+
+  metric_query {
+    id = "desired"
+    metric {
+      namespace   = "ECS/ContainerInsights"
+      metric_name = "DesiredTaskCount"
+      dimensions  = { ClusterName = var.cluster_name, ServiceName = each.key }
+      period      = 60
+      stat        = "Maximum"
+    }
+  }
 
   lifecycle {
     precondition {

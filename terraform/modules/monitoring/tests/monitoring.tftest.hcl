@@ -110,12 +110,23 @@ run "alarms_on" {
     error_message = "any unhealthy host alarms"
   }
   assert {
-    condition     = aws_cloudwatch_metric_alarm.running_tasks["equiptrack-staging-gateway"].threshold == 2 && aws_cloudwatch_metric_alarm.running_tasks["equiptrack-staging-gateway"].comparison_operator == "LessThanThreshold"
-    error_message = "running tasks below desired (2)"
+    condition     = aws_cloudwatch_metric_alarm.running_tasks["equiptrack-staging-gateway"].threshold == 0 && aws_cloudwatch_metric_alarm.running_tasks["equiptrack-staging-gateway"].comparison_operator == "GreaterThanThreshold"
+    error_message = "alarm when any task is missing"
   }
   assert {
-    condition     = aws_cloudwatch_metric_alarm.running_tasks["equiptrack-staging-ui"].dimensions == tomap({ ClusterName = "equiptrack-staging", ServiceName = "equiptrack-staging-ui" })
-    error_message = "running-task alarm on the service"
+    condition     = one([for q in aws_cloudwatch_metric_alarm.running_tasks["equiptrack-staging-gateway"].metric_query : q.expression if q.id == "missing"]) == "FILL(desired, 2) - FILL(running, 0)"
+    error_message = "tasks missing = desired (configured 2 when Container Insights is silent) - running"
+  }
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.running_tasks["equiptrack-staging-gateway"].treat_missing_data == "breaching"
+    error_message = "no data is an alarm"
+  }
+  assert {
+    condition = toset(flatten([for q in aws_cloudwatch_metric_alarm.running_tasks["equiptrack-staging-ui"].metric_query : [for m in q.metric : "${m.namespace}/${m.metric_name}/${m.dimensions["ClusterName"]}/${m.dimensions["ServiceName"]}"]])) == toset([
+      "ECS/ContainerInsights/RunningTaskCount/equiptrack-staging/equiptrack-staging-ui",
+      "ECS/ContainerInsights/DesiredTaskCount/equiptrack-staging/equiptrack-staging-ui",
+    ])
+    error_message = "running and desired counts of the service in its cluster"
   }
   assert {
     condition     = aws_cloudwatch_metric_alarm.db_cpu[0].dimensions == tomap({ DBInstanceIdentifier = "equiptrack-staging-postgres" }) && aws_cloudwatch_metric_alarm.db_cpu[0].threshold == 80
