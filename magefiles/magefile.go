@@ -1,7 +1,9 @@
 //go:build mage
 
-// The kit's targets are defined in an ordinary, importable package so that an
-// application repository can pull them into its own magefile the same way.
+// equiptrack release kit: `local:up` rehearses a release on this machine's
+// Docker; `test` (alias of test:all) runs every test. The targets live in an
+// ordinary, importable package so that an application repository can pull
+// them into its own magefile the same way (see README).
 package main
 
 import (
