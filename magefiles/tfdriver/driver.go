@@ -293,6 +293,14 @@ func (d *Dir) Plan(ctx context.Context, planFile string, varFiles []string, vars
 	return changes, nil
 }
 
+// Apply applies a saved plan file (exactly what was planned, nothing else).
+func (d *Dir) Apply(ctx context.Context, planFile string) error {
+	if err := d.tf.Apply(ctx, tfexec.DirOrPlan(planFile)); err != nil {
+		return fmt.Errorf("apply %s: %w", planFile, err)
+	}
+	return nil
+}
+
 // ShowPlanJSON reads a plan file as JSON.
 func (d *Dir) ShowPlanJSON(ctx context.Context, planFile string) (*tfjson.Plan, error) {
 	p, err := d.tf.ShowPlanFile(ctx, planFile)

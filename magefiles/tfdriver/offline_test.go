@@ -150,6 +150,22 @@ func TestCheckerOnTestTree(t *testing.T) {
 	if !dev.Changes || !staging.Changes {
 		t.Error("plans of empty state report no changes")
 	}
+	// The replica applies what it planned (OpenTofu checks the result
+	// against the plan), and a second plan finds nothing to do.
+	d, err := env.Open(filepath.Join(scratch, "envs", "dev"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Apply(ctx, dev.PlanFile); err != nil {
+		t.Fatal(err)
+	}
+	again, err := d.Plan(ctx, filepath.Join(t.TempDir(), "again.tfplan"), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again {
+		t.Error("a plan after apply still has changes")
+	}
 	wantSummary := "2 to add, 0 to change, 0 to replace, 0 to destroy; 1 outputs\n" +
 		"  +   module.app.aws_cloudwatch_log_group.app\n" +
 		"  +   module.app.aws_iam_role.task"

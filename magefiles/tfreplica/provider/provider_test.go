@@ -271,7 +271,8 @@ func TestApplyPlaceholdersAreDeterministic(t *testing.T) {
 	var arn, id string
 	_ = a["arn"].As(&arn)
 	_ = a["id"].As(&id)
-	if !strings.HasPrefix(arn, "arn:aws:logs:us-west-2:123456789012:cloudwatch_log_group/") {
+	// The shape AWS gives a log group's ARN, with the configured name.
+	if arn != "arn:aws:logs:us-west-2:123456789012:log-group:/ecs/app" {
 		t.Errorf("arn = %q", arn)
 	}
 	if !strings.HasPrefix(id, "cloudwatch_log_group-") {
@@ -282,6 +283,44 @@ func TestApplyPlaceholdersAreDeterministic(t *testing.T) {
 	}
 	if !a["retention_in_days"].IsNull() {
 		t.Errorf("apply invented a value for an unset optional attribute: %s", a["retention_in_days"])
+	}
+}
+
+func TestApplyARNShapes(t *testing.T) {
+	srv := configured(t)
+	typ := ValueType(srv.schema.Resources["aws_iam_role"].Block)
+	planned := obj(typ, map[string]tftypes.Value{
+		"name":               str("equiptrack-dev-api-task"),
+		"assume_role_policy": str("{}"),
+		"arn":                tftypes.NewValue(tftypes.String, tftypes.UnknownValue),
+		"id":                 tftypes.NewValue(tftypes.String, tftypes.UnknownValue),
+	})
+	resp, err := srv.ApplyResourceChange(context.Background(), &tfprotov6.ApplyResourceChangeRequest{
+		TypeName: "aws_iam_role", PlannedState: dyn(t, typ, planned), Config: dyn(t, typ, planned),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	noDiags(t, resp.Diagnostics)
+	m := attrs(t, typ, resp.NewState)
+	// IAM is global: no region in the ARN.
+	if !m["arn"].Equal(str("arn:aws:iam::123456789012:role/equiptrack-dev-api-task")) {
+		t.Errorf("arn = %s", m["arn"])
+	}
+	w := walker{env: env{region: "us-east-1"}, typeName: "aws_lb", values: map[string]tftypes.Value{"name": str("equiptrack-staging")}}
+	if got := w.arn("0123456789abcdef"); got != "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/equiptrack-staging/0123456789abcdef" {
+		t.Errorf("aws_lb arn = %s", got)
+	}
+	w = walker{env: env{region: "us-west-2"}, typeName: "aws_db_instance"}
+	if got := w.placeholderString("secret_arn", []string{"master_user_secret", "0", "secret_arn"}); !strings.HasPrefix(got, "arn:aws:secretsmanager:us-west-2:123456789012:secret:") {
+		t.Errorf("master_user_secret.secret_arn = %s", got)
+	}
+	if got := w.placeholderString("execution_role_arn", []string{"execution_role_arn"}); !strings.HasPrefix(got, "arn:aws:iam::123456789012:role/") {
+		t.Errorf("execution_role_arn = %s", got)
+	}
+	w = walker{env: env{region: "us-west-2"}, typeName: "aws_ecr_repository", values: map[string]tftypes.Value{"name": str("equiptrack/api")}}
+	if got := w.placeholderString("repository_url", []string{"repository_url"}); got != "123456789012.dkr.ecr.us-west-2.amazonaws.com/equiptrack/api" {
+		t.Errorf("repository_url = %s", got)
 	}
 }
 

@@ -211,10 +211,10 @@ func (s *Server) PlanResourceChange(_ context.Context, req *tfprotov6.PlanResour
 	if err != nil {
 		return &tfprotov6.PlanResourceChangeResponse{Diagnostics: errDiag("encode %s plan: %v", req.TypeName, err)}, nil
 	}
-	// Like the real (SDKv2-based) provider, declare the legacy type
-	// system so OpenTofu tolerates what a schema-only provider cannot
-	// know (normalised values, set elements whose identity changes).
-	return &tfprotov6.PlanResourceChangeResponse{PlannedState: &dv, PlannedPrivate: req.PriorPrivate, UnsafeToUseLegacyTypeSystem: true}, nil
+	// The plan keeps every configured value as given, so OpenTofu's
+	// plan-validity checks hold without the deprecated legacy-type-system
+	// escape hatch the real (SDKv2) provider uses.
+	return &tfprotov6.PlanResourceChangeResponse{PlannedState: &dv, PlannedPrivate: req.PriorPrivate}, nil
 }
 
 func (s *Server) ApplyResourceChange(_ context.Context, req *tfprotov6.ApplyResourceChangeRequest) (resp *tfprotov6.ApplyResourceChangeResponse, err error) {
@@ -237,16 +237,17 @@ func (s *Server) ApplyResourceChange(_ context.Context, req *tfprotov6.ApplyReso
 			seed = configSeed(c)
 		}
 	}
-	w := walker{env: s.currentEnv(), typeName: req.TypeName, seed: seed}
+	w := walker{env: s.currentEnv(), typeName: req.TypeName, seed: seed, values: map[string]tftypes.Value{}}
 	newState := planned
 	if !planned.IsNull() {
+		_ = planned.As(&w.values)
 		newState = w.fill(planned, nil)
 	}
 	dv, err := tfprotov6.NewDynamicValue(typ, newState)
 	if err != nil {
 		return &tfprotov6.ApplyResourceChangeResponse{Diagnostics: errDiag("encode %s state: %v", req.TypeName, err)}, nil
 	}
-	return &tfprotov6.ApplyResourceChangeResponse{NewState: &dv, Private: req.PlannedPrivate, UnsafeToUseLegacyTypeSystem: true}, nil
+	return &tfprotov6.ApplyResourceChangeResponse{NewState: &dv, Private: req.PlannedPrivate}, nil
 }
 
 func (s *Server) ImportResourceState(_ context.Context, req *tfprotov6.ImportResourceStateRequest) (*tfprotov6.ImportResourceStateResponse, error) {

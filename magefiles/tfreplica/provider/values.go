@@ -29,6 +29,9 @@ type walker struct {
 	// seed makes placeholders of two instances of a type differ
 	// deterministically (it is derived from the configuration).
 	seed string
+	// values are the resource's top-level planned values (names for
+	// realistic ARNs and endpoints).
+	values map[string]tftypes.Value
 }
 
 // planBlock returns the planned value of a block: every computed attribute
@@ -316,26 +319,149 @@ func (w walker) placeholder(t tftypes.Type, path []string) tftypes.Value {
 func (w walker) placeholderString(name string, path []string) string {
 	h := sha256.Sum256([]byte(w.typeName + "\x00" + strings.Join(path, ".") + "\x00" + w.seed))
 	short := hex.EncodeToString(h[:4])
+	long := hex.EncodeToString(h[:8])
+	top := len(path) == 1
 	switch {
+	case top && name == "arn":
+		return w.arn(long)
 	case name == "arn" || strings.HasSuffix(name, "_arn"):
-		svc := service(w.typeName)
 		region := w.env.region
+		svc, res := arnService(w.typeName, name)
 		if svc == "iam" || svc == "cloudfront" || svc == "s3" {
 			region = ""
 		}
-		res := strings.TrimPrefix(w.typeName, "aws_")
-		if name != "arn" {
-			res = strings.TrimSuffix(name, "_arn")
+		sep := "/"
+		if svc == "secretsmanager" || svc == "logs" {
+			sep = ":"
 		}
-		return fmt.Sprintf("arn:aws:%s:%s:%s:%s/%s", svc, region, AccountID, res, short)
-	case name == "account_id" || name == "owner_id":
+		return fmt.Sprintf("arn:aws:%s:%s:%s:%s%s%s", svc, region, AccountID, res, sep, short)
+	case name == "account_id" || name == "owner_id" || name == "registry_id":
 		return AccountID
 	case name == "region":
 		return w.env.region
+	case top && name == "repository_url":
+		return fmt.Sprintf("%s.dkr.ecr.%s.amazonaws.com/%s", AccountID, w.env.region, w.resourceName(short))
+	case top && name == "dns_name" && strings.Contains(w.typeName, "_lb"):
+		return fmt.Sprintf("%s-%d.%s.elb.amazonaws.com", w.resourceName(short), 1000000000+int(h[0])<<16|int(h[1])<<8|int(h[2]), w.env.region)
+	case top && name == "arn_suffix" && strings.Contains(w.typeName, "_lb"):
+		if strings.Contains(w.typeName, "target_group") {
+			return fmt.Sprintf("targetgroup/%s/%s", w.resourceName(short), long)
+		}
+		return fmt.Sprintf("app/%s/%s", w.resourceName(short), long)
+	case top && name == "domain_name" && w.typeName == "aws_cloudfront_distribution":
+		return "d" + short + "abcdef.cloudfront.net"
+	case top && (name == "zone_id" || name == "hosted_zone_id"):
+		return "Z" + strings.ToUpper(long[:13])
+	case top && name == "address" && w.typeName == "aws_db_instance":
+		return fmt.Sprintf("%s.c%s.%s.rds.amazonaws.com", w.resourceName(short), short, w.env.region)
+	case top && name == "endpoint" && w.typeName == "aws_db_instance":
+		return fmt.Sprintf("%s.c%s.%s.rds.amazonaws.com:5432", w.resourceName(short), short, w.env.region)
+	case top && name == "primary_endpoint_address":
+		return fmt.Sprintf("master.%s.%s.%s.cache.amazonaws.com", w.resourceName(short), short[:6], zoneIDPrefix(w.env.region))
 	case name == "id" || name == "":
 		return strings.TrimPrefix(w.typeName, "aws_") + "-" + short
 	}
 	return name + "-" + short
+}
+
+// arnService picks the service and resource kind of an ARN attribute from
+// its name where the name says (secret_arn, role_arn, …), else from the
+// resource type.
+func arnService(typeName, attr string) (svc, res string) {
+	kind := strings.TrimSuffix(attr, "_arn")
+	for _, m := range []struct{ suffix, svc, res string }{
+		{"secret", "secretsmanager", "secret"},
+		{"role", "iam", "role"},
+		{"policy", "iam", "policy"},
+		{"kms_key", "kms", "key"},
+		{"key", "kms", "key"},
+		{"target_group", "elasticloadbalancing", "targetgroup"},
+		{"load_balancer", "elasticloadbalancing", "loadbalancer/app"},
+		{"log_group", "logs", "log-group"},
+		{"topic", "sns", "topic"},
+		{"certificate", "acm", "certificate"},
+		{"repository", "ecr", "repository"},
+		{"cluster", "ecs", "cluster"},
+		{"task_definition", "ecs", "task-definition"},
+		{"registry", "servicediscovery", "service"},
+	} {
+		if attr != "arn" && (kind == m.suffix || strings.HasSuffix(kind, "_"+m.suffix)) {
+			return m.svc, m.res
+		}
+	}
+	res = strings.TrimPrefix(typeName, "aws_")
+	if attr != "arn" {
+		res = kind
+	}
+	return service(typeName), res
+}
+
+// resourceName is the resource's own name where the configuration or plan
+// gives one (name, bucket, family, identifier, …), else fallback.
+func (w walker) resourceName(fallback string) string {
+	for _, k := range []string{"name", "bucket", "family", "identifier", "replication_group_id", "cluster_identifier"} {
+		if v, ok := w.values[k]; ok && v.IsKnown() && !v.IsNull() && v.Type().Is(tftypes.String) {
+			var s string
+			if err := v.As(&s); err == nil && s != "" {
+				return s
+			}
+		}
+	}
+	return fallback
+}
+
+// arn makes a resource's ARN in the shape AWS uses for its type, so that
+// modules validating ARNs they are given (an ALB's, a role's) accept what
+// the replica applies.
+func (w walker) arn(id string) string {
+	region, name := w.env.region, w.resourceName(id[:8])
+	svc := service(w.typeName)
+	var res string
+	switch w.typeName {
+	case "aws_lb", "aws_alb":
+		res = "loadbalancer/app/" + name + "/" + id
+	case "aws_lb_target_group", "aws_alb_target_group":
+		res = "targetgroup/" + name + "/" + id
+	case "aws_lb_listener", "aws_alb_listener":
+		res = "listener/app/" + name + "/" + id + "/" + id[:8]
+	case "aws_iam_role", "aws_iam_policy", "aws_iam_user", "aws_iam_instance_profile":
+		region = ""
+		res = strings.TrimPrefix(w.typeName, "aws_iam_") + "/" + name
+		res = strings.Replace(res, "instance_profile", "instance-profile", 1)
+	case "aws_iam_openid_connect_provider":
+		region = ""
+		res = "oidc-provider/token.actions.githubusercontent.com"
+	case "aws_ecs_cluster":
+		res = "cluster/" + name
+	case "aws_ecs_service":
+		res = "service/" + name
+	case "aws_ecs_task_definition":
+		res = "task-definition/" + name + ":1"
+	case "aws_ecr_repository":
+		res = "repository/" + name
+	case "aws_cloudwatch_log_group":
+		res = "log-group:" + name
+	case "aws_secretsmanager_secret":
+		res = "secret:" + name + "-" + id[:6]
+	case "aws_db_instance":
+		res = "db:" + name
+	case "aws_elasticache_replication_group":
+		res = "replicationgroup:" + name
+	case "aws_s3_bucket":
+		region = ""
+		return "arn:aws:s3:::" + name
+	case "aws_sns_topic", "aws_sqs_queue":
+		res = name
+	case "aws_cloudfront_distribution":
+		region = ""
+		res = "distribution/E" + strings.ToUpper(id[:13])
+	default:
+		res = strings.TrimPrefix(w.typeName, "aws_") + "/" + name
+	}
+	if svc == "iam" || svc == "cloudfront" {
+		region = ""
+	}
+	return fmt.Sprintf("arn:aws:%s:%s:%s:%s", svc, region, AccountID, res)
 }
 
 // configSeed summarises a configuration for placeholder hashing.
