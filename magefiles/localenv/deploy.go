@@ -149,9 +149,10 @@ func (e *Env) roll(ctx context.Context, services []string, targets pipeline.Revi
 }
 
 // rollService replaces a service's replicas one at a time: start the new
-// replica, wait until it is live, only then stop the old one and give the new
-// one its name. A replica that does not come up is removed and the old ones
-// keep serving.
+// replica, wait until it is live, only then stop the old one. A replica that
+// does not come up is removed and the old ones keep serving. Replicas are
+// named <env>-<service>-<n>-<revision> and never renamed (renaming a
+// container attached to a network is where the engine has leaked endpoints).
 func (e *Env) rollService(ctx context.Context, t pipeline.Revision) error {
 	start := time.Now()
 	svc := t.Service
@@ -163,34 +164,46 @@ func (e *Env) rollService(ctx context.Context, t pipeline.Revision) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", svc, err)
 	}
-	byName := map[string]ctr{}
 	from := ""
 	for _, c := range cur {
-		byName[c.Name] = c
 		if c.Running && from == "" {
 			from = c.Labels[LabelVersion]
 		}
 	}
+	rest := map[string]ctr{}
+	for _, c := range cur {
+		rest[c.Name] = c
+	}
 	changed := 0
 	for i := 1; i <= n; i++ {
-		name := e.containerName(svc, strconv.Itoa(i))
-		if c, ok := byName[name]; ok && c.Running && c.Labels[LabelRevision] == t.ID {
-			delete(byName, name)
-			continue
+		name := e.containerName(svc, strconv.Itoa(i), shortRevision(t.ID))
+		if c, ok := rest[name]; ok && c.Running {
+			delete(rest, name) // already on the target revision
+		} else {
+			if ok {
+				_, _ = docker(ctx, "rm", "-f", name) // a stopped leftover
+				delete(rest, name)
+			}
+			if err := e.startReplica(ctx, t, i, name); err != nil {
+				return err
+			}
+			changed++
 		}
-		if err := e.replaceReplica(ctx, t, i, name, byName[name].Name != ""); err != nil {
-			return err
+		// Only now that replica i of the target serves, the old replica i goes.
+		for cname, c := range rest {
+			if c.replica() == i {
+				if err := stopAndRemove(ctx, cname); err != nil {
+					return fmt.Errorf("%s: %w", svc, err)
+				}
+				delete(rest, cname)
+				changed++
+			}
 		}
-		delete(byName, name)
-		changed++
 	}
 	// Scale down, and sweep leftovers of an interrupted rollout.
-	for name := range byName {
-		if _, err := docker(ctx, "stop", "-t", "10", name); err != nil && !strings.Contains(err.Error(), "No such container") {
-			return fmt.Errorf("%s: stopping %s: %w", svc, name, err)
-		}
-		if _, err := docker(ctx, "rm", "-f", name); err != nil && !strings.Contains(err.Error(), "No such container") {
-			return fmt.Errorf("%s: removing %s: %w", svc, name, err)
+	for cname := range rest {
+		if err := stopAndRemove(ctx, cname); err != nil {
+			return fmt.Errorf("%s: %w", svc, err)
 		}
 		changed++
 	}
@@ -205,15 +218,33 @@ func (e *Env) rollService(ctx context.Context, t pipeline.Revision) error {
 	return nil
 }
 
-func (e *Env) replaceReplica(ctx context.Context, t pipeline.Revision, i int, name string, hasOld bool) error {
+// shortRevision is the first 12 hex digits of a revision's digest.
+func shortRevision(id string) string {
+	if i := strings.LastIndex(id, "sha256:"); i >= 0 && len(id) >= i+7+12 {
+		return id[i+7 : i+7+12]
+	}
+	return "rev"
+}
+
+// stopAndRemove stops a replica with SIGTERM first (the service drains its
+// in-flight requests), then removes it.
+func stopAndRemove(ctx context.Context, name string) error {
+	if _, err := docker(ctx, "stop", "-t", "10", name); err != nil && !strings.Contains(err.Error(), "No such container") {
+		return fmt.Errorf("stopping %s: %w", name, err)
+	}
+	if _, err := docker(ctx, "rm", "-f", name); err != nil && !strings.Contains(err.Error(), "No such container") {
+		return fmt.Errorf("removing %s: %w", name, err)
+	}
+	return nil
+}
+
+func (e *Env) startReplica(ctx context.Context, t pipeline.Revision, i int, name string) error {
 	svc := t.Service
 	s, ok := e.m.Service(svc)
 	if !ok {
 		return fmt.Errorf("%s: not in the manifest", svc)
 	}
-	next := name + "-next"
-	_, _ = docker(ctx, "rm", "-f", next) // a leftover of an interrupted rollout
-	args := []string{"run", "-d", "--name", next, "--network", e.network(), "--network-alias", svc,
+	args := []string{"run", "-d", "--name", name, "--network", e.network(), "--network-alias", svc,
 		"-p", fmt.Sprintf("127.0.0.1::%d", s.Port), "--restart", "unless-stopped"}
 	args = append(args, labels(LabelEnv, e.o.Name, LabelRole, "service", LabelService, svc,
 		LabelVersion, t.Version, LabelRevision, t.ID, LabelReplica, strconv.Itoa(i))...)
@@ -224,22 +255,10 @@ func (e *Env) replaceReplica(ctx context.Context, t pipeline.Revision, i int, na
 	if _, err := docker(ctx, args...); err != nil {
 		return fmt.Errorf("%s: starting replica %d of %s: %w", svc, i, t.Version, err)
 	}
-	if err := e.waitLive(ctx, next, s.Port); err != nil {
-		logs := e.tail(ctx, next, 8)
-		_, _ = docker(context.WithoutCancel(ctx), "rm", "-f", next)
+	if err := e.waitLive(ctx, name, s.Port); err != nil {
+		logs := e.tail(ctx, name, 8)
+		_, _ = docker(context.WithoutCancel(ctx), "rm", "-f", name)
 		return fmt.Errorf("%s: replica %d of %s did not come up: %v; last lines: %s", svc, i, t.Version, err, strings.Join(logs, " | "))
-	}
-	if hasOld {
-		// SIGTERM first: the service drains in-flight requests.
-		if _, err := docker(ctx, "stop", "-t", "10", name); err != nil && !strings.Contains(err.Error(), "No such container") {
-			return fmt.Errorf("%s: stopping the old replica %s: %w", svc, name, err)
-		}
-		if _, err := docker(ctx, "rm", "-f", name); err != nil && !strings.Contains(err.Error(), "No such container") {
-			return fmt.Errorf("%s: removing the old replica %s: %w", svc, name, err)
-		}
-	}
-	if _, err := docker(ctx, "rename", next, name); err != nil {
-		return fmt.Errorf("%s: %w", svc, err)
 	}
 	return nil
 }

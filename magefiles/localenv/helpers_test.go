@@ -55,3 +55,14 @@ func TestChildEnvKeepsCallerSettings(t *testing.T) {
 		t.Errorf("env: %s", env[max(0, len(env)-200):])
 	}
 }
+
+func TestShortRevision(t *testing.T) {
+	for id, want := range map[string]string{
+		"127.0.0.1:55000/equiptrack/ui@sha256:80044b1a6f1102dd208f5f47937ad75297af1baebb3439d35b057783681086e7": "80044b1a6f11",
+		"no-digest": "rev",
+	} {
+		if got := shortRevision(id); got != want {
+			t.Errorf("%s: got %q, want %q", id, got, want)
+		}
+	}
+}
