@@ -325,3 +325,12 @@ func writeFile(path string, b []byte, mode os.FileMode) error {
 
 // Stores returns how to reach the environment's PostgreSQL and Redis.
 func (e *Env) Stores() containers.Stores { return e.o.Stores }
+
+// Env is the local backend of every pipeline interface.
+var (
+	_ pipeline.ImageBuilder = (*Env)(nil)
+	_ pipeline.Registry     = (*Env)(nil)
+	_ pipeline.TaskRunner   = (*Env)(nil)
+	_ pipeline.Deployer     = (*Env)(nil)
+	_ pipeline.Store        = (*Env)(nil)
+)
