@@ -189,12 +189,18 @@ func HasBackend(dir string) (bool, error) {
 }
 
 // InitOptions builds init's options. A declared backend is initialised
-// only when asked (plan): validate and test never need state, and an S3
-// backend needs AWS.
-func InitOptions(hasBackend, withBackend bool) []tfexec.InitOption {
+// only when asked (plan, apply, output): validate and test never need state,
+// and an S3 backend needs AWS. backendFiles are the partial backend
+// configurations (`<env>.s3.tfbackend`) passed with -backend-config.
+func InitOptions(hasBackend, withBackend bool, backendFiles []string) []tfexec.InitOption {
 	opts := []tfexec.InitOption{tfexec.Upgrade(false)}
 	if hasBackend && !withBackend {
 		opts = append(opts, tfexec.Backend(false))
+	}
+	if hasBackend && withBackend {
+		for _, f := range backendFiles {
+			opts = append(opts, tfexec.BackendConfig(f))
+		}
 	}
 	return opts
 }
@@ -202,8 +208,9 @@ func InitOptions(hasBackend, withBackend bool) []tfexec.InitOption {
 // Init runs init without the backend (for validate and test).
 func (d *Dir) Init(ctx context.Context) error { return d.init(ctx, false) }
 
-// InitWithBackend runs init with the backend (for plan). Offline, call
-// UseLocalBackend first.
+// InitWithBackend runs init with the backend and the directory's
+// *.tfbackend files (for plan, apply, output). Offline, call
+// UseLocalBackend first: the files are then not used.
 func (d *Dir) InitWithBackend(ctx context.Context) error { return d.init(ctx, true) }
 
 func (d *Dir) init(ctx context.Context, withBackend bool) error {
@@ -211,7 +218,14 @@ func (d *Dir) init(ctx context.Context, withBackend bool) error {
 	if err != nil {
 		return err
 	}
-	if err := d.tf.Init(ctx, InitOptions(hb, withBackend)...); err != nil {
+	var files []string
+	if _, err := os.Stat(filepath.Join(d.Path, localBackendFile)); err != nil {
+		files, _ = filepath.Glob(filepath.Join(d.Path, "*.tfbackend"))
+		for i := range files {
+			files[i] = filepath.Base(files[i])
+		}
+	}
+	if err := d.tf.Init(ctx, InitOptions(hb, withBackend, files)...); err != nil {
 		return fmt.Errorf("init %s: %w", d.Path, err)
 	}
 	return nil

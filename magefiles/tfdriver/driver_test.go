@@ -39,16 +39,18 @@ func TestCommandEnv(t *testing.T) {
 }
 
 func TestInitOptions(t *testing.T) {
+	files := []string{"dev.s3.tfbackend"}
 	tests := []struct {
 		hasBackend, withBackend bool
 		want                    []tfexec.InitOption
 	}{
 		{true, false, []tfexec.InitOption{tfexec.Upgrade(false), tfexec.Backend(false)}},
-		{true, true, []tfexec.InitOption{tfexec.Upgrade(false)}},
+		{true, true, []tfexec.InitOption{tfexec.Upgrade(false), tfexec.BackendConfig("dev.s3.tfbackend")}},
+		{false, true, []tfexec.InitOption{tfexec.Upgrade(false)}},
 		{false, false, []tfexec.InitOption{tfexec.Upgrade(false)}},
 	}
 	for _, tc := range tests {
-		if got := InitOptions(tc.hasBackend, tc.withBackend); !reflect.DeepEqual(got, tc.want) {
+		if got := InitOptions(tc.hasBackend, tc.withBackend, files); !reflect.DeepEqual(got, tc.want) {
 			t.Errorf("InitOptions(%v, %v) = %#v, want %#v", tc.hasBackend, tc.withBackend, got, tc.want)
 		}
 	}
