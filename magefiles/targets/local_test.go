@@ -50,6 +50,10 @@ func TestLocalTargetsRefuseInvalidVersionsBeforeAnyWork(t *testing.T) {
 			}
 		}
 	}
+	t.Setenv("SEED", "maybe")
+	if err := (Local{}).Release(ctx, "v1.2.3", nil); err == nil || err.Error() != `SEED="maybe": want 1/0 or true/false` {
+		t.Errorf("SEED=maybe: got %v", err)
+	}
 	if entries, _ := os.ReadDir(cache); len(entries) != 0 {
 		t.Errorf("the cache is not empty: %v", entries)
 	}
