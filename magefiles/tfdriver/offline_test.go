@@ -287,7 +287,8 @@ func TestRepositoryTerraform(t *testing.T) {
 
 // TestTerraformAcceptsTheTree is an extra compatibility check: where a
 // Terraform binary is present, it must init (against the same replica
-// mirror) and validate the test tree and the repository's tree too. CI does
+// mirror), validate and run the native tests of the test tree and the
+// repository's tree too. CI does
 // not depend on it: without Terraform the test is skipped.
 func TestTerraformAcceptsTheTree(t *testing.T) {
 	tfBin, err := exec.LookPath("terraform")
@@ -310,7 +311,7 @@ func TestTerraformAcceptsTheTree(t *testing.T) {
 		if env.TypesFile, err = WriteUsedTypes(scratch); err != nil {
 			t.Fatal(err)
 		}
-		_, err = RunAll(ctx, targets, DefaultParallel, "terraform init+validate", t.Logf, func(ctx context.Context, tg Target) error {
+		_, err = RunAll(ctx, targets, DefaultParallel, "terraform init+validate+test", t.Logf, func(ctx context.Context, tg Target) error {
 			d, err := env.Open(filepath.Join(scratch, filepath.FromSlash(tg.Rel)))
 			if err != nil {
 				return err
@@ -318,8 +319,10 @@ func TestTerraformAcceptsTheTree(t *testing.T) {
 			if err := d.Init(ctx); err != nil {
 				return err
 			}
-			_, err = d.Validate(ctx)
-			return err
+			if _, err = d.Validate(ctx); err != nil || !tg.HasTests {
+				return err
+			}
+			return d.Test(ctx, nil)
 		})
 		if err != nil {
 			t.Errorf("terraform on %s: %v", root, err)
