@@ -136,6 +136,8 @@ var knownFree = map[string]string{
 	"aws_sns_topic":                           "first million publishes a month are free",
 	"aws_sns_topic_policy":                    "configuration",
 	"aws_sns_topic_subscription":              "first 1,000 e-mail notifications a month are free",
+	"aws_cloudwatch_event_rule":               "EventBridge: events published by AWS services (ECS state changes) are free",
+	"aws_cloudwatch_event_target":             "EventBridge: delivering AWS service events to a target is free",
 	"aws_kms_alias":                           "priced with its key",
 	"aws_appautoscaling_target":               "configuration",
 	"aws_appautoscaling_scheduled_action":     "configuration (its hours are priced on the service)",

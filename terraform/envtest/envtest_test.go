@@ -38,7 +38,7 @@ var (
 	wantKey       = map[string]string{"dev": "equiptrack/dev/terraform.tfstate", "staging": "equiptrack/staging/terraform.tfstate"}
 	wantServices  = []string{"gateway", "inventory", "location", "reporting", "ui", "user"}
 	wantSizes     = map[string][2]string{"gateway": {"512", "1024"}, "inventory": {"256", "512"}, "location": {"256", "512"}, "user": {"256", "512"}, "reporting": {"256", "512"}, "ui": {"256", "512"}, "seeder": {"256", "512"}}
-	wantOnDemand  = map[string]map[string]float64{"dev": {}, "staging": {"gateway": 1, "ui": 1}}
+	wantOnDemand  = map[string]map[string]float64{"dev": {}, "staging": {"gateway": 1}}
 	wantTags      = []string{"Environment", "Project", "ManagedBy"}
 	contractOuts  = []string{"region", "environment", "url", "cluster_name", "cluster_arn", "services", "seeder", "migrate", "private_subnet_ids", "task_security_group_id", "deploy_role_arn", "plan_role_arn", "apply_role_arn", "ecr_repository_urls", "registry_immutable"}
 	minResources  = 100 // a whole environment is well over a hundred resources; fewer means something is missing
@@ -372,8 +372,10 @@ func TestRegistryMutability(t *testing.T) {
 
 func TestAlarmsOnlyInStaging(t *testing.T) {
 	ps := loadPlans(t)
-	if n := len(changes(ps["dev"], "aws_cloudwatch_metric_alarm")); n != 0 {
-		t.Errorf("dev: %d alarms, want none", n)
+	for _, typ := range []string{"aws_cloudwatch_metric_alarm", "aws_cloudwatch_event_rule", "aws_cloudwatch_event_target", "aws_sns_topic"} {
+		if n := len(changes(ps["dev"], typ)); n != 0 {
+			t.Errorf("dev: %d %s, want none", n, typ)
+		}
 	}
 	metrics := map[string]bool{}
 	for _, a := range changes(ps["staging"], "aws_cloudwatch_metric_alarm") {
@@ -385,9 +387,99 @@ func TestAlarmsOnlyInStaging(t *testing.T) {
 			}
 		}
 	}
-	for _, m := range []string{"HTTPCode_ELB_5XX_Count", "UnHealthyHostCount", "RunningTaskCount", "CPUUtilization", "FreeStorageSpace"} {
+	// Running tasks below desired: HealthyHostCount (services behind the ALB) and ECS events (all
+	// services) with Container Insights off; RunningTaskCount would need the billed metrics.
+	for _, m := range []string{"HTTPCode_ELB_5XX_Count", "UnHealthyHostCount", "HealthyHostCount", "CPUUtilization", "FreeStorageSpace"} {
 		if !metrics[m] {
 			t.Errorf("staging: no alarm on %s (alarmed metrics: %v)", m, keys(metrics))
+		}
+	}
+	if metrics["RunningTaskCount"] {
+		t.Errorf("staging: an alarm reads ECS/ContainerInsights RunningTaskCount, but Container Insights is off")
+	}
+	healthy := map[string]float64{}
+	for _, a := range changes(ps["staging"], "aws_cloudwatch_metric_alarm") {
+		at := after(a)
+		if str(at, "metric_name") == "HealthyHostCount" {
+			th, _ := at["threshold"].(float64)
+			healthy[str(at, "alarm_name")] = th
+		}
+	}
+	wantHealthy := map[string]float64{"equiptrack-staging-gateway-healthy-below-desired": 2, "equiptrack-staging-ui-healthy-below-desired": 2}
+	if fmt.Sprint(healthy) != fmt.Sprint(wantHealthy) {
+		t.Errorf("staging: healthy-host alarms %v, want %v (threshold = desired count)", healthy, wantHealthy)
+	}
+	rules := map[string]bool{}
+	for _, r := range changes(ps["staging"], "aws_cloudwatch_event_rule") {
+		rules[str(after(r), "name")] = true
+	}
+	wantRules := []string{"equiptrack-staging-ecs-deployment-failed", "equiptrack-staging-ecs-service-action", "equiptrack-staging-ecs-task-stopped", "equiptrack-staging-ecs-task-unhealthy"}
+	if got := strings.Join(keys(rules), ","); got != strings.Join(wantRules, ",") {
+		t.Errorf("staging: event rules %s, want %s", got, strings.Join(wantRules, ","))
+	}
+	targets := changes(ps["staging"], "aws_cloudwatch_event_target")
+	if len(targets) != len(wantRules) {
+		t.Errorf("staging: %d event targets, want one per rule (%d)", len(targets), len(wantRules))
+	}
+	for _, tg := range targets {
+		if id := str(after(tg), "target_id"); id != "alarm-topic" {
+			t.Errorf("staging: %s target_id = %q, want alarm-topic", tg.Address, id)
+		}
+	}
+	if n := len(changes(ps["staging"], "aws_sns_topic_policy")); n != 1 {
+		t.Errorf("staging: %d topic policies, want 1 (EventBridge must be allowed to publish)", n)
+	}
+}
+
+// Container Insights is billed per metric (~$42/month for staging's six services): off in both.
+func TestContainerInsightsOffInBoth(t *testing.T) {
+	ps := loadPlans(t)
+	for _, env := range envs {
+		cs := changes(ps[env], "aws_ecs_cluster")
+		if len(cs) != 1 {
+			t.Fatalf("%s: %d clusters, want 1", env, len(cs))
+		}
+		var got []string
+		for _, st := range asList(after(cs[0])["setting"]) {
+			if str(st, "name") == "containerInsights" {
+				got = append(got, str(st, "value"))
+			}
+		}
+		if strings.Join(got, ",") != "disabled" {
+			t.Errorf("%s: containerInsights = %v, want [disabled]", env, got)
+		}
+	}
+}
+
+// The cache is ElastiCache Serverless Valkey in both, capped so a runaway client cannot run up the
+// bill: 1 GB stored, 5000 ECPUs per second.
+func TestCacheServerlessWithLimits(t *testing.T) {
+	ps := loadPlans(t)
+	for _, env := range envs {
+		if n := len(changes(ps[env], "aws_elasticache_replication_group")); n != 0 {
+			t.Errorf("%s: %d cache nodes, want none (serverless)", env, n)
+		}
+		cs := changes(ps[env], "aws_elasticache_serverless_cache")
+		if len(cs) != 1 {
+			t.Fatalf("%s: %d serverless caches, want 1", env, len(cs))
+		}
+		a := after(cs[0])
+		if got, want := str(a, "name"), "equiptrack-"+env+"-cache"; got != want {
+			t.Errorf("%s: cache name %q, want %q", env, got, want)
+		}
+		if got := str(a, "engine"); got != "valkey" {
+			t.Errorf("%s: cache engine %q, want valkey", env, got)
+		}
+		lim := first(a, "cache_usage_limits")
+		if lim == nil {
+			t.Fatalf("%s: no cache_usage_limits", env)
+		}
+		ds, ec := first(lim, "data_storage"), first(lim, "ecpu_per_second")
+		if ds == nil || ds["maximum"] != float64(1) || str(ds, "unit") != "GB" {
+			t.Errorf("%s: data_storage limit %v, want maximum 1 GB", env, ds)
+		}
+		if ec == nil || ec["maximum"] != float64(5000) {
+			t.Errorf("%s: ecpu_per_second limit %v, want maximum 5000", env, ec)
 		}
 	}
 }
@@ -485,6 +577,8 @@ var nameAttrs = map[string]string{
 	"aws_security_group":                          "name",
 	"aws_db_instance":                             "identifier",
 	"aws_elasticache_replication_group":           "replication_group_id",
+	"aws_elasticache_serverless_cache":            "name",
+	"aws_cloudwatch_event_rule":                   "name",
 	"aws_service_discovery_private_dns_namespace": "name",
 	"aws_cloudwatch_metric_alarm":                 "alarm_name",
 	"aws_sns_topic":                               "name",
@@ -495,7 +589,7 @@ var nameAttrs = map[string]string{
 	"aws_db_parameter_group":                      "name",
 }
 
-var requiredNames = []string{"aws_iam_role", "aws_ecr_repository", "aws_cloudwatch_log_group", "aws_ecs_cluster", "aws_secretsmanager_secret", "aws_ecs_task_definition", "aws_lb", "aws_db_instance", "aws_elasticache_replication_group"}
+var requiredNames = []string{"aws_iam_role", "aws_ecr_repository", "aws_cloudwatch_log_group", "aws_ecs_cluster", "aws_secretsmanager_secret", "aws_ecs_task_definition", "aws_lb", "aws_db_instance", "aws_elasticache_serverless_cache"}
 
 func names(p *tfjson.Plan) map[string]map[string]string {
 	out := map[string]map[string]string{}

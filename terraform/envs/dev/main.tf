@@ -31,6 +31,7 @@ module "environment" {
   db_backup_retention_days = var.db_backup_retention_days
   db_deletion_protection   = var.db_deletion_protection
   db_skip_final_snapshot   = var.db_skip_final_snapshot
+  cache_mode               = var.cache_mode
   cache_node_type          = var.cache_node_type
 
   secret_recovery_window_days = var.secret_recovery_window_days

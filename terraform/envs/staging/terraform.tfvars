@@ -1,7 +1,8 @@
 # staging: us-east-1, two tasks per service over two zones, immutable tags, alarms.
-# gateway and ui (the public path) keep one on-demand task each; the four internal services run two
-# Spot tasks in two zones (saves ~$24/month and keeps staging under budget; set on_demand_base = 1
-# for a demo that must not see a Spot interruption — `mage cost` shows the price).
+# gateway (the public API path) keeps one on-demand task; every other service, ui included, runs
+# two Spot tasks in two zones (keeps staging under budget; set on_demand_base = 1 for a demo that
+# must not see a Spot interruption — ui back to 1 costs +$5.86/month and stays under budget;
+# `mage cost` shows the price).
 # This file and staging.s3.tfbackend are the only places where staging differs from dev.
 
 region             = "us-east-1"
@@ -15,7 +16,7 @@ services = {
   location  = { cpu = 256, memory = 512, desired_count = 2, on_demand_base = 0 }
   user      = { cpu = 256, memory = 512, desired_count = 2, on_demand_base = 0 }
   reporting = { cpu = 256, memory = 512, desired_count = 2, on_demand_base = 0 }
-  ui        = { cpu = 256, memory = 512, public_path = "/", desired_count = 2, on_demand_base = 1 }
+  ui        = { cpu = 256, memory = 512, public_path = "/", desired_count = 2, on_demand_base = 0 }
 }
 
 ecr_image_tag_mutability = "IMMUTABLE"

@@ -101,8 +101,15 @@ variable "db_skip_final_snapshot" {
   nullable    = false
 }
 
+variable "cache_mode" {
+  description = "Cache: \"serverless\" (ElastiCache Serverless, default) or \"node\" (one cache_node_type node)."
+  type        = string
+  default     = "serverless"
+  nullable    = false
+}
+
 variable "cache_node_type" {
-  description = "ElastiCache node type (one node)."
+  description = "ElastiCache node type (cache_mode = \"node\")."
   type        = string
   default     = "cache.t4g.micro"
   nullable    = false
@@ -130,9 +137,10 @@ variable "enable_alarms" {
 }
 
 variable "container_insights" {
-  description = "Container Insights: null follows enable_alarms; \"disabled\" turns it off (it is billed per metric)."
+  description = "Container Insights: \"disabled\" (default; billed per metric, ~$42/month in staging), \"enabled\" or \"enhanced\" (the alarms then read RunningTaskCount)."
   type        = string
-  default     = null
+  default     = "disabled"
+  nullable    = false
 }
 
 variable "alarm_email" {

@@ -159,9 +159,9 @@ module "cluster" {
   source = "../ecs-cluster"
 
   name_prefix = local.name_prefix
-  # The running-task alarms read ECS/ContainerInsights RunningTaskCount: by default Insights
-  # follows the alarms.
-  container_insights = coalesce(var.container_insights, var.enable_alarms ? "enabled" : "disabled")
+  # Off by default in both environments (~$42/month of metrics in staging): the alarms use free
+  # signals (ALB HealthyHostCount, ECS events) unless Insights is turned on.
+  container_insights = var.container_insights
   tags               = var.tags
 }
 
@@ -207,6 +207,7 @@ module "redis" {
   vpc_id                    = module.network.vpc_id
   subnet_ids                = module.network.private_subnet_ids
   client_security_group_ids = [aws_security_group.tasks.id]
+  mode                      = var.cache_mode
   engine                    = var.cache_engine
   node_type                 = var.cache_node_type
   tags                      = var.tags
@@ -273,6 +274,8 @@ module "monitoring" {
   alb_arn_suffix            = module.load_balancer.arn_suffix
   target_group_arn_suffixes = module.load_balancer.target_group_arn_suffixes
   cluster_name              = module.cluster.name
+  cluster_arn               = module.cluster.arn
+  container_insights        = var.container_insights != "disabled"
   service_names             = sort(keys(var.services))
   desired_counts            = { for k, s in var.services : k => s.desired_count }
   db_instance_id            = module.postgres.instance_id

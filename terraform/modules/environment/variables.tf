@@ -180,8 +180,15 @@ variable "cache_engine" {
   nullable    = false
 }
 
+variable "cache_mode" {
+  description = "Cache mode: \"serverless\" (ElastiCache Serverless, the default: cheapest at demo load, usage-capped) or \"node\" (one cache_node_type node)."
+  type        = string
+  default     = "serverless"
+  nullable    = false
+}
+
 variable "cache_node_type" {
-  description = "ElastiCache node type (one node)."
+  description = "ElastiCache node type (one node, cache_mode = \"node\")."
   type        = string
   default     = "cache.t4g.micro"
   nullable    = false
@@ -209,13 +216,14 @@ variable "enable_alarms" {
 }
 
 variable "container_insights" {
-  description = "Container Insights of the cluster: \"disabled\", \"enabled\" or \"enhanced\"; null follows enable_alarms (the running-task alarms read ECS/ContainerInsights). Billed per metric."
+  description = "Container Insights of the cluster: \"disabled\" (default, both environments), \"enabled\" or \"enhanced\". Billed per metric (~$42/month for six services); when on, the alarms watch ECS/ContainerInsights RunningTaskCount instead of ALB HealthyHostCount and ECS events."
   type        = string
-  default     = null
+  default     = "disabled"
+  nullable    = false
 
   validation {
-    condition     = var.container_insights == null || contains(["disabled", "enabled", "enhanced"], coalesce(var.container_insights, "disabled"))
-    error_message = "container_insights must be null, \"disabled\", \"enabled\" or \"enhanced\"."
+    condition     = contains(["disabled", "enabled", "enhanced"], var.container_insights)
+    error_message = "container_insights must be \"disabled\", \"enabled\" or \"enhanced\"."
   }
 }
 

@@ -2,12 +2,74 @@
 # exists only when enable_alarms is true (staging); dev pays for none of it.
 
 locals {
-  alarms_on        = var.enable_alarms
-  watched_services = local.alarms_on ? toset(var.service_names) : toset([])
+  alarms_on = var.enable_alarms
+  # With Container Insights: one RunningTaskCount alarm per service (billed metrics).
+  # Without it (the default): free signals — ALB HealthyHostCount for the services behind the load
+  # balancer and ECS events on EventBridge for every service.
+  watched_services = local.alarms_on && var.container_insights ? toset(var.service_names) : toset([])
+  healthy_hosts    = local.alarms_on && !var.container_insights ? var.target_group_arn_suffixes : {}
+  events_on        = local.alarms_on && !var.container_insights
   alarm_actions    = local.alarms_on ? [aws_sns_topic.alarms[0].arn] : []
+  # Written out (not read from the topic) so the topic policy is known, and reviewable, at plan.
+  topic_arn = local.alarms_on ? "arn:${data.aws_partition.current[0].partition}:sns:${data.aws_region.current[0].region}:${data.aws_caller_identity.current[0].account_id}:${var.name_prefix}-alarms" : null
+
+  # Deployment events name the service (arn:…:service/<cluster>/<service>) but carry no clusterArn.
+  service_arn_prefix = var.cluster_arn == null ? "" : "${replace(var.cluster_arn, ":cluster/", ":service/")}/"
+
+  # Stop codes of a task that died rather than being replaced on purpose. ServiceSchedulerInitiated
+  # (every deploy, scale-in, schedule) and UserInitiated (StopTask, e.g. a one-off seeder) are left
+  # out; tasks the scheduler replaced because they failed a health check are matched by their
+  # stoppedReason below.
+  abnormal_stop_codes = ["EssentialContainerExited", "TaskFailedToStart", "SpotInterruption", "TerminationNotice"]
+
+  event_patterns = {
+    task-stopped = {
+      source        = ["aws.ecs"]
+      "detail-type" = ["ECS Task State Change"]
+      detail = {
+        clusterArn = [var.cluster_arn]
+        lastStatus = ["STOPPED"]
+        stopCode   = local.abnormal_stop_codes
+      }
+    }
+    task-unhealthy = {
+      source        = ["aws.ecs"]
+      "detail-type" = ["ECS Task State Change"]
+      detail = {
+        clusterArn    = [var.cluster_arn]
+        lastStatus    = ["STOPPED"]
+        stopCode      = ["ServiceSchedulerInitiated"]
+        stoppedReason = [{ prefix = "Task failed container health checks" }, { prefix = "Task failed ELB health checks" }]
+      }
+    }
+    service-action = {
+      source        = ["aws.ecs"]
+      "detail-type" = ["ECS Service Action"]
+      detail = {
+        clusterArn = [var.cluster_arn]
+        eventName  = var.service_action_events
+      }
+    }
+    deployment-failed = {
+      source        = ["aws.ecs"]
+      "detail-type" = ["ECS Deployment State Change"]
+      resources     = [{ prefix = local.service_arn_prefix }]
+      detail = {
+        eventName = ["SERVICE_DEPLOYMENT_FAILED"]
+      }
+    }
+  }
 }
 
 data "aws_caller_identity" "current" {
+  count = local.alarms_on ? 1 : 0
+}
+
+data "aws_partition" "current" {
+  count = local.alarms_on ? 1 : 0
+}
+
+data "aws_region" "current" {
   count = local.alarms_on ? 1 : 0
 }
 
@@ -36,6 +98,18 @@ data "aws_iam_policy_document" "alarm_key" {
       identifiers = ["cloudwatch.amazonaws.com"]
     }
   }
+
+  # EventBridge delivers the ECS events to the encrypted topic (the AWS-managed aws/sns key could
+  # not grant it either).
+  statement {
+    sid       = "EventBridgePublishesToTopic"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey*"]
+    resources = ["*"]
+    principals {
+      type        = "Service"
+      identifiers = ["events.amazonaws.com"]
+    }
+  }
 }
 
 resource "aws_kms_key" "alarms" {
@@ -61,6 +135,62 @@ resource "aws_sns_topic" "alarms" {
   name              = "${var.name_prefix}-alarms"
   kms_master_key_id = aws_kms_key.alarms[0].arn
   tags              = var.tags
+}
+
+# The topic policy replaces SNS's default one, so it restates what the default allowed (the
+# account manages its topic) and adds the two publishers, each limited to this account.
+data "aws_iam_policy_document" "topic" {
+  count = local.alarms_on ? 1 : 0
+
+  statement {
+    sid = "AccountManagesTopic"
+    actions = [
+      "SNS:GetTopicAttributes", "SNS:SetTopicAttributes", "SNS:AddPermission", "SNS:RemovePermission",
+      "SNS:DeleteTopic", "SNS:Subscribe", "SNS:ListSubscriptionsByTopic", "SNS:Publish",
+    ]
+    resources = [local.topic_arn]
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:aws:iam::${data.aws_caller_identity.current[0].account_id}:root"]
+    }
+  }
+
+  statement {
+    sid       = "CloudWatchAlarmsPublish"
+    actions   = ["sns:Publish"]
+    resources = [local.topic_arn]
+    principals {
+      type        = "Service"
+      identifiers = ["cloudwatch.amazonaws.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [data.aws_caller_identity.current[0].account_id]
+    }
+  }
+
+  statement {
+    sid       = "EventBridgePublishes"
+    actions   = ["sns:Publish"]
+    resources = [local.topic_arn]
+    principals {
+      type        = "Service"
+      identifiers = ["events.amazonaws.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [data.aws_caller_identity.current[0].account_id]
+    }
+  }
+}
+
+resource "aws_sns_topic_policy" "alarms" {
+  count = local.alarms_on ? 1 : 0
+
+  arn    = aws_sns_topic.alarms[0].arn
+  policy = data.aws_iam_policy_document.topic[0].json
 }
 
 resource "aws_sns_topic_subscription" "email" {
@@ -145,6 +275,67 @@ resource "aws_cloudwatch_metric_alarm" "unhealthy_targets" {
   alarm_actions       = local.alarm_actions
   ok_actions          = local.alarm_actions
   tags                = var.tags
+}
+
+# Without Container Insights, the services behind the load balancer are watched through the target
+# group (AWS/ApplicationELB metrics are free): fewer healthy targets than the service's desired
+# count for five minutes. A rolling deploy that keeps 100% healthy never goes below; a crash loop,
+# failing readiness or a Spot shortage does. With a schedule scaling the service to zero this alarm
+# fires outside the hours (the configured desired count does not follow the schedule): switch
+# container_insights on, or accept the nightly notification.
+resource "aws_cloudwatch_metric_alarm" "healthy_hosts" {
+  for_each = local.healthy_hosts
+
+  alarm_name          = "${var.name_prefix}-${each.key}-healthy-below-desired"
+  alarm_description   = "Target group of ${each.key} has fewer healthy targets than the service's ${lookup(var.desired_counts, each.key, 1)} desired tasks"
+  namespace           = "AWS/ApplicationELB"
+  metric_name         = "HealthyHostCount"
+  dimensions          = { LoadBalancer = var.alb_arn_suffix, TargetGroup = each.value }
+  statistic           = "Minimum"
+  period              = 60
+  evaluation_periods  = 5
+  comparison_operator = "LessThanThreshold"
+  threshold           = lookup(var.desired_counts, each.key, 1)
+  # No data from a target group attached to the load balancer means it is gone or broken.
+  treat_missing_data = "breaching"
+  alarm_actions      = local.alarm_actions
+  ok_actions         = local.alarm_actions
+  tags               = var.tags
+
+  lifecycle {
+    precondition {
+      condition     = contains(keys(var.desired_counts), each.key)
+      error_message = "desired_counts has no entry for service ${each.key}: its healthy-host alarm needs a desired count."
+    }
+  }
+}
+
+# Every service, behind the load balancer or not: ECS's own events on the default bus (AWS service
+# events are free) go straight to the alarm topic. Matching on the cluster keeps the other
+# environment and other clusters of the account out.
+resource "aws_cloudwatch_event_rule" "ecs" {
+  # Keys are static; the patterns (cluster ARN) may be known only after apply.
+  for_each = { for k, p in local.event_patterns : k => jsonencode(p) if local.events_on }
+
+  name          = "${var.name_prefix}-ecs-${each.key}"
+  description   = "ECS ${each.key} events of ${var.name_prefix} to the alarm topic"
+  event_pattern = each.value
+  tags          = var.tags
+
+  lifecycle {
+    precondition {
+      condition     = var.cluster_arn != null
+      error_message = "cluster_arn is required for the ECS event rules (alarms on, Container Insights off)."
+    }
+  }
+}
+
+resource "aws_cloudwatch_event_target" "ecs" {
+  for_each = aws_cloudwatch_event_rule.ecs
+
+  rule      = each.value.name
+  target_id = "alarm-topic"
+  arn       = aws_sns_topic.alarms[0].arn
 }
 
 # Tasks missing = desired - running, from Container Insights (the cluster

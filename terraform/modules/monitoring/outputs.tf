@@ -8,6 +8,7 @@ output "alarm_names" {
   value = concat(
     aws_cloudwatch_metric_alarm.http_5xx_rate[*].alarm_name,
     [for a in aws_cloudwatch_metric_alarm.unhealthy_targets : a.alarm_name],
+    [for a in aws_cloudwatch_metric_alarm.healthy_hosts : a.alarm_name],
     [for a in aws_cloudwatch_metric_alarm.running_tasks : a.alarm_name],
     aws_cloudwatch_metric_alarm.db_cpu[*].alarm_name,
     aws_cloudwatch_metric_alarm.db_free_storage[*].alarm_name,
@@ -17,4 +18,9 @@ output "alarm_names" {
 output "log_retention_days" {
   description = "The validated log retention, for the log groups the environment creates."
   value       = var.log_retention_days
+}
+
+output "event_rule_names" {
+  description = "Names of the EventBridge rules sending ECS events to the topic (empty with alarms off or Container Insights on)."
+  value       = [for r in aws_cloudwatch_event_rule.ecs : r.name]
 }

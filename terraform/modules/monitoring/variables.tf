@@ -35,6 +35,36 @@ variable "cluster_name" {
   nullable    = false
 }
 
+variable "cluster_arn" {
+  description = "ECS cluster ARN; the ECS event rules (alarms on, Container Insights off) match events of this cluster only."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.cluster_arn == null || can(regex("^arn:aws[a-z-]*:ecs:[a-z0-9-]+:[0-9]{12}:cluster/[A-Za-z0-9_-]+$", var.cluster_arn))
+    error_message = "cluster_arn must be an ECS cluster ARN (arn:aws:ecs:<region>:<account>:cluster/<name>)."
+  }
+}
+
+variable "container_insights" {
+  description = "Whether the cluster has Container Insights on. true: one RunningTaskCount alarm per service (billed metrics). false (default): HealthyHostCount alarms per target group and ECS event rules to the topic (free signals)."
+  type        = bool
+  nullable    = false
+  default     = false
+}
+
+variable "service_action_events" {
+  description = "ECS Service Action event names sent to the alarm topic (Container Insights off)."
+  type        = list(string)
+  nullable    = false
+  default     = ["SERVICE_TASK_START_IMPAIRED", "SERVICE_TASK_PLACEMENT_FAILURE", "SERVICE_TASK_CONFIGURATION_FAILURE", "SERVICE_DISCOVERY_INSTANCE_UNHEALTHY"]
+
+  validation {
+    condition     = length(var.service_action_events) > 0 && alltrue([for e in var.service_action_events : can(regex("^[A-Z][A-Z_]+$", e)) && !contains(["SERVICE_STEADY_STATE", "TASKSET_STEADY_STATE", "CAPACITY_PROVIDER_STEADY_STATE", "SERVICE_DESIRED_COUNT_UPDATED", "SERVICE_DEPLOYMENT_IN_PROGRESS", "SERVICE_DEPLOYMENT_COMPLETED", "TASKS_STOPPED"], e)])
+    error_message = "service_action_events must be non-empty upper-case ECS event names and no INFO event (steady state, deployment progress, TASKS_STOPPED): those arrive on every deploy."
+  }
+}
+
 variable "service_names" {
   description = "ECS service names to watch for running tasks below desired."
   type        = list(string)

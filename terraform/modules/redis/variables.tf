@@ -65,8 +65,40 @@ variable "engine_version" {
   }
 }
 
+variable "mode" {
+  description = "\"serverless\" (default: ElastiCache Serverless, billed per GB stored and ECPU, TLS-only) or \"node\" (one node of node_type, billed per hour)."
+  type        = string
+  nullable    = false
+  default     = "serverless"
+
+  validation {
+    condition     = contains(["serverless", "node"], var.mode)
+    error_message = "mode must be \"serverless\" or \"node\"."
+  }
+}
+
+variable "serverless_limits" {
+  description = "Serverless mode: ceilings that cap the bill — data stored in GB (1–5000) and ECPUs per second (1000–15000000). Beyond them writes are refused and requests throttled."
+  type = object({
+    data_storage_max_gb = optional(number, 1)
+    ecpu_per_second_max = optional(number, 5000)
+  })
+  nullable = false
+  default  = {}
+
+  validation {
+    condition     = var.serverless_limits.data_storage_max_gb >= 1 && var.serverless_limits.data_storage_max_gb <= 5000 && floor(var.serverless_limits.data_storage_max_gb) == var.serverless_limits.data_storage_max_gb
+    error_message = "serverless_limits.data_storage_max_gb must be a whole number of GB between 1 and 5000."
+  }
+
+  validation {
+    condition     = var.serverless_limits.ecpu_per_second_max >= 1000 && var.serverless_limits.ecpu_per_second_max <= 15000000 && floor(var.serverless_limits.ecpu_per_second_max) == var.serverless_limits.ecpu_per_second_max
+    error_message = "serverless_limits.ecpu_per_second_max must be a whole number between 1000 and 15000000."
+  }
+}
+
 variable "node_type" {
-  description = "ElastiCache node type."
+  description = "ElastiCache node type (node mode only)."
   type        = string
   nullable    = false
   default     = "cache.t4g.micro"

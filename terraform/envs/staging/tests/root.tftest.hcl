@@ -65,6 +65,11 @@ mock_provider "aws" {
       arn = "arn:aws:iam::123456789012:role/equiptrack-staging-role"
     }
   }
+  mock_resource "aws_elasticache_serverless_cache" {
+    defaults = {
+      endpoint = [{ address = "equiptrack-staging-cache-abc123.serverless.use1.cache.amazonaws.com", port = 6379 }]
+    }
+  }
   mock_resource "aws_ecs_cluster" {
     defaults = {
       arn = "arn:aws:ecs:us-east-1:123456789012:cluster/equiptrack-staging"

@@ -66,6 +66,11 @@ mock_provider "aws" {
       arn = "arn:aws:iam::123456789012:role/equiptrack-staging-role"
     }
   }
+  mock_resource "aws_elasticache_serverless_cache" {
+    defaults = {
+      endpoint = [{ address = "equiptrack-staging-cache-abc123.serverless.use1.cache.amazonaws.com", port = 6379 }]
+    }
+  }
   mock_resource "aws_ecs_cluster" {
     defaults = {
       arn = "arn:aws:ecs:us-east-1:123456789012:cluster/equiptrack-staging"
@@ -165,8 +170,28 @@ run "staging_shape" {
     error_message = "inventory: all Spot"
   }
   assert {
-    condition     = module.cluster.container_insights == "enabled"
-    error_message = "alarms on: Container Insights follows"
+    condition     = module.cluster.container_insights == "disabled"
+    error_message = "Container Insights is off by default, alarms or not"
+  }
+  assert {
+    condition = toset(module.monitoring.alarm_names) == toset([
+      "equiptrack-staging-alb-5xx-rate",
+      "equiptrack-staging-gateway-unhealthy-targets",
+      "equiptrack-staging-ui-unhealthy-targets",
+      "equiptrack-staging-gateway-healthy-below-desired",
+      "equiptrack-staging-ui-healthy-below-desired",
+      "equiptrack-staging-db-cpu-high",
+      "equiptrack-staging-db-free-storage-low",
+    ])
+    error_message = "staging alarms from free signals: healthy hosts for gateway and ui, no RunningTaskCount"
+  }
+  assert {
+    condition     = length(module.monitoring.event_rule_names) == 4
+    error_message = "ECS event rules watch every service"
+  }
+  assert {
+    condition     = module.redis.mode == "serverless" && module.redis.cluster_id == "equiptrack-staging-cache"
+    error_message = "the cache is serverless by default"
   }
   assert {
     condition     = length(module.network.private_subnet_ids) == 2 && jsonencode(module.network.availability_zones) == jsonencode(["us-east-1a", "us-east-1b"])
@@ -253,6 +278,34 @@ run "outputs_for_the_release_targets" {
   }
 }
 
+# The two cost levers switched back: Container Insights on (RunningTaskCount alarms per service, no
+# event rules) and the cache as one node.
+run "levers_switched_back" {
+  command = plan
+
+  variables {
+    container_insights = "enabled"
+    cache_mode         = "node"
+  }
+
+  assert {
+    condition     = module.cluster.container_insights == "enabled"
+    error_message = "Container Insights on when asked"
+  }
+  assert {
+    condition     = length([for n in module.monitoring.alarm_names : n if endswith(n, "-running-below-desired")]) == 6 && length([for n in module.monitoring.alarm_names : n if endswith(n, "-healthy-below-desired")]) == 0
+    error_message = "with Container Insights, one RunningTaskCount alarm per service and no healthy-host alarm"
+  }
+  assert {
+    condition     = length(module.monitoring.event_rule_names) == 0
+    error_message = "with Container Insights, no event rules"
+  }
+  assert {
+    condition     = module.redis.mode == "node" && module.redis.engine == "valkey"
+    error_message = "the cache as one node"
+  }
+}
+
 run "dev_shape" {
   command = plan
 
@@ -279,6 +332,10 @@ run "dev_shape" {
   assert {
     condition     = module.cluster.container_insights == "disabled"
     error_message = "no alarms, no Container Insights"
+  }
+  assert {
+    condition     = length(module.monitoring.event_rule_names) == 0
+    error_message = "no event rules in dev"
   }
   assert {
     condition     = length(module.monitoring.alarm_names) == 0

@@ -16,43 +16,125 @@ variables {
   client_security_group_ids = ["sg-0ccccccccccccccc3"]
 }
 
-run "defaults_one_encrypted_valkey_node" {
+run "defaults_serverless_valkey_with_limits" {
   command = plan
 
   assert {
-    condition     = aws_elasticache_replication_group.this.replication_group_id == "equiptrack-dev-cache"
+    condition     = length(aws_elasticache_serverless_cache.this) == 1 && length(aws_elasticache_replication_group.this) == 0
+    error_message = "serverless by default, no node"
+  }
+  assert {
+    condition     = aws_elasticache_serverless_cache.this[0].name == "equiptrack-dev-cache"
+    error_message = "name must carry the environment"
+  }
+  assert {
+    condition     = aws_elasticache_serverless_cache.this[0].engine == "valkey" && aws_elasticache_serverless_cache.this[0].major_engine_version == "8"
+    error_message = "default engine is valkey 8"
+  }
+  assert {
+    condition     = aws_elasticache_serverless_cache.this[0].cache_usage_limits[0].data_storage[0].maximum == 1 && aws_elasticache_serverless_cache.this[0].cache_usage_limits[0].data_storage[0].unit == "GB"
+    error_message = "data storage capped at 1 GB"
+  }
+  assert {
+    condition     = aws_elasticache_serverless_cache.this[0].cache_usage_limits[0].ecpu_per_second[0].maximum == 5000
+    error_message = "ECPU per second capped at 5000"
+  }
+  assert {
+    condition     = toset(aws_elasticache_serverless_cache.this[0].subnet_ids) == toset(["subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb2"])
+    error_message = "serverless cache in the given private subnets"
+  }
+  assert {
+    condition     = length(aws_elasticache_serverless_cache.this[0].security_group_ids) == 1
+    error_message = "serverless cache behind its one security group"
+  }
+  assert {
+    condition     = aws_elasticache_serverless_cache.this[0].snapshot_retention_limit == 1
+    error_message = "one day of snapshots by default"
+  }
+  assert {
+    condition     = output.cluster_id == "equiptrack-dev-cache"
+    error_message = "cluster_id is the serverless cache name"
+  }
+  assert {
+    condition     = output.transit_encryption_enabled == true && output.mode == "serverless"
+    error_message = "serverless: TLS"
+  }
+  assert {
+    condition     = length(aws_vpc_security_group_ingress_rule.clients) == 1 && aws_vpc_security_group_ingress_rule.clients[0].referenced_security_group_id == "sg-0ccccccccccccccc3" && aws_vpc_security_group_ingress_rule.clients[0].from_port == 6379 && aws_vpc_security_group_ingress_rule.clients[0].to_port == 6379
+    error_message = "ingress only from the client security group on tcp/6379"
+  }
+}
+
+run "serverless_redis_custom_limits" {
+  command = plan
+
+  variables {
+    engine            = "redis"
+    serverless_limits = { data_storage_max_gb = 2, ecpu_per_second_max = 10000 }
+  }
+
+  assert {
+    condition     = aws_elasticache_serverless_cache.this[0].engine == "redis" && aws_elasticache_serverless_cache.this[0].major_engine_version == "7"
+    error_message = "redis serverless picks major 7"
+  }
+  assert {
+    condition     = aws_elasticache_serverless_cache.this[0].cache_usage_limits[0].data_storage[0].maximum == 2 && aws_elasticache_serverless_cache.this[0].cache_usage_limits[0].ecpu_per_second[0].maximum == 10000
+    error_message = "limits from the variable"
+  }
+}
+
+run "serverless_refuses_plain_text" {
+  command = plan
+  variables { transit_encryption_enabled = false }
+  expect_failures = [aws_elasticache_serverless_cache.this]
+}
+
+run "node_mode_one_encrypted_valkey_node" {
+  command = plan
+
+  variables {
+    mode = "node"
+  }
+
+  assert {
+    condition     = length(aws_elasticache_serverless_cache.this) == 0 && output.mode == "node"
+    error_message = "node mode has no serverless cache"
+  }
+
+  assert {
+    condition     = aws_elasticache_replication_group.this[0].replication_group_id == "equiptrack-dev-cache"
     error_message = "id must carry the environment"
   }
   assert {
-    condition     = aws_elasticache_replication_group.this.engine == "valkey" && aws_elasticache_replication_group.this.engine_version == "8.1"
+    condition     = aws_elasticache_replication_group.this[0].engine == "valkey" && aws_elasticache_replication_group.this[0].engine_version == "8.1"
     error_message = "default engine is valkey 8.1"
   }
   assert {
-    condition     = aws_elasticache_replication_group.this.node_type == "cache.t4g.micro"
+    condition     = aws_elasticache_replication_group.this[0].node_type == "cache.t4g.micro"
     error_message = "default node type is cache.t4g.micro"
   }
   assert {
-    condition     = aws_elasticache_replication_group.this.num_cache_clusters == 1
+    condition     = aws_elasticache_replication_group.this[0].num_cache_clusters == 1
     error_message = "exactly one node"
   }
   assert {
-    condition     = aws_elasticache_replication_group.this.automatic_failover_enabled == false && aws_elasticache_replication_group.this.multi_az_enabled == false
+    condition     = aws_elasticache_replication_group.this[0].automatic_failover_enabled == false && aws_elasticache_replication_group.this[0].multi_az_enabled == false
     error_message = "no failover, no multi-AZ with one node"
   }
   assert {
-    condition     = tostring(aws_elasticache_replication_group.this.at_rest_encryption_enabled) == "true"
+    condition     = tostring(aws_elasticache_replication_group.this[0].at_rest_encryption_enabled) == "true"
     error_message = "encryption at rest must be on"
   }
   assert {
-    condition     = aws_elasticache_replication_group.this.transit_encryption_enabled == true
+    condition     = aws_elasticache_replication_group.this[0].transit_encryption_enabled == true
     error_message = "encryption in transit must be on by default"
   }
   assert {
-    condition     = aws_elasticache_replication_group.this.port == 6379
+    condition     = aws_elasticache_replication_group.this[0].port == 6379
     error_message = "port 6379"
   }
   assert {
-    condition     = aws_elasticache_replication_group.this.snapshot_retention_limit == 1
+    condition     = aws_elasticache_replication_group.this[0].snapshot_retention_limit == 1
     error_message = "one day of snapshots by default"
   }
   assert {
@@ -81,10 +163,11 @@ run "defaults_one_encrypted_valkey_node" {
   }
 }
 
-run "redis_without_tls" {
+run "redis_node_without_tls" {
   command = plan
 
   variables {
+    mode                       = "node"
     engine                     = "redis"
     transit_encryption_enabled = false
     snapshot_retention_days    = 0
@@ -92,19 +175,19 @@ run "redis_without_tls" {
   }
 
   assert {
-    condition     = aws_elasticache_replication_group.this.engine == "redis" && aws_elasticache_replication_group.this.engine_version == "7.1"
+    condition     = aws_elasticache_replication_group.this[0].engine == "redis" && aws_elasticache_replication_group.this[0].engine_version == "7.1"
     error_message = "redis picks 7.1"
   }
   assert {
-    condition     = aws_elasticache_replication_group.this.transit_encryption_enabled == false
+    condition     = aws_elasticache_replication_group.this[0].transit_encryption_enabled == false
     error_message = "transit encryption switch"
   }
   assert {
-    condition     = tostring(aws_elasticache_replication_group.this.at_rest_encryption_enabled) == "true"
+    condition     = tostring(aws_elasticache_replication_group.this[0].at_rest_encryption_enabled) == "true"
     error_message = "at-rest encryption stays on"
   }
   assert {
-    condition     = aws_elasticache_replication_group.this.snapshot_retention_limit == 0
+    condition     = aws_elasticache_replication_group.this[0].snapshot_retention_limit == 0
     error_message = "snapshots off"
   }
   assert {
@@ -159,4 +242,22 @@ run "rejects_bad_snapshot_retention" {
   command = plan
   variables { snapshot_retention_days = 36 }
   expect_failures = [var.snapshot_retention_days]
+}
+
+run "rejects_bad_mode" {
+  command = plan
+  variables { mode = "cluster" }
+  expect_failures = [var.mode]
+}
+
+run "rejects_small_storage_limit" {
+  command = plan
+  variables { serverless_limits = { data_storage_max_gb = 0 } }
+  expect_failures = [var.serverless_limits]
+}
+
+run "rejects_small_ecpu_limit" {
+  command = plan
+  variables { serverless_limits = { ecpu_per_second_max = 10 } }
+  expect_failures = [var.serverless_limits]
 }
