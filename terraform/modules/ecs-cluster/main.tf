@@ -2,8 +2,9 @@
 # (on-demand base + Spot); the cluster default (plain FARGATE) applies to one-off tasks such as the
 # migration and the seeder, which must not be interrupted by a Spot reclaim.
 
-# Why: Container Insights is billed per metric (~$42/month for six services); it is an input, on
-# where alarms need it (staging), off in dev.
+# Why: Container Insights is billed per metric (~$42/month for six services); it is an input, off by
+# default in both environments (staging's alarms use free signals: ALB HealthyHostCount and ECS
+# events on EventBridge).
 #trivy:ignore:AVD-AWS-0034
 resource "aws_ecs_cluster" "this" {
   name = var.name_prefix

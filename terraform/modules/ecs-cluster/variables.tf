@@ -10,7 +10,7 @@ variable "name_prefix" {
 }
 
 variable "container_insights" {
-  description = "CloudWatch Container Insights: \"disabled\", \"enabled\" or \"enhanced\" (charged per metric; staging turns it on for the running-task alarms)."
+  description = "CloudWatch Container Insights: \"disabled\", \"enabled\" or \"enhanced\" (charged per metric, ~$42/month for six services; off in both environments, whose alarms use free signals)."
   type        = string
   default     = "disabled"
   nullable    = false
