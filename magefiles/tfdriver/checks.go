@@ -289,9 +289,13 @@ func (c *Checker) Plan(ctx context.Context, env string, varFiles []string) (*Pla
 func Summary(p *tfjson.Plan) string {
 	var add, change, destroy, replace, read int
 	var lines []string
+	byType := map[string]int{}
 	for _, rc := range p.ResourceChanges {
 		if rc.Change == nil {
 			continue
+		}
+		if rc.Mode == tfjson.ManagedResourceMode && !rc.Change.Actions.NoOp() {
+			byType[rc.Type]++
 		}
 		a := rc.Change.Actions
 		var sym string
@@ -323,6 +327,16 @@ func Summary(p *tfjson.Plan) string {
 	}
 	if len(p.OutputChanges) > 0 {
 		head += fmt.Sprintf("; %d outputs", len(p.OutputChanges))
+	}
+	if len(byType) > 0 {
+		// Most changed types first: what the plan is about, at a glance.
+		types := sortedKeys(byType)
+		sort.SliceStable(types, func(i, j int) bool { return byType[types[i]] > byType[types[j]] })
+		var parts []string
+		for _, t := range types {
+			parts = append(parts, fmt.Sprintf("%d %s", byType[t], t))
+		}
+		head += "\nby type: " + strings.Join(parts, ", ")
 	}
 	return head + "\n" + strings.Join(lines, "\n")
 }

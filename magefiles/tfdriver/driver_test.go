@@ -112,10 +112,17 @@ func TestDecodeOutputs(t *testing.T) {
 
 func TestSummary(t *testing.T) {
 	rc := func(addr string, actions ...tfjson.Action) *tfjson.ResourceChange {
-		return &tfjson.ResourceChange{Address: addr, Change: &tfjson.Change{Actions: actions}}
+		mode, typ := tfjson.ManagedResourceMode, ""
+		parts := strings.Split(addr, ".")
+		if parts[0] == "data" {
+			mode = tfjson.DataResourceMode
+		}
+		typ = parts[len(parts)-2]
+		return &tfjson.ResourceChange{Address: addr, Mode: mode, Type: typ, Change: &tfjson.Change{Actions: actions}}
 	}
 	p := &tfjson.Plan{ResourceChanges: []*tfjson.ResourceChange{
 		rc("module.b.aws_iam_role.this", tfjson.ActionCreate),
+		rc("module.c.aws_iam_role.this", tfjson.ActionCreate),
 		rc("aws_s3_bucket.a", tfjson.ActionCreate),
 		rc("aws_ecs_service.api", tfjson.ActionUpdate),
 		rc("aws_db_instance.main", tfjson.ActionDelete, tfjson.ActionCreate),
@@ -123,12 +130,14 @@ func TestSummary(t *testing.T) {
 		rc("aws_vpc.main", tfjson.ActionNoop),
 		rc("data.aws_region.current", tfjson.ActionRead),
 	}, OutputChanges: map[string]*tfjson.Change{"url": {}}}
-	want := "2 to add, 1 to change, 1 to replace, 1 to destroy (1 data sources read at apply); 1 outputs\n" +
+	want := "3 to add, 1 to change, 1 to replace, 1 to destroy (1 data sources read at apply); 1 outputs\n" +
+		"by type: 2 aws_iam_role, 1 aws_db_instance, 1 aws_ecs_service, 1 aws_s3_bucket, 1 aws_sqs_queue\n" +
 		"  -/+ aws_db_instance.main\n" +
 		"  ~   aws_ecs_service.api\n" +
 		"  +   aws_s3_bucket.a\n" +
 		"  -   aws_sqs_queue.old\n" +
-		"  +   module.b.aws_iam_role.this"
+		"  +   module.b.aws_iam_role.this\n" +
+		"  +   module.c.aws_iam_role.this"
 	if got := Summary(p); got != want {
 		t.Errorf("got:\n%s\nwant:\n%s", got, want)
 	}

@@ -167,6 +167,7 @@ func TestCheckerOnTestTree(t *testing.T) {
 		t.Error("a plan after apply still has changes")
 	}
 	wantSummary := "2 to add, 0 to change, 0 to replace, 0 to destroy; 1 outputs\n" +
+		"by type: 1 aws_cloudwatch_log_group, 1 aws_iam_role\n" +
 		"  +   module.app.aws_cloudwatch_log_group.app\n" +
 		"  +   module.app.aws_iam_role.task"
 	if got := Summary(dev.Plan); got != wantSummary {
