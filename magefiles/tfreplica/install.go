@@ -139,7 +139,10 @@ func EnsureSchema(ctx context.Context, schemaPath, version string, logf func(str
 	}
 	m.Binary = filepath.Join(PlatformDir(m.Dir, Hosts[0], version), BinaryName(version))
 	if _, err := os.Stat(m.CLIConfig); err == nil {
-		return m, nil // complete: the config is written last
+		// Complete (the config is written last). Mark it used, for pruning.
+		now := time.Now()
+		_ = os.Chtimes(m.CLIConfig, now, now)
+		return m, nil
 	}
 	unlock, err := lockFile(ctx, m.Dir+".lock")
 	if err != nil {
@@ -172,7 +175,35 @@ func EnsureSchema(ctx context.Context, schemaPath, version string, logf func(str
 		return nil, fmt.Errorf("tfreplica: %w", err)
 	}
 	logf("tfreplica: installed hashicorp/aws %s (schema replica) into %s in %s", version, m.Dir, time.Since(start).Round(100*time.Millisecond))
+	if n := prune(root, m.Dir, PruneAfter); n > 0 {
+		logf("tfreplica: removed %d mirror(s) unused for %s", n, PruneAfter)
+	}
 	return m, nil
+}
+
+// PruneAfter: a mirror not used for this long is removed when another is
+// installed (every use refreshes its configuration file's time; a mirror a
+// running check still uses was used within the hour).
+const PruneAfter = 48 * time.Hour
+
+// prune removes mirrors other than keep whose configuration file is older
+// than age, and returns how many it removed.
+func prune(root, keep string, age time.Duration) int {
+	cfgs, _ := filepath.Glob(filepath.Join(root, "mirror-*.tfrc"))
+	n := 0
+	for _, cfg := range cfgs {
+		dir := strings.TrimSuffix(cfg, ".tfrc")
+		fi, err := os.Stat(cfg)
+		if err != nil || dir == keep || time.Since(fi.ModTime()) < age {
+			continue
+		}
+		// Configuration first: a half-removed mirror is then never "complete".
+		if os.Remove(cfg) == nil && os.RemoveAll(dir) == nil {
+			_ = os.Remove(dir + ".lock")
+			n++
+		}
+	}
+	return n
 }
 
 func writeFileAtomic(path string, data []byte) error {

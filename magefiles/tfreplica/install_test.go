@@ -110,3 +110,32 @@ func TestEnsureSchemaInstallsMirror(t *testing.T) {
 		t.Error("a new version reused the mirror")
 	}
 }
+
+func TestPrune(t *testing.T) {
+	root := t.TempDir()
+	mk := func(name string, age time.Duration) {
+		dir := filepath.Join(root, name)
+		if err := os.MkdirAll(filepath.Join(dir, "x"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(dir+".tfrc", nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		old := time.Now().Add(-age)
+		if err := os.Chtimes(dir+".tfrc", old, old); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mk("mirror-old", 72*time.Hour)
+	mk("mirror-recent", time.Hour)
+	mk("mirror-keep", 72*time.Hour)
+	if n := prune(root, filepath.Join(root, "mirror-keep"), 48*time.Hour); n != 1 {
+		t.Errorf("pruned %d, want 1", n)
+	}
+	for name, want := range map[string]bool{"mirror-old": false, "mirror-recent": true, "mirror-keep": true} {
+		_, err := os.Stat(filepath.Join(root, name))
+		if (err == nil) != want {
+			t.Errorf("%s exists = %v, want %v", name, err == nil, want)
+		}
+	}
+}
