@@ -21,7 +21,10 @@ locals {
   major_version = split(".", local.engine_version)[0]
 }
 
+# Node mode only: a serverless cache takes its subnets directly.
 resource "aws_elasticache_subnet_group" "this" {
+  count = local.serverless ? 0 : 1
+
   name        = local.identifier
   description = "Private subnets of ${local.identifier}"
   subnet_ids  = var.subnet_ids
@@ -102,7 +105,7 @@ resource "aws_elasticache_replication_group" "this" {
   automatic_failover_enabled = false
   multi_az_enabled           = false
 
-  subnet_group_name  = aws_elasticache_subnet_group.this.name
+  subnet_group_name  = aws_elasticache_subnet_group.this[0].name
   security_group_ids = [aws_security_group.this.id]
 
   at_rest_encryption_enabled = true

@@ -20,8 +20,8 @@ run "defaults_serverless_valkey_with_limits" {
   command = plan
 
   assert {
-    condition     = length(aws_elasticache_serverless_cache.this) == 1 && length(aws_elasticache_replication_group.this) == 0
-    error_message = "serverless by default, no node"
+    condition     = length(aws_elasticache_serverless_cache.this) == 1 && length(aws_elasticache_replication_group.this) == 0 && length(aws_elasticache_subnet_group.this) == 0
+    error_message = "serverless by default: no node, no subnet group"
   }
   assert {
     condition     = aws_elasticache_serverless_cache.this[0].name == "equiptrack-dev-cache"
@@ -138,7 +138,7 @@ run "node_mode_one_encrypted_valkey_node" {
     error_message = "one day of snapshots by default"
   }
   assert {
-    condition     = aws_elasticache_subnet_group.this.name == "equiptrack-dev-cache" && aws_elasticache_subnet_group.this.subnet_ids == toset(["subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb2"])
+    condition     = aws_elasticache_subnet_group.this[0].name == "equiptrack-dev-cache" && aws_elasticache_subnet_group.this[0].subnet_ids == toset(["subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb2"])
     error_message = "subnet group of the given private subnets"
   }
   assert {
