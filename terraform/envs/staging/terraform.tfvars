@@ -29,7 +29,7 @@ github_repository = "equiptrack/release-kit"
 state_bucket_name = "equiptrack-terraform-state"
 state_key         = "equiptrack/staging/terraform.tfstate"
 
-# Optional: scale every service to zero outside demo hours (about -$62/month for staging).
+# Optional: scale every service to zero outside demo hours (about -$34/month for staging, `mage cost`).
 schedule = {
   enabled  = false
   timezone = "America/New_York"
