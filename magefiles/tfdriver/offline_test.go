@@ -326,7 +326,7 @@ func TestTerraformAcceptsTheTree(t *testing.T) {
 			return d.Test(ctx, nil)
 		})
 		if err != nil {
-			t.Errorf("terraform on %s: %v", root, err)
+			t.Errorf("terraform on %s (OpenTofu-only behaviour? see docs/terraform-testing.md, \"Terraform compatibility\"): %v", root, err)
 		}
 	}
 }
