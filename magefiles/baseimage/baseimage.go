@@ -28,6 +28,7 @@ import (
 
 	"github.com/equiptrack/release-kit/magefiles/cachedir"
 	"github.com/equiptrack/release-kit/magefiles/dockerup"
+	"github.com/equiptrack/release-kit/magefiles/filelock"
 )
 
 // Repository is the local image repository of the data image.
@@ -162,7 +163,7 @@ func Ensure(ctx context.Context, r Recipe, logf dockerup.Logf) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("baseimage: %w", err)
 	}
-	unlock, err := lockFile(ctx, filepath.Join(dir, "build.lock"), func() {
+	unlock, err := filelock.Lock(ctx, filepath.Join(dir, "build.lock"), func() {
 		logf("baseimage: another process is building %s; waiting…", ref)
 	})
 	if err != nil {
@@ -354,36 +355,6 @@ func (l *lockedBuffer) String() string {
 
 var _ io.Writer = (*lockedBuffer)(nil)
 
-// lockFile takes an exclusive flock on path, polling so ctx can cancel the
-// wait. onWait is called once if the lock is held by someone else.
-func lockFile(ctx context.Context, path string, onWait func()) (func(), error) {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
-	if err != nil {
-		return nil, err
-	}
-	waited := false
-	for {
-		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
-		if err == nil {
-			return func() { _ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN); f.Close() }, nil
-		}
-		if !errors.Is(err, syscall.EWOULDBLOCK) {
-			f.Close()
-			return nil, err
-		}
-		if !waited && onWait != nil {
-			onWait()
-		}
-		waited = true
-		select {
-		case <-ctx.Done():
-			f.Close()
-			return nil, ctx.Err()
-		case <-time.After(250 * time.Millisecond):
-		}
-	}
-}
-
 func since(t time.Time) time.Duration { return time.Since(t).Round(100 * time.Millisecond) }
 
 func tail(s string, n int) string {
@@ -524,7 +495,7 @@ func prune(ctx context.Context, current Recipe, logf dockerup.Logf) error {
 			continue
 		}
 		// Skip a directory another process is building in right now.
-		unlock, err := lockFile(ctx, filepath.Join(dir, e.Name(), "build.lock"), nil)
+		unlock, err := filelock.Lock(ctx, filepath.Join(dir, e.Name(), "build.lock"), nil)
 		if err != nil {
 			errs = append(errs, err)
 			continue

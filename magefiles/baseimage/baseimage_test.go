@@ -68,29 +68,6 @@ func TestEntryScriptIsValidShell(t *testing.T) {
 	}
 }
 
-func TestLockFileExcludesASecondHolder(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "x.lock")
-	unlock, err := lockFile(context.Background(), path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	waited := false
-	ctx, cancel := context.WithTimeout(context.Background(), 600*time.Millisecond)
-	defer cancel()
-	if _, err := lockFile(ctx, path, func() { waited = true }); err == nil {
-		t.Fatal("second lockFile succeeded while the first held the lock")
-	}
-	if !waited {
-		t.Error("onWait was not called while the lock was held")
-	}
-	unlock()
-	unlock2, err := lockFile(context.Background(), path, nil)
-	if err != nil {
-		t.Fatalf("lock after unlock: %v", err)
-	}
-	unlock2()
-}
-
 // TestDataImage builds (or reuses) the real image and checks what it holds.
 func TestDataImage(t *testing.T) {
 	if testing.Short() {

@@ -13,7 +13,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -21,6 +20,7 @@ import (
 	"github.com/equiptrack/release-kit/magefiles/baseimage"
 	"github.com/equiptrack/release-kit/magefiles/cachedir"
 	"github.com/equiptrack/release-kit/magefiles/dockerup"
+	"github.com/equiptrack/release-kit/magefiles/filelock"
 )
 
 // Names of the local environment's Docker objects. They outlive the process
@@ -161,7 +161,7 @@ func EnsureLocalStoresWith(ctx context.Context, o LocalOptions, logf dockerup.Lo
 		return Stores{}, fmt.Errorf("local stores: %w", err)
 	}
 	// Two targets at once (local:seed in two shells) must not both create.
-	unlock, err := flockWait(ctx, filepath.Join(dir, "stores.lock"))
+	unlock, err := filelock.Lock(ctx, filepath.Join(dir, "stores.lock"), nil)
 	if err != nil {
 		return Stores{}, fmt.Errorf("local stores: lock: %w", err)
 	}
@@ -478,22 +478,4 @@ func dockerIn(ctx context.Context, env []string, in string, args ...string) (str
 		return stdout.String(), fmt.Errorf("docker %s: %w: %s", args[0], err, strings.Join(strings.Fields(stderr.String()), " "))
 	}
 	return stdout.String(), nil
-}
-
-func flockWait(ctx context.Context, path string) (func(), error) {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
-	if err != nil {
-		return nil, err
-	}
-	for {
-		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err == nil {
-			return func() { _ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN); f.Close() }, nil
-		}
-		select {
-		case <-ctx.Done():
-			f.Close()
-			return nil, ctx.Err()
-		case <-time.After(200 * time.Millisecond):
-		}
-	}
 }

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/equiptrack/release-kit/magefiles/cachedir"
+	"github.com/equiptrack/release-kit/magefiles/filelock"
 )
 
 // Logf receives progress lines. A nil Logf is silent.
@@ -190,22 +191,11 @@ func lock(ctx context.Context) (func(), error) {
 	if err != nil {
 		return nil, err
 	}
-	f, err := os.OpenFile(filepath.Join(dir, "ensure.lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	unlock, err := filelock.Lock(ctx, filepath.Join(dir, "ensure.lock"), nil)
 	if err != nil {
-		return nil, fmt.Errorf("docker: lock: %w", err)
+		return nil, fmt.Errorf("docker: %w", err)
 	}
-	for {
-		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
-		if err == nil {
-			return func() { _ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN); f.Close() }, nil
-		}
-		select {
-		case <-ctx.Done():
-			f.Close()
-			return nil, ctx.Err()
-		case <-time.After(200 * time.Millisecond):
-		}
-	}
+	return unlock, nil
 }
 
 func tail(s string, n int) string {

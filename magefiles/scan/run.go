@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/equiptrack/release-kit/magefiles/cachedir"
+	"github.com/equiptrack/release-kit/magefiles/gotool"
 )
 
 // ErrFindings is returned (wrapped) by Run when the scan found anything.
@@ -278,7 +279,7 @@ func trivyJSON(ctx context.Context, bin, target, cache string, tfvars, skipDirs 
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
-		return nil, fmt.Errorf("trivy config %s: %w: %s", target, err, tail(stderr.String(), 10))
+		return nil, fmt.Errorf("trivy config %s: %w: %s", target, err, gotool.Tail(stderr.String(), 10))
 	}
 	return stdout.Bytes(), nil
 }
@@ -367,7 +368,7 @@ func runTFLint(ctx context.Context, bin, dir string) ([]Finding, error) {
 	// report that does not parse is a failure of the run itself.
 	var ee *exec.ExitError
 	if err != nil && !(errors.As(err, &ee) && ee.ExitCode() == 2) && stdout.Len() == 0 {
-		return nil, fmt.Errorf("tflint %s: %w: %s", dir, err, tail(stderr.String(), 10))
+		return nil, fmt.Errorf("tflint %s: %w: %s", dir, err, gotool.Tail(stderr.String(), 10))
 	}
 	return parseTFLint(stdout.Bytes(), dir)
 }

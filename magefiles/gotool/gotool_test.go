@@ -1,0 +1,67 @@
+package gotool
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestNameAndPath(t *testing.T) {
+	t.Setenv("EQUIPTRACK_KIT_CACHE", t.TempDir())
+	tool := Tool{Package: "github.com/terraform-linters/tflint", Version: "v0.64.0"}
+	if got := tool.Name(); got != "tflint" {
+		t.Errorf("Name = %q, want tflint", got)
+	}
+	p, err := tool.Path()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := filepath.Join(os.Getenv("EQUIPTRACK_KIT_CACHE"), "tflint", "v0.64.0", "tflint"); p != want {
+		t.Errorf("Path = %q, want %q", p, want)
+	}
+}
+
+// A cached binary is used as is; nothing is built (the Go toolchain is not
+// even consulted: the package below does not exist).
+func TestEnsureUsesTheCache(t *testing.T) {
+	t.Setenv("EQUIPTRACK_KIT_CACHE", t.TempDir())
+	tool := Tool{Package: "example.invalid/nothing/cmd/fake", Version: "v1.0.0"}
+	p, _ := tool.Path()
+	if err := os.WriteFile(p, []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Ensure(context.Background(), tool, nil)
+	if err != nil || got != p {
+		t.Fatalf("Ensure = %q, %v; want %q", got, err, p)
+	}
+}
+
+// A build that cannot succeed fails with the go command's own reason and
+// leaves no binary behind.
+func TestEnsureReportsAFailedBuild(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the go command")
+	}
+	t.Setenv("EQUIPTRACK_KIT_CACHE", t.TempDir())
+	t.Setenv("GOFLAGS", "")
+	tool := Tool{Package: "example.invalid/nothing/cmd/fake", Version: "v1.0.0"}
+	_, err := Ensure(context.Background(), tool, nil)
+	if err == nil || !strings.Contains(err.Error(), "go install example.invalid/nothing/cmd/fake@v1.0.0") {
+		t.Fatalf("err = %v, want a go install failure naming the package", err)
+	}
+	p, _ := tool.Path()
+	if _, statErr := os.Stat(p); !os.IsNotExist(statErr) {
+		t.Errorf("a failed build left %s behind (stat: %v)", p, statErr)
+	}
+}
+
+func TestTail(t *testing.T) {
+	if got := Tail("a\nb\nc\nd\n", 2); got != "c\nd" {
+		t.Errorf("Tail = %q, want %q", got, "c\nd")
+	}
+	if got := Tail("a\n", 5); got != "a" {
+		t.Errorf("Tail = %q, want %q", got, "a")
+	}
+}
