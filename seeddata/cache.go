@@ -29,11 +29,21 @@ func InvalidateCache(ctx context.Context, redisURL string) (int, error) {
 			return deleted, fmt.Errorf("redis %s: scan %s: %w", opt.Addr, CacheKeyPattern, err)
 		}
 		if len(keys) > 0 {
-			n, err := c.Unlink(ctx, keys...).Result()
+			// One UNLINK per key, pipelined: ElastiCache Serverless is cluster
+			// mode, where a multi-key UNLINK over keys in different hash slots
+			// fails with CROSSSLOT.
+			cmds, err := c.Pipelined(ctx, func(p redis.Pipeliner) error {
+				for _, k := range keys {
+					p.Unlink(ctx, k)
+				}
+				return nil
+			})
 			if err != nil {
 				return deleted, fmt.Errorf("redis %s: unlink: %w", opt.Addr, err)
 			}
-			deleted += int(n)
+			for _, cmd := range cmds {
+				deleted += int(cmd.(*redis.IntCmd).Val())
+			}
 		}
 		if next == 0 {
 			return deleted, nil
