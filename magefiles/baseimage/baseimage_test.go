@@ -143,12 +143,17 @@ func TestReimportFromCacheTwoProcessesAtOnce(t *testing.T) {
 	if err := dockerup.Ensure(ctx, t.Logf); err != nil {
 		t.Fatalf("Docker is required: %v", err)
 	}
-	if _, err := EnsureDataImage(ctx, t.Logf); err != nil { // makes sure the cache exists
-		t.Fatal(err)
-	}
 	r := DataRecipe()
 	r.Repository = "equiptrack-kit/data-reimport-test"
 	ref := r.Ref()
+	// Make sure the root filesystem is cached: the shared image may exist
+	// while the cache does not (built by a process with another cache
+	// directory, or the cache was wiped), and then EnsureDataImage would
+	// return at once. Ensuring the throwaway image goes through the cache.
+	_ = exec.Command("docker", "rmi", "-f", ref).Run()
+	if _, err := Ensure(ctx, r, t.Logf); err != nil {
+		t.Fatal(err)
+	}
 	_ = exec.Command("docker", "rmi", "-f", ref).Run()
 	t.Cleanup(func() { _ = exec.Command("docker", "rmi", "-f", ref).Run() })
 

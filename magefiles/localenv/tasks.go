@@ -23,8 +23,8 @@ const TaskLogLines = 60
 // Run runs a one-off task as a container on the environment's network from
 // the version's image in the registry (by digest), waits for it to stop
 // (within ctx), and reports its exit code and last output lines. The
-// manifest's command is the whole argv: its first word replaces the image's
-// entrypoint.
+// command replaces the image's CMD and keeps its ENTRYPOINT, as ECS's
+// containerOverrides.command does, so one manifest means the same everywhere.
 func (e *Env) Run(ctx context.Context, spec pipeline.TaskSpec) (pipeline.TaskResult, error) {
 	d, err := e.Digest(ctx, spec.Image, spec.Version)
 	if err != nil {
@@ -48,12 +48,8 @@ func (e *Env) Run(ctx context.Context, spec pipeline.TaskSpec) (pipeline.TaskRes
 	for _, kv := range env {
 		args = append(args, "-e", kv)
 	}
-	if len(spec.Command) > 0 {
-		args = append(args, "--entrypoint", spec.Command[0], ref)
-		args = append(args, spec.Command[1:]...)
-	} else {
-		args = append(args, ref)
-	}
+	args = append(args, ref)
+	args = append(args, spec.Command...)
 	start := time.Now()
 	if _, err := docker(ctx, args...); err != nil {
 		return pipeline.TaskResult{}, fmt.Errorf("starting the %s task: %w", spec.Name, err)

@@ -57,7 +57,8 @@ type TaskSpec struct {
 	Image string
 	// Version selects the image tag.
 	Version string
-	// Command overrides the image's command; nil keeps it.
+	// Command overrides the image's command (CMD), keeping its entrypoint, as
+	// ECS's containerOverrides.command does; nil keeps it.
 	Command []string
 }
 

@@ -121,7 +121,7 @@ func TestManifestMatchesBinaryAndDockerfile(t *testing.T) {
 	if !slices.Equal(names, config.Services) {
 		t.Errorf("manifest services %v, binary roles %v", names, config.Services)
 	}
-	if !slices.Equal(m.Migrate.Command, []string{"/equiptrack", "migrate"}) {
+	if !slices.Equal(m.Migrate.Command, []string{"migrate"}) {
 		t.Errorf("migrate command %v", m.Migrate.Command)
 	}
 	df, err := os.ReadFile(filepath.Join(dir, "Dockerfile"))
