@@ -29,6 +29,7 @@ import (
 	"github.com/equiptrack/release-kit/magefiles/cachedir"
 	"github.com/equiptrack/release-kit/magefiles/dockerup"
 	"github.com/equiptrack/release-kit/magefiles/filelock"
+	"github.com/equiptrack/release-kit/magefiles/gotool"
 )
 
 // Repository is the local image repository of the data image.
@@ -241,7 +242,7 @@ func build(ctx context.Context, r Recipe, dir, tarball string, logf dockerup.Log
 	for _, cmd := range r.Run {
 		args := append([]string{rootfs}, cmd...)
 		if out, err := exec.CommandContext(ctx, "chroot", args...).CombinedOutput(); err != nil {
-			return fmt.Errorf("baseimage: chroot %s: %w\n%s", strings.Join(cmd, " "), err, tail(string(out), 15))
+			return fmt.Errorf("baseimage: chroot %s: %w\n%s", strings.Join(cmd, " "), err, gotool.Tail(string(out), 15))
 		}
 	}
 	// Uncompressed: importing it is then bound by the disk, not by gzip.
@@ -327,11 +328,11 @@ func runWithHeartbeat(ctx context.Context, logf dockerup.Logf, name string, args
 		select {
 		case err := <-done:
 			if err != nil {
-				return fmt.Errorf("%w\n%s", err, tail(buf.String(), 15))
+				return fmt.Errorf("%w\n%s", err, gotool.Tail(buf.String(), 15))
 			}
 			return nil
 		case <-tick.C:
-			logf("baseimage:   … %s running for %s: %s", name, since(t0), tail(buf.String(), 1))
+			logf("baseimage:   … %s running for %s: %s", name, since(t0), gotool.Tail(buf.String(), 1))
 		}
 	}
 }
@@ -356,14 +357,6 @@ func (l *lockedBuffer) String() string {
 var _ io.Writer = (*lockedBuffer)(nil)
 
 func since(t time.Time) time.Duration { return time.Since(t).Round(100 * time.Millisecond) }
-
-func tail(s string, n int) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
-}
 
 // Info describes a data image.
 type Info struct {

@@ -38,6 +38,7 @@ import (
 	"github.com/hashicorp/terraform-exec/tfexec"
 	tfjson "github.com/hashicorp/terraform-json"
 
+	"github.com/equiptrack/release-kit/magefiles/gotool"
 	"github.com/equiptrack/release-kit/magefiles/tfreplica"
 	"github.com/equiptrack/release-kit/magefiles/tfreplica/provider"
 	"github.com/equiptrack/release-kit/magefiles/tofu"
@@ -397,7 +398,7 @@ func (d *Dir) Test(ctx context.Context, w io.Writer) error {
 	}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("test %s: %w\n%s", d.Path, err, tail(buf.String(), 40))
+		return fmt.Errorf("test %s: %w\n%s", d.Path, err, gotool.Tail(buf.String(), 40))
 	}
 	return nil
 }
@@ -408,12 +409,4 @@ func envSlice(m map[string]string) []string {
 		out = append(out, k+"="+m[k])
 	}
 	return out
-}
-
-func tail(s string, n int) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
 }

@@ -17,10 +17,10 @@ import (
 	"runtime"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/equiptrack/release-kit/magefiles/cachedir"
+	"github.com/equiptrack/release-kit/magefiles/filelock"
 	"github.com/equiptrack/release-kit/magefiles/tfreplica/provider"
 )
 
@@ -144,7 +144,7 @@ func EnsureSchema(ctx context.Context, schemaPath, version string, logf func(str
 		_ = os.Chtimes(m.CLIConfig, now, now)
 		return m, nil
 	}
-	unlock, err := lockFile(ctx, m.Dir+".lock")
+	unlock, err := filelock.Lock(ctx, m.Dir+".lock", nil)
 	if err != nil {
 		return nil, fmt.Errorf("tfreplica: %w", err)
 	}
@@ -212,24 +212,6 @@ func writeFileAtomic(path string, data []byte) error {
 		return err
 	}
 	return os.Rename(tmp, path)
-}
-
-func lockFile(ctx context.Context, path string) (func(), error) {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
-	if err != nil {
-		return nil, fmt.Errorf("lock %s: %w", path, err)
-	}
-	for {
-		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err == nil {
-			return func() { _ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN); f.Close() }, nil
-		}
-		select {
-		case <-ctx.Done():
-			f.Close()
-			return nil, fmt.Errorf("lock %s: %w", path, ctx.Err())
-		case <-time.After(250 * time.Millisecond):
-		}
-	}
 }
 
 // installPlatformDir writes binary and schema aside and renames the

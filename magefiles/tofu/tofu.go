@@ -22,10 +22,11 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/equiptrack/release-kit/magefiles/cachedir"
+	"github.com/equiptrack/release-kit/magefiles/filelock"
+	"github.com/equiptrack/release-kit/magefiles/gotool"
 )
 
 // Version is the OpenTofu release the kit builds and uses.
@@ -66,7 +67,7 @@ func EnsureVersion(ctx context.Context, version string, logf func(string, ...any
 	if usable(bin) {
 		return bin, nil
 	}
-	unlock, err := lockFile(ctx, bin+".lock")
+	unlock, err := filelock.Lock(ctx, bin+".lock", nil)
 	if err != nil {
 		return "", fmt.Errorf("tofu: %w", err)
 	}
@@ -260,36 +261,7 @@ func goCmd(ctx context.Context, dir string, env []string, args ...string) ([]byt
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
-		return nil, fmt.Errorf("go %s: %w: %s", strings.Join(args, " "), err, tail(stderr.String(), 15))
+		return nil, fmt.Errorf("go %s: %w: %s", strings.Join(args, " "), err, gotool.Tail(stderr.String(), 15))
 	}
 	return out, nil
-}
-
-func tail(s string, n int) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
-}
-
-// lockFile takes an exclusive flock on path, waiting until ctx ends; it
-// keeps two processes (two test binaries, a test and a mage target) from
-// building the same binary at once.
-func lockFile(ctx context.Context, path string) (func(), error) {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
-	if err != nil {
-		return nil, fmt.Errorf("lock %s: %w", path, err)
-	}
-	for {
-		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err == nil {
-			return func() { _ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN); f.Close() }, nil
-		}
-		select {
-		case <-ctx.Done():
-			f.Close()
-			return nil, fmt.Errorf("lock %s: %w", path, ctx.Err())
-		case <-time.After(250 * time.Millisecond):
-		}
-	}
 }
