@@ -146,6 +146,18 @@ type Dir struct {
 	env  *Env
 	tf   *tfexec.Terraform
 	vars map[string]string
+	// stderr collects the commands' error output for failure messages.
+	stderr *bytes.Buffer
+}
+
+// failed wraps a command's error with what the command printed on stderr.
+func (d *Dir) failed(what string, err error) error {
+	msg := strings.TrimSpace(d.stderr.String())
+	d.stderr.Reset()
+	if msg == "" {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return fmt.Errorf("%s: %w\n%s", what, err, gotool.Tail(msg, 30))
 }
 
 // Open prepares a directory for commands.
@@ -162,11 +174,15 @@ func (e *Env) Open(dir string) (*Dir, error) {
 	if err := tf.SetEnv(vars); err != nil {
 		return nil, fmt.Errorf("%s: %w", dir, err)
 	}
+	// terraform-exec no longer puts the command's stderr into its errors, so
+	// the driver keeps it: a failed plan must say why, not just "exit status 1".
+	stderr := &bytes.Buffer{}
+	tf.SetStderr(stderr)
 	if e.Verbose {
 		tf.SetStdout(e.Stdout)
-		tf.SetStderr(e.Stderr)
+		tf.SetStderr(io.MultiWriter(e.Stderr, stderr))
 	}
-	return &Dir{Path: abs, env: e, tf: tf, vars: vars}, nil
+	return &Dir{Path: abs, env: e, tf: tf, vars: vars, stderr: stderr}, nil
 }
 
 // HasBackend reports whether the directory's configuration declares a
@@ -226,8 +242,9 @@ func (d *Dir) init(ctx context.Context, withBackend bool) error {
 			files[i] = filepath.Base(files[i])
 		}
 	}
+	d.stderr.Reset()
 	if err := d.tf.Init(ctx, InitOptions(hb, withBackend, files)...); err != nil {
-		return fmt.Errorf("init %s: %w", d.Path, err)
+		return d.failed("init "+d.Path, err)
 	}
 	return nil
 }
@@ -235,9 +252,10 @@ func (d *Dir) init(ctx context.Context, withBackend bool) error {
 // Validate runs validate -json and returns its diagnostics; an invalid
 // configuration is an error naming the first problems.
 func (d *Dir) Validate(ctx context.Context) (*tfjson.ValidateOutput, error) {
+	d.stderr.Reset()
 	out, err := d.tf.Validate(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("validate %s: %w", d.Path, err)
+		return nil, d.failed("validate "+d.Path, err)
 	}
 	if !out.Valid || out.ErrorCount > 0 {
 		return out, fmt.Errorf("validate %s: %s", d.Path, DiagnosticsText(out.Diagnostics))
@@ -301,26 +319,29 @@ func PlanOptions(planFile string, varFiles []string, vars map[string]string) []t
 
 // Plan writes a plan to planFile and reports whether it changes anything.
 func (d *Dir) Plan(ctx context.Context, planFile string, varFiles []string, vars map[string]string) (bool, error) {
+	d.stderr.Reset()
 	changes, err := d.tf.Plan(ctx, PlanOptions(planFile, varFiles, vars)...)
 	if err != nil {
-		return false, fmt.Errorf("plan %s: %w", d.Path, err)
+		return false, d.failed("plan "+d.Path, err)
 	}
 	return changes, nil
 }
 
 // Apply applies a saved plan file (exactly what was planned, nothing else).
 func (d *Dir) Apply(ctx context.Context, planFile string) error {
+	d.stderr.Reset()
 	if err := d.tf.Apply(ctx, tfexec.DirOrPlan(planFile)); err != nil {
-		return fmt.Errorf("apply %s: %w", planFile, err)
+		return d.failed("apply "+planFile, err)
 	}
 	return nil
 }
 
 // ShowPlanJSON reads a plan file as JSON.
 func (d *Dir) ShowPlanJSON(ctx context.Context, planFile string) (*tfjson.Plan, error) {
+	d.stderr.Reset()
 	p, err := d.tf.ShowPlanFile(ctx, planFile)
 	if err != nil {
-		return nil, fmt.Errorf("show %s: %w", planFile, err)
+		return nil, d.failed("show "+planFile, err)
 	}
 	return p, nil
 }
@@ -328,9 +349,10 @@ func (d *Dir) ShowPlanJSON(ctx context.Context, planFile string) (*tfjson.Plan, 
 // FmtCheck returns the files (relative to the directory, .tftest.hcl in
 // tests/ included) that `fmt` would change.
 func (d *Dir) FmtCheck(ctx context.Context) ([]string, error) {
+	d.stderr.Reset()
 	ok, files, err := d.tf.FormatCheck(ctx, tfexec.Recursive(true))
 	if err != nil {
-		return nil, fmt.Errorf("fmt -check %s: %w", d.Path, err)
+		return nil, d.failed("fmt -check "+d.Path, err)
 	}
 	if ok {
 		return nil, nil
@@ -341,9 +363,10 @@ func (d *Dir) FmtCheck(ctx context.Context) ([]string, error) {
 // Output unmarshals the directory's outputs into dst, a struct with json
 // tags named after the outputs (or a map).
 func (d *Dir) Output(ctx context.Context, dst any) error {
+	d.stderr.Reset()
 	outs, err := d.tf.Output(ctx)
 	if err != nil {
-		return fmt.Errorf("output %s: %w", d.Path, err)
+		return d.failed("output "+d.Path, err)
 	}
 	return DecodeOutputs(outs, dst)
 }

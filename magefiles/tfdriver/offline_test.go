@@ -330,3 +330,29 @@ func TestTerraformAcceptsTheTree(t *testing.T) {
 		}
 	}
 }
+
+// A failed command says why: terraform-exec keeps stderr out of its errors,
+// so without the driver's own capture a failed plan reads "exit status 1".
+func TestFailedPlanSaysWhy(t *testing.T) {
+	env := offlineEnv(t)
+	ctx := testCtx(t, 5*time.Minute)
+	dir := t.TempDir()
+	cfg := "variable \"needed\" {\n  type = string\n}\n\noutput \"echo\" {\n  value = var.needed\n}\n"
+	if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d, err := env.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Init(ctx); err != nil {
+		t.Fatal(err)
+	}
+	_, err = d.Plan(ctx, filepath.Join(dir, "p.tfplan"), nil, nil)
+	if err == nil {
+		t.Fatal("plan without a required variable succeeded")
+	}
+	if !strings.Contains(err.Error(), "No value for required variable") || !strings.Contains(err.Error(), "needed") {
+		t.Fatalf("plan error = %q, want OpenTofu's reason naming the variable", err)
+	}
+}
