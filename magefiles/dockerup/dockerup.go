@@ -19,6 +19,7 @@ import (
 
 	"github.com/equiptrack/release-kit/magefiles/cachedir"
 	"github.com/equiptrack/release-kit/magefiles/filelock"
+	"github.com/equiptrack/release-kit/magefiles/gotool"
 )
 
 // Logf receives progress lines. A nil Logf is silent.
@@ -110,7 +111,7 @@ func AptInstall(ctx context.Context, pkgs ...string) error {
 		var out bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &out
 		if err := cmd.Run(); err != nil {
-			return fmt.Errorf("apt-get %s: %w\n%s", strings.Join(args, " "), err, tail(out.String(), 15))
+			return fmt.Errorf("apt-get %s: %w\n%s", strings.Join(args, " "), err, gotool.Tail(out.String(), 15))
 		}
 		return nil
 	}
@@ -172,7 +173,7 @@ func startWith(ctx context.Context, driver, logPath string) error {
 		select {
 		case err := <-exited:
 			b, _ := os.ReadFile(logPath)
-			return fmt.Errorf("dockerd exited (%v):\n%s", err, tail(string(b), 8))
+			return fmt.Errorf("dockerd exited (%v):\n%s", err, gotool.Tail(string(b), 8))
 		case <-deadline.C:
 			_ = cmd.Process.Kill()
 			return fmt.Errorf("no answer within %s (log: %s)", StartTimeout, logPath)
@@ -196,12 +197,4 @@ func lock(ctx context.Context) (func(), error) {
 		return nil, fmt.Errorf("docker: %w", err)
 	}
 	return unlock, nil
-}
-
-func tail(s string, n int) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
 }

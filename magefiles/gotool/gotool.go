@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/equiptrack/release-kit/magefiles/cachedir"
-	"github.com/equiptrack/release-kit/magefiles/dockerup"
 	"github.com/equiptrack/release-kit/magefiles/filelock"
 )
 
@@ -51,7 +50,7 @@ func (t Tool) Path() (string, error) {
 // Ensure returns the path of the tool's binary, building it on first use.
 // Concurrent callers (two test binaries, a test and a target) wait on a file
 // lock instead of building twice.
-func Ensure(ctx context.Context, t Tool, logf dockerup.Logf) (string, error) {
+func Ensure(ctx context.Context, t Tool, logf func(format string, args ...any)) (string, error) {
 	if logf == nil {
 		logf = func(string, ...any) {}
 	}
