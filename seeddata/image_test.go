@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/equiptrack/release-kit/magefiles/containers"
+	"github.com/equiptrack/release-kit/magefiles/containertest"
 )
 
 // The seeder image, built exactly as README.md says (static binary prebuilt on
@@ -18,7 +18,7 @@ import (
 // refused reseed.
 func TestSeederImage(t *testing.T) {
 	t.Parallel()
-	pg := containers.PG(t) // skips under -short; Docker is up once containers.Run started
+	pg := containertest.PG(t) // skips under -short; Docker is up once containertest.Run started
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	dir := t.TempDir()

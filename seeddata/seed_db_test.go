@@ -18,7 +18,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"pgregory.net/rapid"
 
-	"github.com/equiptrack/release-kit/magefiles/containers"
+	"github.com/equiptrack/release-kit/magefiles/containertest"
 	"github.com/equiptrack/release-kit/seeddata/schema"
 )
 
@@ -26,7 +26,7 @@ import (
 // by the package; each test has its own database. Without Docker the package
 // fails (it never skips), except under -short.
 func TestMain(m *testing.M) {
-	os.Exit(containers.Run(m, containers.NeedBoth))
+	os.Exit(containertest.Run(m, containertest.NeedBoth))
 }
 
 const testPassword = "test-admin-pw-4b1d" // a test fixture, not a secret
@@ -50,7 +50,7 @@ func testCtx(t *testing.T) context.Context {
 // migratedDB returns the URL of a new database with the schema applied.
 func migratedDB(t *testing.T, ctx context.Context) string {
 	t.Helper()
-	u := containers.PG(t).NewDatabase(ctx, t)
+	u := containertest.PG(t).NewDatabase(ctx, t)
 	if _, err := schema.ApplyURL(ctx, u); err != nil {
 		t.Fatal(err)
 	}
@@ -482,7 +482,7 @@ func TestRedisCacheKeysInvalidated(t *testing.T) {
 	t.Parallel() // own database; overlaps the waits on the 2-core machine
 	ctx := testCtx(t)
 	u := migratedDB(t, ctx)
-	ru := containers.SharedRedis(t).NewDB(t)
+	ru := containertest.SharedRedis(t).NewDB(t)
 	opt, err := redis.ParseURL(ru)
 	if err != nil {
 		t.Fatal(err)
@@ -522,7 +522,7 @@ func TestRedisCacheKeysInvalidated(t *testing.T) {
 func TestErrorPaths(t *testing.T) {
 	t.Parallel() // own database; overlaps the waits on the 2-core machine
 	ctx := testCtx(t)
-	pg := containers.PG(t)
+	pg := containertest.PG(t)
 	// No schema: "run migrations first", nothing created.
 	empty := pg.NewDatabase(ctx, t)
 	var out bytes.Buffer
@@ -570,7 +570,7 @@ func TestErrorPaths(t *testing.T) {
 func TestSSLModeRequire(t *testing.T) {
 	t.Parallel() // own database; overlaps the waits on the 2-core machine
 	ctx := testCtx(t)
-	pg := containers.PG(t)
+	pg := containertest.PG(t)
 	name := dbName(t, migratedDB(t, ctx))
 	u := pg.URL(name, "require")
 	rep, _ := seed(t, ctx, Options{DatabaseURL: u})
@@ -588,7 +588,7 @@ func TestSSLModeRequire(t *testing.T) {
 func TestSchemaApplyConcurrentAndIdempotent(t *testing.T) {
 	t.Parallel() // own database; overlaps the waits on the 2-core machine
 	ctx := testCtx(t)
-	u := containers.PG(t).NewDatabase(ctx, t)
+	u := containertest.PG(t).NewDatabase(ctx, t)
 	var wg sync.WaitGroup
 	res := make([][]int, 2)
 	errs := make([]error, 2)

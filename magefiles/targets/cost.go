@@ -6,7 +6,7 @@ import (
 	"os"
 	"time"
 
-	"github.com/equiptrack/release-kit/magefiles/cost"
+	"github.com/equiptrack/release-kit/magefiles/internal/cost"
 )
 
 // Cost plans dev and staging offline and prints their monthly estimate.
@@ -15,7 +15,7 @@ import (
 // the total for both, whose last line is
 // `total (both environments): $X/month`. See docs/cost.md.
 // Optional -format=text|markdown|json. Env: COST_ASSUMPTIONS (a usage
-// assumptions file instead of magefiles/cost/assumptions.json), TF_BINARY,
+// assumptions file instead of magefiles/internal/cost/assumptions.json), TF_BINARY,
 // EQUIPTRACK_KIT_CACHE.
 func Cost(ctx context.Context, format *string) error {
 	f := cost.Text

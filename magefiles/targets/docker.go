@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/equiptrack/release-kit/magefiles/baseimage"
-	"github.com/equiptrack/release-kit/magefiles/dockerup"
+	"github.com/equiptrack/release-kit/magefiles/internal/docker/baseimage"
+	"github.com/equiptrack/release-kit/magefiles/internal/docker/dockerup"
 )
 
 // Up makes Docker and the kit's data image (PostgreSQL 15 + Redis) available:

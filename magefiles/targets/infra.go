@@ -8,8 +8,8 @@ import (
 
 	"github.com/magefile/mage/mg"
 
-	"github.com/equiptrack/release-kit/magefiles/tfdriver"
-	"github.com/equiptrack/release-kit/magefiles/tofu"
+	"github.com/equiptrack/release-kit/magefiles/internal/terraform/tfdriver"
+	"github.com/equiptrack/release-kit/magefiles/internal/terraform/tofu"
 )
 
 // terraformRoot is the repository's Terraform tree, relative to the

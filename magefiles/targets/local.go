@@ -11,10 +11,10 @@ import (
 
 	"github.com/magefile/mage/mg"
 
-	"github.com/equiptrack/release-kit/magefiles/localenv"
-	"github.com/equiptrack/release-kit/magefiles/manifest"
+	"github.com/equiptrack/release-kit/magefiles/internal/release/localenv"
+	"github.com/equiptrack/release-kit/magefiles/internal/release/manifest"
+	"github.com/equiptrack/release-kit/magefiles/internal/release/version"
 	"github.com/equiptrack/release-kit/magefiles/pipeline"
-	"github.com/equiptrack/release-kit/magefiles/version"
 )
 
 // DefaultLocalVersion is what local:up releases when the local registry holds

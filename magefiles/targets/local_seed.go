@@ -6,8 +6,8 @@ import (
 	"os"
 	"time"
 
-	"github.com/equiptrack/release-kit/magefiles/cachedir"
-	"github.com/equiptrack/release-kit/magefiles/containers"
+	"github.com/equiptrack/release-kit/magefiles/internal/docker/stores"
+	"github.com/equiptrack/release-kit/magefiles/internal/kit/cachedir"
 	"github.com/equiptrack/release-kit/seeddata"
 	"github.com/equiptrack/release-kit/seeddata/schema"
 )
@@ -22,26 +22,26 @@ func (Local) Seed(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Minute)
 	defer cancel()
 	t0 := time.Now()
-	stores, err := containers.EnsureLocalStores(ctx, logf)
+	st, err := stores.EnsureLocalStores(ctx, logf)
 	if err != nil {
 		return fmt.Errorf("local:seed: %w", err)
 	}
 	logf("local: PostgreSQL and Redis ready (%d ms)", time.Since(t0).Milliseconds())
 	t1 := time.Now()
-	applied, err := schema.ApplyURL(ctx, stores.PostgresURL)
+	applied, err := schema.ApplyURL(ctx, st.PostgresURL)
 	if err != nil {
 		return fmt.Errorf("local:seed: %w", err)
 	}
 	logf("migrate: applied %v, schema at version %d (%d ms)", applied, schema.Latest(), time.Since(t1).Milliseconds())
 	opts := seeddata.OptionsFromEnv(os.Getenv)
-	opts.DatabaseURL, opts.RedisURL = stores.PostgresURL, stores.RedisURL
+	opts.DatabaseURL, opts.RedisURL = st.PostgresURL, st.RedisURL
 	opts.GenerateAdminPassword = true
 	if _, err := seeddata.Run(ctx, opts, os.Stdout); err != nil {
 		return fmt.Errorf("local:seed: %w", err)
 	}
 	logf("connect (passwords redacted; DATABASE_URL / REDIS_URL as the seed:* targets expect them):")
-	logf("  psql %q", containers.Redact(stores.PostgresURL))
-	logf("  redis-cli -u %q", containers.Redact(stores.RedisURL))
+	logf("  psql %q", stores.Redact(st.PostgresURL))
+	logf("  redis-cli -u %q", stores.Redact(st.RedisURL))
 	if dir, err := cachedir.Dir("local"); err == nil {
 		logf("  passwords: in %s (mode 0600)", dir)
 	}

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/equiptrack/release-kit/magefiles/manifest"
+	"github.com/equiptrack/release-kit/magefiles/internal/release/manifest"
 )
 
 // An invalid version is refused before any work: with no application, no

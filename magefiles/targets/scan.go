@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/equiptrack/release-kit/magefiles/scan"
+	"github.com/equiptrack/release-kit/magefiles/internal/terraform/scan"
 )
 
 // Scan runs the offline security scan of terraform/: Trivy's misconfiguration

@@ -8,9 +8,9 @@ import (
 
 	"github.com/magefile/mage/mg"
 
-	"github.com/equiptrack/release-kit/magefiles/dockerup"
-	"github.com/equiptrack/release-kit/magefiles/gotest"
-	"github.com/equiptrack/release-kit/magefiles/lint"
+	"github.com/equiptrack/release-kit/magefiles/internal/check/gotest"
+	"github.com/equiptrack/release-kit/magefiles/internal/check/lint"
+	"github.com/equiptrack/release-kit/magefiles/internal/docker/dockerup"
 )
 
 // Test runs the kit's test suites.

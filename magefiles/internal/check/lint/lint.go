@@ -1,0 +1,99 @@
+// Package lint runs the repository's static checks: gofmt, go vet,
+// staticcheck and actionlint (with shellcheck when present) on the workflows.
+package lint
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/equiptrack/release-kit/magefiles/internal/docker/dockerup"
+	"github.com/equiptrack/release-kit/magefiles/internal/kit/gotool"
+)
+
+// Pinned tools.
+var (
+	Staticcheck = gotool.Tool{Package: "honnef.co/go/tools/cmd/staticcheck", Version: "v0.8.2"}
+	Actionlint  = gotool.Tool{Package: "github.com/rhysd/actionlint/cmd/actionlint", Version: "v1.7.12"}
+)
+
+// Check is one named static check.
+type Check struct {
+	Name string
+	Run  func(ctx context.Context, root string) error
+}
+
+// Checks returns the checks in the order they run.
+func Checks(logf dockerup.Logf) []Check {
+	return []Check{
+		{"gofmt", gofmt},
+		{"go vet", func(ctx context.Context, root string) error {
+			return run(ctx, root, "go", "vet", "./...")
+		}},
+		{"staticcheck", func(ctx context.Context, root string) error {
+			bin, err := gotool.Ensure(ctx, Staticcheck, logf)
+			if err != nil {
+				return err
+			}
+			return run(ctx, root, bin, "./...")
+		}},
+		{"actionlint", func(ctx context.Context, root string) error {
+			files, _ := filepath.Glob(filepath.Join(root, ".github", "workflows", "*.y*ml"))
+			if len(files) == 0 {
+				return nil
+			}
+			bin, err := gotool.Ensure(ctx, Actionlint, logf)
+			if err != nil {
+				return err
+			}
+			return run(ctx, root, bin)
+		}},
+	}
+}
+
+// Run runs every check and reports all failures, not just the first.
+func Run(ctx context.Context, root string, logf dockerup.Logf) error {
+	var errs []error
+	for _, c := range Checks(logf) {
+		t0 := time.Now()
+		err := c.Run(ctx, root)
+		status := "ok"
+		if err != nil {
+			status = "FAIL"
+			errs = append(errs, fmt.Errorf("%s: %w", c.Name, err))
+		}
+		logf("lint: %-12s %s (%s)", c.Name, status, time.Since(t0).Round(10*time.Millisecond))
+	}
+	return errors.Join(errs...)
+}
+
+func gofmt(ctx context.Context, root string) error {
+	cmd := exec.CommandContext(ctx, "gofmt", "-l", ".")
+	cmd.Dir = root
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("%w: %s", err, out)
+	}
+	if files := strings.TrimSpace(string(out)); files != "" {
+		return fmt.Errorf("not gofmt-formatted:\n%s", files)
+	}
+	return nil
+}
+
+func run(ctx context.Context, dir, name string, args ...string) error {
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Dir = dir
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	cmd.Env = os.Environ()
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("%w\n%s", err, strings.TrimSpace(out.String()))
+	}
+	return nil
+}

@@ -1,0 +1,221 @@
+// Command equiptrack is an EXAMPLE build of the equiptrack services for
+// testing the release kit — not the product. One binary serves any of the six
+// roles (SERVICE=gateway|inventory|location|user|reporting|ui) and migrates
+// the database.
+//
+//	equiptrack serve          serve the role named by SERVICE on PORT (8080)
+//	equiptrack migrate        apply the schema migrations (seeddata/schema)
+//	equiptrack probe [path]   GET http://127.0.0.1:$PORT/path (default /readyz); exit 0 on 200
+//	equiptrack version        print the version and build mode
+//
+// Built to fail, for the kit's end-to-end tests: -ldflags "-X main.breakMode=migrate"
+// makes migrate exit 1; "-X main.breakMode=readyz" makes /readyz answer 503.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/equiptrack/release-kit/magefiles/internal/exampleapp/config"
+	"github.com/equiptrack/release-kit/magefiles/internal/exampleapp/service"
+	"github.com/equiptrack/release-kit/seeddata/schema"
+)
+
+// breakMode is set at build time only (-ldflags "-X main.breakMode=…"), so a
+// failing image is a different image, never a runtime switch.
+var breakMode string
+
+// Break modes.
+const (
+	breakNone    = ""
+	breakMigrate = "migrate"
+	breakReadyz  = "readyz"
+)
+
+// MigrateTimeout bounds a whole migrate run (connect, lock wait, apply).
+const MigrateTimeout = 5 * time.Minute
+
+// MigrateConnectTimeout bounds connecting when the URL sets no connect_timeout.
+const MigrateConnectTimeout = 10 * time.Second
+
+const usage = "usage: equiptrack serve|migrate|probe [path]|version (EXAMPLE build for testing the release kit)"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Getenv, os.Stdout))
+}
+
+// run is main without the process: it returns the exit code.
+func run(ctx context.Context, args []string, getenv config.Getenv, out io.Writer) int {
+	log := slog.New(slog.NewJSONHandler(out, &slog.HandlerOptions{Level: logLevel(getenv("LOG_LEVEL"))}))
+	mode, err := parseBreakMode(breakMode)
+	if err != nil {
+		log.Error(err.Error())
+		return 1
+	}
+	if len(args) == 0 {
+		log.Error(usage)
+		return 2
+	}
+	switch args[0] {
+	case "serve":
+		err = serve(ctx, log, getenv, mode)
+	case "migrate":
+		err = migrate(ctx, log, getenv, mode)
+	case "probe":
+		path := "/readyz"
+		if len(args) > 1 {
+			path = args[1]
+		}
+		err = probe(ctx, getenv, path)
+	case "version":
+		_, _ = fmt.Fprintf(out, "equiptrack (EXAMPLE build) version=%s break_mode=%q\n", versionOf(getenv), mode)
+		return 0
+	default:
+		log.Error(fmt.Sprintf("unknown command %q; %s", args[0], usage))
+		return 2
+	}
+	if err != nil {
+		log.Error(args[0]+" failed", "err", err.Error())
+		return 1
+	}
+	return 0
+}
+
+func parseBreakMode(s string) (string, error) {
+	switch s {
+	case breakNone, breakMigrate, breakReadyz:
+		return s, nil
+	}
+	return "", fmt.Errorf("this binary was built with an unknown break mode %q (known: %q, %q, or empty)", s, breakMigrate, breakReadyz)
+}
+
+func serve(ctx context.Context, log *slog.Logger, getenv config.Getenv, mode string) error {
+	cfg, err := config.FromEnv(getenv)
+	if err != nil {
+		return fmt.Errorf("configuration: %w", err)
+	}
+	log = log.With("service", cfg.Service, "version", cfg.Version, "env", cfg.Env)
+	var opts service.Options
+	if mode == breakReadyz {
+		opts.BreakReadyz = "this image was built to fail its readiness check (breakMode=readyz)"
+		log.Warn("built to fail: /readyz will always answer 503", "break_mode", mode)
+	}
+	pcfg, err := service.PoolConfig(cfg.DatabaseURL)
+	if err != nil {
+		return fmt.Errorf("configuration: %w", err)
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
+	if err != nil {
+		return fmt.Errorf("database pool: %w", err)
+	}
+	defer pool.Close()
+	ropts, err := service.RedisOptions(cfg.RedisURL)
+	if err != nil {
+		return fmt.Errorf("configuration: %w", err)
+	}
+	redis.SetLogger(redisLog{log}) // go-redis's own lines as JSON too
+	rdb := redis.NewClient(ropts)
+	defer rdb.Close()
+	return service.New(cfg, log, pool, rdb, opts).Serve(ctx)
+}
+
+func migrate(ctx context.Context, log *slog.Logger, getenv config.Getenv, mode string) error {
+	if mode == breakMigrate {
+		return errors.New("this image was built to fail its migration (breakMode=migrate): exiting 1 without touching the database")
+	}
+	dbURL, err := config.DatabaseURL(getenv)
+	if err != nil {
+		return fmt.Errorf("configuration: %w", err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, MigrateTimeout)
+	defer cancel()
+	start := time.Now()
+	log.Info("migrating", "version", versionOf(getenv), "latest_migration", schema.Latest())
+	pcfg, err := pgx.ParseConfig(dbURL)
+	if err != nil {
+		return errors.New("configuration: the database URL does not parse") // never echo it: it holds a password
+	}
+	if pcfg.ConnectTimeout == 0 {
+		// Without it a database behind a dropping firewall holds the release
+		// for the OS's TCP timeout (minutes).
+		pcfg.ConnectTimeout = MigrateConnectTimeout
+	}
+	conn, err := pgx.ConnectConfig(ctx, pcfg)
+	if err != nil {
+		return fmt.Errorf("connect to the database: %w", err)
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	applied, err := schema.Migrate(ctx, conn)
+	if err != nil {
+		return err
+	}
+	log.Info("migrated", "applied", applied, "schema_version", schema.Latest(),
+		"duration_ms", time.Since(start).Milliseconds())
+	return nil
+}
+
+// probe is a health check usable from a FROM-scratch image (no curl there):
+// Docker's HEALTHCHECK and ECS container health checks run it.
+func probe(ctx context.Context, getenv config.Getenv, path string) error {
+	port := getenv("PORT")
+	if port == "" {
+		port = strconv.Itoa(config.DefaultPort)
+	}
+	if !strings.HasPrefix(path, "/") {
+		return fmt.Errorf("probe path %q must start with /", path)
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://127.0.0.1:"+port+path, nil)
+	if err != nil {
+		return fmt.Errorf("probe: %w", err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("probe %s: %w", path, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+		return fmt.Errorf("probe %s: HTTP %d: %s", path, resp.StatusCode, strings.TrimSpace(string(body)))
+	}
+	return nil
+}
+
+func versionOf(getenv config.Getenv) string {
+	if v := strings.TrimSpace(getenv("APP_VERSION")); v != "" {
+		return v
+	}
+	return "unknown"
+}
+
+func logLevel(s string) slog.Level {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return slog.LevelInfo
+	}
+	return l
+}
+
+// redisLog routes go-redis's internal log lines to the JSON logger.
+type redisLog struct{ log *slog.Logger }
+
+func (r redisLog) Printf(ctx context.Context, format string, v ...any) {
+	r.log.WarnContext(ctx, "redis: "+fmt.Sprintf(format, v...))
+}

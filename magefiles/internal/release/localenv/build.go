@@ -1,0 +1,195 @@
+package localenv
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/equiptrack/release-kit/magefiles/internal/release/manifest"
+	"github.com/equiptrack/release-kit/magefiles/pipeline"
+)
+
+// SeederPackage is the seeder's main package, built for the seeder image.
+const SeederPackage = manifest.KitModule + "/seeddata/cmd/seed"
+
+// childEnv is the environment of the application's commands: ours, plus
+// what testcontainers-go needs on this kind of machine (the application's
+// integration tests use it), unless already set.
+func childEnv(extra map[string]string) []string {
+	env := os.Environ()
+	for k, v := range map[string]string{
+		"TESTCONTAINERS_RYUK_DISABLED": "true",
+		"TESTCONTAINERS_HOST_OVERRIDE": "127.0.0.1",
+	} {
+		if os.Getenv(k) == "" {
+			env = append(env, k+"="+v)
+		}
+	}
+	return append(env, manifest.SortedEnv(extra)...)
+}
+
+// RunTests runs the manifest's test command (the quick one when
+// Options.QuickTests) in the application directory.
+func (e *Env) RunTests(ctx context.Context) error {
+	argv := e.m.Test.Command
+	if e.o.QuickTests && len(e.m.Test.Quick) > 0 {
+		argv = e.m.Test.Quick
+	}
+	e.logf("    %s (in %s)", joinArgs(argv), e.m.Dir)
+	return e.runLogged(ctx, e.m.Dir, childEnv(nil), argv...)
+}
+
+// Build runs the manifest's prebuild steps, then builds each named service's
+// image (and the seeder's) tagged ImageRef(service, version).
+func (e *Env) Build(ctx context.Context, version string, services []string) ([]pipeline.Image, error) {
+	needApp := false
+	for _, s := range services {
+		if s != pipeline.SeederImage {
+			needApp = true
+		}
+	}
+	if needApp {
+		if err := e.Prebuild(ctx); err != nil {
+			return nil, err
+		}
+	}
+	// The images are independent: a few at a time (the engine does the work;
+	// more would only thrash a small machine).
+	out := make([]pipeline.Image, len(services))
+	errs := make([]error, len(services))
+	sem := make(chan struct{}, 3)
+	var wg sync.WaitGroup
+	for i, name := range services {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			start := time.Now()
+			ref := e.ImageRef(name, version)
+			var err error
+			if name == pipeline.SeederImage {
+				err = e.buildSeeder(ctx, ref, version)
+			} else {
+				err = e.buildService(ctx, name, ref, version)
+			}
+			if err != nil {
+				errs[i] = fmt.Errorf("image %s: %w", name, err)
+				return
+			}
+			e.logf("    built %s (%s)", ref, since(start))
+			out[i] = pipeline.Image{Service: name, Version: version, Ref: ref}
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, errors.New(strings.ReplaceAll(err.Error(), "\n", "; "))
+	}
+	return out, nil
+}
+
+func (e *Env) buildService(ctx context.Context, name, ref, version string) error {
+	s, ok := e.m.Service(name)
+	if !ok {
+		return fmt.Errorf("not in the manifest")
+	}
+	ctxDir := filepath.Join(e.m.Dir, s.Context)
+	args := []string{"build", "-q", "-t", ref, "-f", filepath.Join(ctxDir, s.Dockerfile)}
+	keys := make([]string, 0, len(s.BuildArgs))
+	for k := range s.BuildArgs {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		args = append(args, "--build-arg", k+"="+s.BuildArgs[k])
+	}
+	args = append(args, labels(LabelService, name, LabelVersion, version)...)
+	args = append(args, ctxDir)
+	_, err := docker(ctx, args...)
+	return err
+}
+
+// buildSeeder builds the seeder binary with the kit's Go and its image from
+// seeddata/Dockerfile, in a scratch context (the kit's directory may be a
+// read-only module cache).
+func (e *Env) buildSeeder(ctx context.Context, ref, version string) error {
+	kit, err := manifest.KitDir(ctx)
+	if err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp("", "equiptrack-seeder-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	if err := e.runLogged(ctx, "", childEnv(map[string]string{"CGO_ENABLED": "0"}),
+		"go", "build", "-trimpath", "-ldflags=-s -w", "-o", filepath.Join(tmp, "bin", "seed"), SeederPackage); err != nil {
+		return err
+	}
+	df, err := os.ReadFile(filepath.Join(kit, "seeddata", "Dockerfile"))
+	if err != nil {
+		return fmt.Errorf("seeder Dockerfile: %w", err)
+	}
+	if err := writeFile(filepath.Join(tmp, "Dockerfile"), df, 0o644); err != nil {
+		return err
+	}
+	args := append([]string{"build", "-q", "-t", ref}, labels(LabelService, pipeline.SeederImage, LabelVersion, version)...)
+	_, err = docker(ctx, append(args, tmp)...)
+	return err
+}
+
+// Prebuild runs the manifest's prebuild steps in the application directory.
+func (e *Env) Prebuild(ctx context.Context) error {
+	for i, p := range e.m.Prebuild {
+		start := time.Now()
+		if err := e.runLogged(ctx, e.m.Dir, childEnv(p.Env), p.Command...); err != nil {
+			return fmt.Errorf("prebuild[%d]: %w", i, err)
+		}
+		e.logf("    prebuild %s (%s)", joinArgs(p.Command), since(start))
+	}
+	return nil
+}
+
+// Built returns the version's images built on this machine.
+func (e *Env) Built(ctx context.Context, version string, services []string) ([]pipeline.Image, error) {
+	var out []pipeline.Image
+	for _, name := range services {
+		ref := e.ImageRef(name, version)
+		if _, err := docker(ctx, "image", "inspect", "--format", "{{.Id}}", ref); err != nil {
+			return nil, fmt.Errorf("%s is not built on this machine: build it first", ref)
+		}
+		out = append(out, pipeline.Image{Service: name, Version: version, Ref: ref})
+	}
+	return out, nil
+}
+
+func since(t time.Time) time.Duration { return time.Since(t).Round(100 * time.Millisecond) }
+
+func joinArgs(argv []string) string {
+	s := ""
+	for i, a := range argv {
+		if i > 0 {
+			s += " "
+		}
+		if a == "" || containsSpace(a) {
+			a = fmt.Sprintf("%q", a)
+		}
+		s += a
+	}
+	return s
+}
+
+func containsSpace(s string) bool {
+	for _, r := range s {
+		if r == ' ' || r == '\t' {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,336 @@
+// Package localenv is the release pipeline's local backend: the Docker engine
+// on this machine. It implements every interface of package pipeline —
+// Build with `docker build`, a real registry container, one-off containers
+// for migrate and seed, N replicas per service on a Docker network behind a
+// small entry container standing in for the load balancer, a JSON release
+// record and a flock — so `local:release` rehearses exactly the steps that
+// run against AWS.
+//
+// All traffic from the host to containers goes through ports published on
+// 127.0.0.1, never a container's own address. Every Docker object carries the
+// environment's name as a prefix (Options.Name), so an isolated environment
+// (the end-to-end tests) never touches a developer's `local:up`.
+package localenv
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/equiptrack/release-kit/magefiles/internal/docker/stores"
+	"github.com/equiptrack/release-kit/magefiles/internal/kit/cachedir"
+	"github.com/equiptrack/release-kit/magefiles/internal/release/manifest"
+	"github.com/equiptrack/release-kit/magefiles/pipeline"
+	"github.com/equiptrack/release-kit/seeddata"
+)
+
+// Defaults of the developer's local environment.
+const (
+	DefaultName         = stores.LocalNetwork // "equiptrack-local"
+	DefaultRegistryPort = 55000
+	DefaultEntryPort    = 58080
+	RegistryPortEnv     = "EQUIPTRACK_LOCAL_REGISTRY_PORT"
+	EntryPortEnv        = "EQUIPTRACK_LOCAL_ENTRY_PORT"
+	ReplicasEnv         = "EQUIPTRACK_LOCAL_REPLICAS"
+)
+
+// Labels every kit-made container carries; Current reads them back.
+const (
+	LabelEnv      = "equiptrack-kit.env"
+	LabelRole     = "equiptrack-kit.role" // service, task, registry, entry
+	LabelService  = "equiptrack-kit.service"
+	LabelVersion  = "equiptrack-kit.version"
+	LabelRevision = "equiptrack-kit.revision"
+	LabelReplica  = "equiptrack-kit.replica"
+	LabelConfig   = "equiptrack-kit.config"
+)
+
+// Options configure an environment. Zero values take the defaults.
+type Options struct {
+	// Name prefixes every container, volume and the network; default
+	// "equiptrack-local". It must be a lowercase DNS label.
+	Name string
+	// Manifest is the application (manifest.Load).
+	Manifest *manifest.Manifest
+	// Stores are the PostgreSQL and Redis containers (containers package).
+	Stores stores.Stores
+	// Replicas per service [1, or $EQUIPTRACK_LOCAL_REPLICAS].
+	Replicas int
+	// RegistryPort and EntryPort are the 127.0.0.1 ports published.
+	RegistryPort, EntryPort int
+	// QuickTests runs the manifest's quick test command in the Test step.
+	QuickTests bool
+	// ReplicaTimeout bounds the wait for one new replica to come up [60s].
+	ReplicaTimeout time.Duration
+	// Health overrides parts of the health check (budgets, timeouts).
+	Health pipeline.HealthConfig
+	// Timeouts per step.
+	Timeouts pipeline.Timeouts
+	// Verbose streams child processes' output.
+	Verbose bool
+	Logf    func(format string, args ...any)
+}
+
+// Env is one local environment.
+type Env struct {
+	o        Options
+	m        *manifest.Manifest
+	stateDir string
+	adminPw  string
+}
+
+var dnsLabel = regexp.MustCompile(`^[a-z][a-z0-9-]{0,40}[a-z0-9]$`)
+
+// Ports returns the registry and entry ports of the default environment:
+// the env overrides, else the defaults.
+func Ports() (registry, entry int, err error) {
+	if registry, err = portEnv(RegistryPortEnv, DefaultRegistryPort); err != nil {
+		return 0, 0, err
+	}
+	entry, err = portEnv(EntryPortEnv, DefaultEntryPort)
+	return registry, entry, err
+}
+
+func portEnv(name string, def int) (int, error) {
+	v := os.Getenv(name)
+	if v == "" {
+		return def, nil
+	}
+	p, err := strconv.Atoi(v)
+	if err != nil || p < 1 || p > 65535 {
+		return 0, fmt.Errorf("%s=%q is not a port number (1-65535)", name, v)
+	}
+	return p, nil
+}
+
+// ReplicasFromEnv returns $EQUIPTRACK_LOCAL_REPLICAS, or 1.
+func ReplicasFromEnv() (int, error) {
+	v := os.Getenv(ReplicasEnv)
+	if v == "" {
+		return 1, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > 10 {
+		return 0, fmt.Errorf("%s=%q: want a number of replicas from 1 to 10", ReplicasEnv, v)
+	}
+	return n, nil
+}
+
+// New checks the options and prepares the environment's state directory.
+// It starts nothing.
+func New(o Options) (*Env, error) {
+	if o.Name == "" {
+		o.Name = DefaultName
+	}
+	if !dnsLabel.MatchString(o.Name) {
+		return nil, fmt.Errorf("local environment name %q: want lowercase letters, digits and dashes", o.Name)
+	}
+	if o.Manifest == nil {
+		return nil, errors.New("local environment: no manifest")
+	}
+	if o.Replicas == 0 {
+		o.Replicas = 1
+	}
+	if o.Replicas < 0 || o.Replicas > 10 {
+		return nil, fmt.Errorf("local environment: %d replicas: want 1 to 10", o.Replicas)
+	}
+	if o.RegistryPort == 0 || o.EntryPort == 0 {
+		r, e, err := Ports()
+		if err != nil {
+			return nil, err
+		}
+		if o.RegistryPort == 0 {
+			o.RegistryPort = r
+		}
+		if o.EntryPort == 0 {
+			o.EntryPort = e
+		}
+	}
+	if o.ReplicaTimeout <= 0 {
+		o.ReplicaTimeout = 60 * time.Second
+	}
+	if o.Logf == nil {
+		o.Logf = func(string, ...any) {}
+	}
+	dir, err := StateDir(o.Name)
+	if err != nil {
+		return nil, err
+	}
+	return &Env{o: o, m: o.Manifest, stateDir: dir}, nil
+}
+
+// StateDir is where an environment keeps its release record, lock and
+// generated admin password: cachedir.Dir("local") for the default
+// environment (next to the stores' passwords), a subdirectory otherwise.
+func StateDir(name string) (string, error) {
+	if name == DefaultName {
+		return cachedir.Dir("local")
+	}
+	return cachedir.Dir("local", name)
+}
+
+func (e *Env) logf(format string, args ...any) { e.o.Logf(format, args...) }
+
+// URL is the public entry's base URL.
+func (e *Env) URL() string { return fmt.Sprintf("http://127.0.0.1:%d", e.o.EntryPort) }
+
+// RegistryHost is the registry as Docker reaches it.
+func (e *Env) RegistryHost() string { return fmt.Sprintf("127.0.0.1:%d", e.o.RegistryPort) }
+
+// Name is the environment's name (the prefix of its Docker objects).
+func (e *Env) Name() string { return e.o.Name }
+
+func (e *Env) network() string { return e.o.Stores.Network }
+
+// repo is the registry repository of a service (or the seeder).
+func (e *Env) repo(service string) string { return e.m.Application + "/" + service }
+
+// ImageRef is the tag an image of the version is built and pushed under.
+func (e *Env) ImageRef(service, version string) string {
+	return e.RegistryHost() + "/" + e.repo(service) + ":" + version
+}
+
+func (e *Env) containerName(parts ...string) string {
+	return e.o.Name + "-" + strings.Join(parts, "-")
+}
+
+// Pipeline returns the release pipeline wired to this environment.
+func (e *Env) Pipeline() *pipeline.Pipeline {
+	h := e.o.Health
+	for _, s := range e.m.Services {
+		h.Ready = append(h.Ready, pipeline.ReadyCheck{Service: s.Name, Path: s.PublicHealthPath})
+	}
+	if h.SmokePath == "" {
+		h.SmokePath = e.m.Smoke.Path
+		h.SmokeStatus = e.m.Smoke.ExpectStatus
+	}
+	if h.PagePath == "" {
+		h.PagePath = e.m.Page.Path
+	}
+	return &pipeline.Pipeline{
+		Env:      e.o.Name,
+		Services: e.m.Names(),
+		RunTests: e.RunTests,
+		Builder:  e,
+		Registry: e,
+		Tasks:    e,
+		Deployer: e,
+		Prober:   &pipeline.HTTPProber{Base: e.URL()},
+		Store:    e,
+		Migrate:  pipeline.MigrateConfig{Service: e.m.Migrate.Service, Command: e.m.Migrate.Command},
+		Seed:     &pipeline.SeedConfig{ExpectedFingerprint: seeddata.ExpectedFingerprint()},
+		Health:   h,
+		Timeouts: e.o.Timeouts,
+		Logf:     e.o.Logf,
+	}
+}
+
+// ---- running docker ----
+
+// docker runs the docker CLI and returns its trimmed stdout; the error
+// carries the end of stderr.
+func docker(ctx context.Context, args ...string) (string, error) {
+	var stdout, stderr bytes.Buffer
+	cmd := exec.CommandContext(ctx, "docker", args...)
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	cmd.WaitDelay = 5 * time.Second
+	if err := cmd.Run(); err != nil {
+		msg := strings.TrimSpace(stderr.String())
+		if msg == "" {
+			msg = err.Error()
+		}
+		return strings.TrimSpace(stdout.String()), fmt.Errorf("docker %s: %s", first(args, 2), lastLines(msg, 3, " / "))
+	}
+	return strings.TrimSpace(stdout.String()), nil
+}
+
+func first(args []string, n int) string {
+	if len(args) > n {
+		args = args[:n]
+	}
+	return strings.Join(args, " ")
+}
+
+// lastLines keeps the last n non-empty lines of s, joined by sep.
+func lastLines(s string, n int, sep string) string {
+	var ls []string
+	for _, l := range strings.Split(strings.TrimSpace(s), "\n") {
+		if strings.TrimSpace(l) != "" && !strings.HasPrefix(l, "DEPRECATED: The legacy builder") &&
+			!strings.Contains(l, "Install the buildx component") && !strings.Contains(l, "docs.docker.com/go/buildx") {
+			ls = append(ls, strings.TrimRight(l, "\r"))
+		}
+	}
+	if len(ls) > n {
+		ls = ls[len(ls)-n:]
+	}
+	return strings.Join(ls, sep)
+}
+
+// runLogged runs a command, streaming its output when verbose; otherwise the
+// output is kept and its end returned in the error.
+func (e *Env) runLogged(ctx context.Context, dir string, env []string, argv ...string) error {
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	cmd.Dir = dir
+	cmd.Env = env
+	cmd.WaitDelay = 5 * time.Second
+	var buf bytes.Buffer
+	if e.o.Verbose {
+		cmd.Stdout, cmd.Stderr = io.MultiWriter(os.Stdout, &buf), io.MultiWriter(os.Stderr, &buf)
+	} else {
+		cmd.Stdout, cmd.Stderr = &buf, &buf
+	}
+	if err := cmd.Run(); err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("%s: %w", first(argv, 3), ctx.Err())
+		}
+		return fmt.Errorf("%s: %v: %s", first(argv, 3), err, lastLines(buf.String(), 12, " | "))
+	}
+	return nil
+}
+
+// FreePort returns a port free on 127.0.0.1 now (for isolated environments).
+func FreePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+func labels(kv ...string) []string {
+	var out []string
+	for i := 0; i+1 < len(kv); i += 2 {
+		out = append(out, "--label", kv[i]+"="+kv[i+1])
+	}
+	return out
+}
+
+func writeFile(path string, b []byte, mode os.FileMode) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(path, b, mode)
+}
+
+// Stores returns how to reach the environment's PostgreSQL and Redis.
+func (e *Env) Stores() stores.Stores { return e.o.Stores }
+
+// Env is the local backend of every pipeline interface.
+var (
+	_ pipeline.ImageBuilder = (*Env)(nil)
+	_ pipeline.Registry     = (*Env)(nil)
+	_ pipeline.TaskRunner   = (*Env)(nil)
+	_ pipeline.Deployer     = (*Env)(nil)
+	_ pipeline.Store        = (*Env)(nil)
+)

@@ -1,0 +1,267 @@
+// Package tofu builds a pinned OpenTofu from the Go module proxy into the
+// kit's cache, once per version, so that every machine (and CI) checks the
+// Terraform with the same binary without downloading release archives (no
+// internet here, only the Go module proxy).
+//
+// `go install github.com/opentofu/opentofu/cmd/tofu@v1.12.6` refuses to work
+// because OpenTofu's go.mod carries a `replace` directive (it uses its own fork
+// of hashicorp/hcl). The recipe is therefore a throw-away wrapper module that
+// requires OpenTofu and copies its replace lines, read from OpenTofu's own
+// go.mod so that a version bump needs no code change.
+package tofu
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/equiptrack/release-kit/magefiles/internal/kit/cachedir"
+	"github.com/equiptrack/release-kit/magefiles/internal/kit/filelock"
+	"github.com/equiptrack/release-kit/magefiles/internal/kit/gotool"
+)
+
+// Version is the OpenTofu release the kit builds and uses.
+const Version = "v1.12.6"
+
+// Module is OpenTofu's Go module path.
+const Module = "github.com/opentofu/opentofu"
+
+// buildTimeout bounds a cold build (about 4 minutes on 2 cores, plus the
+// module downloads).
+const buildTimeout = 30 * time.Minute
+
+// Path returns where the binary of version lives in the cache (it may not
+// exist yet).
+func Path(version string) (string, error) {
+	dir, err := cachedir.Dir("tofu", version)
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(dir, "tofu"), nil
+}
+
+// Ensure returns the path of the cached OpenTofu binary of Version, building
+// it first when it is missing.
+func Ensure(ctx context.Context, logf func(string, ...any)) (string, error) {
+	return EnsureVersion(ctx, Version, logf)
+}
+
+// EnsureVersion is Ensure for an explicit version (e.g. to try a bump).
+func EnsureVersion(ctx context.Context, version string, logf func(string, ...any)) (string, error) {
+	if !regexp.MustCompile(`^v\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$`).MatchString(version) {
+		return "", fmt.Errorf("tofu: version %q is not of the form v1.2.3", version)
+	}
+	bin, err := Path(version)
+	if err != nil {
+		return "", fmt.Errorf("tofu: %w", err)
+	}
+	if usable(bin) {
+		return bin, nil
+	}
+	unlock, err := filelock.Lock(ctx, bin+".lock", nil)
+	if err != nil {
+		return "", fmt.Errorf("tofu: %w", err)
+	}
+	defer unlock()
+	// Another process may have built it while we waited for the lock.
+	if usable(bin) {
+		return bin, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, buildTimeout)
+	defer cancel()
+	start := time.Now()
+	logf("tofu: building OpenTofu %s from the Go module proxy into %s (about 4 min on 2 cores)", version, filepath.Dir(bin))
+	if err := build(ctx, version, bin, logf); err != nil {
+		return "", fmt.Errorf("tofu: build %s: %w", version, err)
+	}
+	logf("tofu: built %s in %s", version, time.Since(start).Round(time.Second))
+	return bin, nil
+}
+
+func usable(bin string) bool {
+	fi, err := os.Stat(bin)
+	return err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 && fi.Size() > 0
+}
+
+// build runs the wrapper-module recipe and renames the result into place
+// atomically, so a killed build never leaves a half-written binary at bin.
+func build(ctx context.Context, version, bin string, logf func(string, ...any)) error {
+	work, err := os.MkdirTemp("", "tofubuild-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(work)
+
+	step := func(name string, fn func() error) error {
+		t := time.Now()
+		logf("tofu: %s …", name)
+		// A heartbeat, so a 4-minute compile does not look like a hang.
+		done := make(chan struct{})
+		defer close(done)
+		go func() {
+			tick := time.NewTicker(30 * time.Second)
+			defer tick.Stop()
+			for {
+				select {
+				case <-done:
+					return
+				case <-tick.C:
+					logf("tofu: %s … %s", name, time.Since(t).Round(time.Second))
+				}
+			}
+		}()
+		if err := fn(); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		logf("tofu: %s done in %s", name, time.Since(t).Round(100*time.Millisecond))
+		return nil
+	}
+
+	var replaces []string
+	if err := step("download "+Module+"@"+version, func() error {
+		out, err := goCmd(ctx, work, nil, "mod", "download", "-json", Module+"@"+version)
+		if err != nil {
+			return err
+		}
+		var info struct{ GoMod, Error string }
+		if err := json.Unmarshal(out, &info); err != nil {
+			return fmt.Errorf("parse go mod download output: %w", err)
+		}
+		if info.Error != "" {
+			return errors.New(info.Error)
+		}
+		gomod, err := os.ReadFile(info.GoMod)
+		if err != nil {
+			return err
+		}
+		replaces = ReplaceLines(gomod)
+		return nil
+	}); err != nil {
+		return err
+	}
+
+	goVersion, err := goCmd(ctx, work, nil, "env", "GOVERSION")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(work, "go.mod"), []byte(WrapperGoMod(version, strings.TrimSpace(string(goVersion)), replaces)), 0o644); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(work, "tools.go"), []byte(toolsGo), 0o644); err != nil {
+		return err
+	}
+	if err := step("go mod tidy (wrapper module)", func() error {
+		_, err := goCmd(ctx, work, nil, "mod", "tidy")
+		return err
+	}); err != nil {
+		return err
+	}
+	tmp := bin + ".tmp" + fmt.Sprint(os.Getpid())
+	defer os.Remove(tmp)
+	if err := step("go build (CGO_ENABLED=0)", func() error {
+		_, err := goCmd(ctx, work, []string{"CGO_ENABLED=0"}, "build", "-o", tmp, Module+"/cmd/tofu")
+		return err
+	}); err != nil {
+		return err
+	}
+	return os.Rename(tmp, bin)
+}
+
+const toolsGo = `//go:build tools
+
+package tools
+
+import _ "github.com/opentofu/opentofu/cmd/tofu"
+`
+
+// WrapperGoMod returns the go.mod of the wrapper module that builds OpenTofu
+// version with the given replace lines (as found in OpenTofu's own go.mod).
+// goVersion is the running toolchain (`go env GOVERSION`, e.g. "go1.26.8");
+// the `go` line takes its major.minor.patch so the wrapper never asks for a
+// toolchain download.
+func WrapperGoMod(version, goVersion string, replaces []string) string {
+	var b strings.Builder
+	b.WriteString("module equiptrack.local/tofubuild\n\n")
+	if v := strings.TrimPrefix(goVersion, "go"); regexp.MustCompile(`^\d+\.\d+(\.\d+)?$`).MatchString(v) {
+		fmt.Fprintf(&b, "go %s\n\n", v)
+	}
+	fmt.Fprintf(&b, "require %s %s\n", Module, version)
+	for _, r := range replaces {
+		fmt.Fprintf(&b, "\nreplace %s\n", r)
+	}
+	return b.String()
+}
+
+// ReplaceLines extracts the replace directives of a go.mod, both the
+// one-line form and the block form, each as "old [v] => new [v]". Local-path
+// replacements (./… or ../…) are dropped: they cannot be followed outside
+// the original repository.
+func ReplaceLines(gomod []byte) []string {
+	var out []string
+	add := func(s string) {
+		s = strings.TrimSpace(stripComment(s))
+		if s == "" {
+			return
+		}
+		parts := strings.SplitN(s, "=>", 2)
+		if len(parts) != 2 {
+			return
+		}
+		target := strings.Fields(parts[1])
+		if len(target) == 0 || strings.HasPrefix(target[0], "./") || strings.HasPrefix(target[0], "../") || strings.HasPrefix(target[0], "/") {
+			return
+		}
+		out = append(out, strings.Join(strings.Fields(parts[0]), " ")+" => "+strings.Join(target, " "))
+	}
+	sc := bufio.NewScanner(bytes.NewReader(gomod))
+	inBlock := false
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		switch {
+		case inBlock && strings.HasPrefix(line, ")"):
+			inBlock = false
+		case inBlock:
+			add(line)
+		case strings.HasPrefix(line, "replace") && strings.TrimSpace(stripComment(strings.TrimPrefix(line, "replace"))) == "(":
+			inBlock = true
+		case strings.HasPrefix(line, "replace "), strings.HasPrefix(line, "replace\t"):
+			add(strings.TrimPrefix(line, "replace"))
+		}
+	}
+	return out
+}
+
+func stripComment(s string) string {
+	if i := strings.Index(s, "//"); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+// goCmd runs the go command in dir and returns its stdout; on failure the
+// error carries the tail of stderr.
+func goCmd(ctx context.Context, dir string, env []string, args ...string) ([]byte, error) {
+	cmd := exec.CommandContext(ctx, "go", args...)
+	cmd.Dir = dir
+	// GOFLAGS from the caller (e.g. -mod=vendor) must not leak into the
+	// wrapper module; GOWORK=off keeps a surrounding go.work out of it.
+	cmd.Env = append(os.Environ(), "GOFLAGS=-buildvcs=false", "GOWORK=off")
+	cmd.Env = append(cmd.Env, env...)
+	cmd.WaitDelay = 10 * time.Second
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("go %s: %w: %s", strings.Join(args, " "), err, gotool.Tail(stderr.String(), 15))
+	}
+	return out, nil
+}
