@@ -40,7 +40,6 @@ import (
 
 	"github.com/equiptrack/release-kit/magefiles/internal/kit/gotool"
 	"github.com/equiptrack/release-kit/magefiles/internal/terraform/tfreplica"
-	"github.com/equiptrack/release-kit/magefiles/internal/terraform/tfreplica/provider"
 	"github.com/equiptrack/release-kit/magefiles/internal/terraform/tofu"
 )
 
@@ -121,14 +120,14 @@ func CommandEnv(environ []string, m *tfreplica.Mirror, typesFile string) map[str
 	}
 	env = tfexec.CleanEnv(env)
 	env["CHECKPOINT_DISABLE"] = "1"
-	delete(env, provider.TypesEnv)
+	delete(env, tfreplica.TypesEnv)
 	if m != nil {
 		// A plugin cache would keep the first replica installed at this
 		// version and hand it out after the replica changed.
 		delete(env, "TF_PLUGIN_CACHE_DIR")
 		maps.Copy(env, m.Env())
 		if typesFile != "" {
-			env[provider.TypesEnv] = typesFile
+			env[tfreplica.TypesEnv] = typesFile
 		}
 	} else if _, ok := env["TF_CLI_CONFIG_FILE"]; ok {
 		if _, err := os.Stat(env["TF_CLI_CONFIG_FILE"]); err != nil {

@@ -21,14 +21,20 @@ import (
 
 	"github.com/equiptrack/release-kit/magefiles/internal/kit/cachedir"
 	"github.com/equiptrack/release-kit/magefiles/internal/kit/filelock"
-	"github.com/equiptrack/release-kit/magefiles/internal/terraform/tfreplica/provider"
+	"github.com/equiptrack/release-kit/magefiles/internal/terraform/tfschema"
 )
 
-// SchemaFileName is the schema's name next to the provider binary.
-const SchemaFileName = provider.SchemaFileName
-
-// ProviderAddress is the provider the replica stands in for.
-const ProviderAddress = provider.ProviderAddress
+// The replica's binary reads these; they are repeated here, not imported,
+// so that importing the installer (tfdriver, the targets) does not compile
+// the provider server and terraform-plugin-go into every magefile
+// (install_test.go keeps the two copies equal).
+const (
+	// SchemaFileName is the schema's name next to the provider binary.
+	SchemaFileName = "schema.json"
+	// TypesEnv names the file of the types the replica serves (see
+	// provider.TypesEnv).
+	TypesEnv = "TFREPLICA_TYPES"
+)
 
 // Package is the import path of the replica's main package.
 const Package = "github.com/equiptrack/release-kit/magefiles/internal/terraform/tfreplica/cmd/terraform-provider-aws"
@@ -108,12 +114,12 @@ func EnsureSchema(ctx context.Context, schemaPath, version string, logf func(str
 	if version == "" || strings.ContainsAny(version, "/ ") {
 		return nil, fmt.Errorf("tfreplica: bad provider version %q", version)
 	}
+	if _, err := tfschema.Load(schemaPath); err != nil {
+		return nil, fmt.Errorf("tfreplica: %w", err)
+	}
 	schema, err := os.ReadFile(schemaPath)
 	if err != nil {
 		return nil, fmt.Errorf("tfreplica: schema: %w", err)
-	}
-	if _, err := provider.ParseSchema(schema, nil); err != nil {
-		return nil, fmt.Errorf("tfreplica: %s: %w", schemaPath, err)
 	}
 	root, err := cachedir.Dir("tfreplica")
 	if err != nil {

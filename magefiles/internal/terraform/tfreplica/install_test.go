@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/equiptrack/release-kit/magefiles/internal/terraform/tfreplica/provider"
 )
 
 func TestCLIConfig(t *testing.T) {
@@ -137,5 +139,13 @@ func TestPrune(t *testing.T) {
 		if (err == nil) != want {
 			t.Errorf("%s exists = %v, want %v", name, err == nil, want)
 		}
+	}
+}
+
+// The installer repeats the replica's file and variable names rather than
+// importing the server; the copies must agree.
+func TestNamesAgreeWithTheProvider(t *testing.T) {
+	if SchemaFileName != provider.SchemaFileName || TypesEnv != provider.TypesEnv {
+		t.Errorf("tfreplica has %q/%q, the provider %q/%q", SchemaFileName, TypesEnv, provider.SchemaFileName, provider.TypesEnv)
 	}
 }
