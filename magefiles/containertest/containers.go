@@ -20,8 +20,8 @@ import (
 	"github.com/testcontainers/testcontainers-go"
 	"github.com/testcontainers/testcontainers-go/wait"
 
-	"github.com/equiptrack/release-kit/magefiles/internal/docker/dockerup"
 	"github.com/equiptrack/release-kit/magefiles/internal/docker/stores"
+	"github.com/equiptrack/release-kit/magefiles/internal/kit/sh"
 )
 
 // Options tune StartPostgres and StartRedis. The zero value is fine.
@@ -29,7 +29,7 @@ type Options struct {
 	// Image is the data image ref; empty means baseimage.EnsureDataImage.
 	Image string
 	// Logf receives progress lines (image build, readiness); nil is silent.
-	Logf dockerup.Logf
+	Logf sh.Logf
 	// HostPort is the host port to publish on 127.0.0.1; 0 picks a free one
 	// before the container is created, so it stays the same across Stop/Start.
 	HostPort int

@@ -16,6 +16,7 @@ import (
 
 	"github.com/equiptrack/release-kit/magefiles/internal/docker/baseimage"
 	"github.com/equiptrack/release-kit/magefiles/internal/docker/dockerup"
+	"github.com/equiptrack/release-kit/magefiles/internal/kit/sh"
 )
 
 // Need says which shared containers a test package wants.
@@ -87,7 +88,7 @@ func Run(m *testing.M, need Need) int {
 }
 
 // setup returns whatever it started even on error, so the caller can remove it.
-func setup(ctx context.Context, need Need, logf dockerup.Logf) (*Postgres, *Redis, error) {
+func setup(ctx context.Context, need Need, logf sh.Logf) (*Postgres, *Redis, error) {
 	if err := dockerup.Ensure(ctx, logf); err != nil {
 		return nil, nil, fmt.Errorf("these tests need Docker and none could be had: %w", err)
 	}

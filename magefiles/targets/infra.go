@@ -72,8 +72,11 @@ func (Infra) Plan(ctx context.Context, env string, varFile *string) error {
 
 func withChecker(ctx context.Context, fn func(*tfdriver.Checker) error) error {
 	start := time.Now()
-	online := os.Getenv("INFRA_ONLINE") == "1"
-	c, err := tfdriver.NewCheckerMode(ctx, terraformRoot, online, logf)
+	mode := tfdriver.OfflineMode
+	if os.Getenv("INFRA_ONLINE") == "1" {
+		mode = tfdriver.OnlineMode
+	}
+	c, err := tfdriver.NewCheckerMode(ctx, terraformRoot, mode, logf)
 	if err != nil {
 		return err
 	}

@@ -24,6 +24,8 @@ func (Test) All(ctx context.Context) error {
 	if err := dockerup.Ensure(ctx, logf); err != nil {
 		return fmt.Errorf("test: %w", err)
 	}
+	// The tests start containers through testcontainers-go, which reads these.
+	dockerup.TestcontainersEnv()
 	testErr := gotest.Run(ctx, gotest.Options{Extra: os.Getenv("GOTEST_FLAGS")})
 	// Lint even when tests failed: one run should show every problem.
 	return errors.Join(testErr, lintRepo(ctx))

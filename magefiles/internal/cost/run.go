@@ -9,6 +9,7 @@ import (
 
 	tfjson "github.com/hashicorp/terraform-json"
 
+	"github.com/equiptrack/release-kit/magefiles/internal/kit/sh"
 	"github.com/equiptrack/release-kit/magefiles/internal/terraform/tfdriver"
 )
 
@@ -38,7 +39,7 @@ func LoadAssumptions() (Assumptions, error) {
 // PlanEnvironments plans each environment root under terraformRoot/envs
 // offline, through tfdriver (OpenTofu against the hashicorp/aws schema
 // replica), one after the other.
-func PlanEnvironments(ctx context.Context, terraformRoot string, envs []string, logf tfdriver.Logf) (map[string]*tfjson.Plan, error) {
+func PlanEnvironments(ctx context.Context, terraformRoot string, envs []string, logf sh.Logf) (map[string]*tfjson.Plan, error) {
 	c, err := tfdriver.NewChecker(ctx, terraformRoot, logf) // offline: the replica needs no AWS credentials
 	if err != nil {
 		return nil, fmt.Errorf("cost: %w", err)
@@ -121,7 +122,7 @@ func (r *Report) CheckBudget() error {
 // DevScaleDown plans terraform/envs/dev offline and compares dev as it was
 // (DevAsItWas, on-demand x86) with dev as planned now — what `dev:scaleDown`
 // prints (ScaleDown.String or .Markdown).
-func DevScaleDown(ctx context.Context, terraformRoot string, logf tfdriver.Logf) (*ScaleDown, error) {
+func DevScaleDown(ctx context.Context, terraformRoot string, logf sh.Logf) (*ScaleDown, error) {
 	p, err := DefaultPrices()
 	if err != nil {
 		return nil, err

@@ -4,11 +4,9 @@ package gotest
 import (
 	"context"
 	"fmt"
-	"os"
-	"os/exec"
 	"strings"
 
-	"github.com/equiptrack/release-kit/magefiles/internal/docker/dockerup"
+	"github.com/equiptrack/release-kit/magefiles/internal/kit/sh"
 )
 
 // Options select what runs.
@@ -38,14 +36,12 @@ func Args(opts Options) []string {
 	return append(args, opts.Pkgs...)
 }
 
-// Run runs go test with the output streamed, so CI shows every package line.
+// Run runs go test with the output streamed, so CI shows every package line
+// (and the error does not repeat it).
 func Run(ctx context.Context, opts Options) error {
-	dockerup.TestcontainersEnv()
 	args := Args(opts)
 	fmt.Println("go", strings.Join(args, " "))
-	cmd := exec.CommandContext(ctx, "go", args...)
-	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
-	if err := cmd.Run(); err != nil {
+	if _, err := (sh.Options{Stream: true, TailLines: -1}).Run(ctx, "go", args...); err != nil {
 		return fmt.Errorf("go test: %w", err)
 	}
 	return nil

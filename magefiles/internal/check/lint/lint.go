@@ -3,18 +3,15 @@
 package lint
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
 
-	"github.com/equiptrack/release-kit/magefiles/internal/docker/dockerup"
 	"github.com/equiptrack/release-kit/magefiles/internal/kit/gotool"
+	"github.com/equiptrack/release-kit/magefiles/internal/kit/sh"
 )
 
 // Pinned tools.
@@ -30,7 +27,7 @@ type Check struct {
 }
 
 // Checks returns the checks in the order they run.
-func Checks(logf dockerup.Logf) []Check {
+func Checks(logf sh.Logf) []Check {
 	return []Check{
 		{"gofmt", gofmt},
 		{"go vet", func(ctx context.Context, root string) error {
@@ -58,7 +55,7 @@ func Checks(logf dockerup.Logf) []Check {
 }
 
 // Run runs every check and reports all failures, not just the first.
-func Run(ctx context.Context, root string, logf dockerup.Logf) error {
+func Run(ctx context.Context, root string, logf sh.Logf) error {
 	var errs []error
 	for _, c := range Checks(logf) {
 		t0 := time.Now()
@@ -74,26 +71,18 @@ func Run(ctx context.Context, root string, logf dockerup.Logf) error {
 }
 
 func gofmt(ctx context.Context, root string) error {
-	cmd := exec.CommandContext(ctx, "gofmt", "-l", ".")
-	cmd.Dir = root
-	out, err := cmd.CombinedOutput()
+	out, err := sh.Options{Dir: root, Combined: true}.Run(ctx, "gofmt", "-l", ".")
 	if err != nil {
-		return fmt.Errorf("%w: %s", err, out)
+		return err
 	}
-	if files := strings.TrimSpace(string(out)); files != "" {
+	if files := strings.TrimSpace(out); files != "" {
 		return fmt.Errorf("not gofmt-formatted:\n%s", files)
 	}
 	return nil
 }
 
 func run(ctx context.Context, dir, name string, args ...string) error {
-	cmd := exec.CommandContext(ctx, name, args...)
-	cmd.Dir = dir
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	cmd.Env = os.Environ()
-	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("%w\n%s", err, strings.TrimSpace(out.String()))
-	}
-	return nil
+	// Every finding counts: quote the whole output, not just its end.
+	_, err := sh.Options{Dir: dir, Combined: true, TailLines: 1 << 20}.Run(ctx, name, args...)
+	return err
 }

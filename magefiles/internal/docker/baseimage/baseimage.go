@@ -8,7 +8,6 @@
 package baseimage
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	_ "embed"
@@ -16,7 +15,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -26,10 +24,10 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/equiptrack/release-kit/magefiles/internal/kit/cachedir"
 	"github.com/equiptrack/release-kit/magefiles/internal/docker/dockerup"
+	"github.com/equiptrack/release-kit/magefiles/internal/kit/cachedir"
 	"github.com/equiptrack/release-kit/magefiles/internal/kit/filelock"
-	"github.com/equiptrack/release-kit/magefiles/internal/kit/gotool"
+	"github.com/equiptrack/release-kit/magefiles/internal/kit/sh"
 )
 
 // Repository is the local image repository of the data image.
@@ -139,7 +137,7 @@ func (r Recipe) Ref() string {
 // EnsureDataImage returns the reference of the data image, importing the
 // cached root filesystem or building it first when the image is missing.
 // Docker must be running (dockerup.Ensure).
-func EnsureDataImage(ctx context.Context, logf dockerup.Logf) (string, error) {
+func EnsureDataImage(ctx context.Context, logf sh.Logf) (string, error) {
 	return Ensure(ctx, DataRecipe(), logf)
 }
 
@@ -150,9 +148,9 @@ var inProcess sync.Mutex
 // Ensure makes sure the recipe's image exists locally and returns its ref.
 // Safe when several processes ask at once: one builds, the others wait on a
 // file lock and then find the image.
-func Ensure(ctx context.Context, r Recipe, logf dockerup.Logf) (string, error) {
+func Ensure(ctx context.Context, r Recipe, logf sh.Logf) (string, error) {
 	if logf == nil {
-		logf = func(string, ...any) {}
+		logf = sh.Discard
 	}
 	ref := r.Ref()
 	if imageExists(ctx, ref) {
@@ -194,7 +192,7 @@ func Ensure(ctx context.Context, r Recipe, logf dockerup.Logf) (string, error) {
 	return ref, nil
 }
 
-func build(ctx context.Context, r Recipe, dir, tarball string, logf dockerup.Logf) error {
+func build(ctx context.Context, r Recipe, dir, tarball string, logf sh.Logf) error {
 	if os.Geteuid() != 0 {
 		return fmt.Errorf("baseimage: building %s needs root (debootstrap, chroot): run `sudo go run magefile.go docker:up` once", r.Ref())
 	}
@@ -219,7 +217,8 @@ func build(ctx context.Context, r Recipe, dir, tarball string, logf dockerup.Log
 		r.Ref(), r.Variant, r.Suite, strings.Join(r.Packages, ","))
 	t0 := time.Now()
 	args := []string{"--variant=" + r.Variant, "--include=" + strings.Join(r.Packages, ","), r.Suite, rootfs, r.Mirror}
-	if err := runWithHeartbeat(ctx, logf, "debootstrap", args...); err != nil {
+	heartbeat := sh.Options{Combined: true, Heartbeat: 15 * time.Second, Logf: logf, WaitDelay: 10 * time.Second}
+	if _, err := heartbeat.Run(ctx, "debootstrap", args...); err != nil {
 		return fmt.Errorf("baseimage: debootstrap %s: %w", r.Suite, err)
 	}
 	logf("baseimage: debootstrap done in %s", since(t0))
@@ -241,15 +240,15 @@ func build(ctx context.Context, r Recipe, dir, tarball string, logf dockerup.Log
 	}
 	for _, cmd := range r.Run {
 		args := append([]string{rootfs}, cmd...)
-		if out, err := exec.CommandContext(ctx, "chroot", args...).CombinedOutput(); err != nil {
-			return fmt.Errorf("baseimage: chroot %s: %w\n%s", strings.Join(cmd, " "), err, gotool.Tail(string(out), 15))
+		if _, err := (sh.Options{Combined: true}).Run(ctx, "chroot", args...); err != nil {
+			return fmt.Errorf("baseimage: chroot %s: %w", strings.Join(cmd, " "), err)
 		}
 	}
 	// Uncompressed: importing it is then bound by the disk, not by gzip.
 	tmp := tarball + ".tmp"
-	if out, err := exec.CommandContext(ctx, "tar", "--numeric-owner", "-C", rootfs, "-cf", tmp, ".").CombinedOutput(); err != nil {
+	if _, err := (sh.Options{Combined: true}).Run(ctx, "tar", "--numeric-owner", "-C", rootfs, "-cf", tmp, "."); err != nil {
 		os.Remove(tmp)
-		return fmt.Errorf("baseimage: tar rootfs: %w\n%s", err, out)
+		return fmt.Errorf("baseimage: tar rootfs: %w", err)
 	}
 	if err := os.Rename(tmp, tarball); err != nil {
 		return fmt.Errorf("baseimage: %w", err)
@@ -296,8 +295,8 @@ func dockerImport(ctx context.Context, r Recipe, tarball string) error {
 		args = append(args, "--change", c)
 	}
 	args = append(args, tarball, r.Ref())
-	if out, err := exec.CommandContext(ctx, "docker", args...).CombinedOutput(); err != nil {
-		return fmt.Errorf("baseimage: docker import %s: %w\n%s", r.Ref(), err, bytes.TrimSpace(out))
+	if _, err := (sh.Options{Combined: true}).Run(ctx, "docker", args...); err != nil {
+		return fmt.Errorf("baseimage: %s: %w", r.Ref(), err)
 	}
 	return nil
 }
@@ -305,56 +304,8 @@ func dockerImport(ctx context.Context, r Recipe, tarball string) error {
 func imageExists(ctx context.Context, ref string) bool {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	return exec.CommandContext(ctx, "docker", "image", "inspect", "--format", "{{.Id}}", ref).Run() == nil
+	return sh.Run(ctx, "docker", "image", "inspect", "--format", "{{.Id}}", ref) == nil
 }
-
-// runWithHeartbeat runs a long command, logging every 15 s how long it has
-// been running and its latest output line, and returns the output's tail on
-// failure.
-func runWithHeartbeat(ctx context.Context, logf dockerup.Logf, name string, args ...string) error {
-	cmd := exec.CommandContext(ctx, name, args...)
-	var buf lockedBuffer
-	cmd.Stdout, cmd.Stderr = &buf, &buf
-	cmd.WaitDelay = 10 * time.Second
-	if err := cmd.Start(); err != nil {
-		return err
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	t0 := time.Now()
-	tick := time.NewTicker(15 * time.Second)
-	defer tick.Stop()
-	for {
-		select {
-		case err := <-done:
-			if err != nil {
-				return fmt.Errorf("%w\n%s", err, gotool.Tail(buf.String(), 15))
-			}
-			return nil
-		case <-tick.C:
-			logf("baseimage:   … %s running for %s: %s", name, since(t0), gotool.Tail(buf.String(), 1))
-		}
-	}
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-var _ io.Writer = (*lockedBuffer)(nil)
 
 func since(t time.Time) time.Duration { return time.Since(t).Round(100 * time.Millisecond) }
 
@@ -372,19 +323,19 @@ func Describe(ctx context.Context, ref string) (Info, error) {
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	info := Info{Ref: ref}
-	out, err := exec.CommandContext(ctx, "docker", "image", "inspect", "--format", "{{.Size}}", ref).Output()
+	out, err := sh.Output(ctx, "docker", "image", "inspect", "--format", "{{.Size}}", ref)
 	if err != nil {
-		return info, fmt.Errorf("baseimage: inspect %s: %w", ref, err)
+		return info, fmt.Errorf("baseimage: %w", err)
 	}
 	var size int64
-	fmt.Sscan(strings.TrimSpace(string(out)), &size)
+	fmt.Sscan(out, &size)
 	info.SizeMB = size >> 20
-	out, err = exec.CommandContext(ctx, "docker", "run", "--rm", ref, "/bin/sh", "-c",
-		"/usr/lib/postgresql/15/bin/postgres --version; /usr/bin/redis-server --version").CombinedOutput()
+	out, err = sh.Options{Combined: true}.Run(ctx, "docker", "run", "--rm", ref, "/bin/sh", "-c",
+		"/usr/lib/postgresql/15/bin/postgres --version; /usr/bin/redis-server --version")
 	if err != nil {
-		return info, fmt.Errorf("baseimage: versions in %s: %w\n%s", ref, err, out)
+		return info, fmt.Errorf("baseimage: versions in %s: %w", ref, err)
 	}
-	info.PostgreSQL, info.Redis = parseVersions(string(out))
+	info.PostgreSQL, info.Redis = parseVersions(out)
 	return info, nil
 }
 
@@ -422,10 +373,10 @@ func list(ctx context.Context, r Recipe) ([]Image, error) {
 	if repo == "" {
 		repo = Repository
 	}
-	out, err := exec.CommandContext(ctx, "docker", "image", "ls", repo,
-		"--format", "{{.Repository}}:{{.Tag}}|{{.CreatedSince}}|{{.Size}}").Output()
+	out, err := sh.Output(ctx, "docker", "image", "ls", repo,
+		"--format", "{{.Repository}}:{{.Tag}}|{{.CreatedSince}}|{{.Size}}")
 	if err != nil {
-		return nil, fmt.Errorf("baseimage: docker image ls: %w", err)
+		return nil, fmt.Errorf("baseimage: %w", err)
 	}
 	current := r.Ref()
 	root, err := cachedir.Root()
@@ -433,7 +384,7 @@ func list(ctx context.Context, r Recipe) ([]Image, error) {
 		return nil, err
 	}
 	var imgs []Image
-	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+	for _, line := range strings.Split(out, "\n") {
 		parts := strings.Split(line, "|")
 		if len(parts) != 3 {
 			continue
@@ -450,13 +401,13 @@ func list(ctx context.Context, r Recipe) ([]Image, error) {
 
 // Prune removes the data images and cached root filesystems of recipes other
 // than today's. An image still used by a container stays (and is reported).
-func Prune(ctx context.Context, logf dockerup.Logf) error {
+func Prune(ctx context.Context, logf sh.Logf) error {
 	return prune(ctx, DataRecipe(), logf)
 }
 
-func prune(ctx context.Context, current Recipe, logf dockerup.Logf) error {
+func prune(ctx context.Context, current Recipe, logf sh.Logf) error {
 	if logf == nil {
-		logf = func(string, ...any) {}
+		logf = sh.Discard
 	}
 	imgs, err := list(ctx, current)
 	if err != nil {
@@ -467,9 +418,8 @@ func prune(ctx context.Context, current Recipe, logf dockerup.Logf) error {
 		if img.Current {
 			continue
 		}
-		out, err := exec.CommandContext(ctx, "docker", "rmi", img.Ref).CombinedOutput()
-		if err != nil {
-			errs = append(errs, fmt.Errorf("remove %s: %s", img.Ref, bytes.TrimSpace(out)))
+		if _, err := (sh.Options{Combined: true, TailLines: 1}).Run(ctx, "docker", "rmi", img.Ref); err != nil {
+			errs = append(errs, fmt.Errorf("remove %s: %w", img.Ref, err))
 			continue
 		}
 		logf("baseimage: removed image %s", img.Ref)

@@ -6,24 +6,19 @@
 package dockerup
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"time"
 
 	"github.com/equiptrack/release-kit/magefiles/internal/kit/cachedir"
 	"github.com/equiptrack/release-kit/magefiles/internal/kit/filelock"
-	"github.com/equiptrack/release-kit/magefiles/internal/kit/gotool"
+	"github.com/equiptrack/release-kit/magefiles/internal/kit/sh"
 )
-
-// Logf receives progress lines. A nil Logf is silent.
-type Logf func(format string, args ...any)
 
 // StartTimeout bounds the wait for a freshly started dockerd.
 const StartTimeout = 90 * time.Second
@@ -33,9 +28,9 @@ const StartTimeout = 90 * time.Second
 var Drivers = []string{"overlay2", "vfs"}
 
 // Ensure returns nil once `docker version` reaches a server.
-func Ensure(ctx context.Context, logf Logf) error {
+func Ensure(ctx context.Context, logf sh.Logf) error {
 	if logf == nil {
-		logf = func(string, ...any) {}
+		logf = sh.Discard
 	}
 	if ServerVersion(ctx) != "" {
 		return nil
@@ -64,11 +59,11 @@ func Ensure(ctx context.Context, logf Logf) error {
 func ServerVersion(ctx context.Context) string {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, "docker", "version", "--format", "{{.Server.Version}}").Output()
+	out, err := sh.Output(ctx, "docker", "version", "--format", "{{.Server.Version}}")
 	if err != nil {
 		return ""
 	}
-	return strings.TrimSpace(string(out))
+	return out
 }
 
 // TestcontainersEnv sets what testcontainers-go needs on this kind of machine,
@@ -86,7 +81,7 @@ func TestcontainersEnv() {
 	}
 }
 
-func install(ctx context.Context, logf Logf) error {
+func install(ctx context.Context, logf sh.Logf) error {
 	if _, err := exec.LookPath("apt-get"); err != nil {
 		return errors.New("docker: dockerd is not installed and apt-get is not available: install Docker")
 	}
@@ -105,15 +100,10 @@ func install(ctx context.Context, logf Logf) error {
 // AptInstall installs Debian packages, refreshing the package lists once when
 // the first attempt fails (a fresh machine has none).
 func AptInstall(ctx context.Context, pkgs ...string) error {
+	apt := sh.Options{ExtraEnv: []string{"DEBIAN_FRONTEND=noninteractive"}, Combined: true}
 	run := func(args ...string) error {
-		cmd := exec.CommandContext(ctx, "apt-get", args...)
-		cmd.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
-		var out bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &out
-		if err := cmd.Run(); err != nil {
-			return fmt.Errorf("apt-get %s: %w\n%s", strings.Join(args, " "), err, gotool.Tail(out.String(), 15))
-		}
-		return nil
+		_, err := apt.Run(ctx, "apt-get", args...)
+		return err
 	}
 	installArgs := append([]string{"install", "-y", "-qq", "--no-install-recommends"}, pkgs...)
 	if err := run(installArgs...); err == nil {
@@ -125,7 +115,7 @@ func AptInstall(ctx context.Context, pkgs ...string) error {
 	return run(installArgs...)
 }
 
-func start(ctx context.Context, logf Logf) error {
+func start(ctx context.Context, logf sh.Logf) error {
 	dir, err := cachedir.Dir("dockerd")
 	if err != nil {
 		return err
@@ -173,7 +163,7 @@ func startWith(ctx context.Context, driver, logPath string) error {
 		select {
 		case err := <-exited:
 			b, _ := os.ReadFile(logPath)
-			return fmt.Errorf("dockerd exited (%v):\n%s", err, gotool.Tail(string(b), 8))
+			return fmt.Errorf("dockerd exited (%v):\n%s", err, sh.Tail(string(b), 8))
 		case <-deadline.C:
 			_ = cmd.Process.Kill()
 			return fmt.Errorf("no answer within %s (log: %s)", StartTimeout, logPath)

@@ -1,14 +1,12 @@
 package stores
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -132,7 +130,7 @@ func portFromEnv(name string, def int) (int, error) {
 
 // EnsureLocalStores starts (or reuses) the local environment's PostgreSQL and
 // Redis with default ports (see LocalOptions).
-func EnsureLocalStores(ctx context.Context, logf dockerup.Logf) (Stores, error) {
+func EnsureLocalStores(ctx context.Context, logf sh.Logf) (Stores, error) {
 	return EnsureLocalStoresWith(ctx, LocalOptions{}, logf)
 }
 
@@ -142,9 +140,9 @@ func EnsureLocalStores(ctx context.Context, logf dockerup.Logf) (Stores, error) 
 // its port or its password changed (PostgreSQL's data is in a named volume
 // and survives). The passwords are generated once and kept in
 // cachedir.Dir("local") with mode 0600.
-func EnsureLocalStoresWith(ctx context.Context, o LocalOptions, logf dockerup.Logf) (Stores, error) {
+func EnsureLocalStoresWith(ctx context.Context, o LocalOptions, logf sh.Logf) (Stores, error) {
 	if logf == nil {
-		logf = func(string, ...any) {}
+		logf = sh.Discard
 	}
 	o, err := o.withDefaults()
 	if err != nil {
@@ -253,7 +251,7 @@ type localContainer struct {
 }
 
 // ensureContainer reuses, starts or (re)creates one named container.
-func ensureContainer(ctx context.Context, logf dockerup.Logf, c localContainer) (containerState, error) {
+func ensureContainer(ctx context.Context, logf sh.Logf, c localContainer) (containerState, error) {
 	out, err := docker(ctx, nil, "container", "inspect", "--format",
 		`{{.State.Running}}|{{index .Config.Labels "`+labelImage+`"}}|{{index .Config.Labels "`+labelConfig+`"}}`, c.name)
 	if err == nil {
@@ -467,16 +465,10 @@ func docker(ctx context.Context, env []string, args ...string) (string, error) {
 func dockerIn(ctx context.Context, env []string, in string, args ...string) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "docker", args...)
-	cmd.Env = env
+	// One line: these errors end up in one-line messages.
+	o := sh.Options{Env: env, Join: " "}
 	if in != "" {
-		cmd.Stdin = strings.NewReader(in)
+		o.Stdin = strings.NewReader(in)
 	}
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		// One line: these errors end up in one-line messages.
-		return stdout.String(), fmt.Errorf("docker %s: %w: %s", args[0], err, strings.Join(strings.Fields(stderr.String()), " "))
-	}
-	return stdout.String(), nil
+	return o.Run(ctx, "docker", args...)
 }

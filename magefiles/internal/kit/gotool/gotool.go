@@ -5,18 +5,16 @@
 package gotool
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/equiptrack/release-kit/magefiles/internal/kit/cachedir"
 	"github.com/equiptrack/release-kit/magefiles/internal/kit/filelock"
+	"github.com/equiptrack/release-kit/magefiles/internal/kit/sh"
 )
 
 // Tool is a `go install`-able command at a pinned version.
@@ -106,25 +104,14 @@ func build(ctx context.Context, t Tool, bin string) error {
 	defer os.RemoveAll(gobin)
 	// Run outside any module so the kit's go.mod and a surrounding go.work
 	// play no part: go install pkg@version uses the tool's own go.mod.
-	cmd := exec.CommandContext(ctx, "go", "install", "-trimpath", t.Package+"@"+t.Version)
-	cmd.Dir = os.TempDir()
-	cmd.Env = append(os.Environ(), "GOBIN="+gobin, "GOWORK=off", "GOFLAGS=-buildvcs=false", "CGO_ENABLED=0", "GOTOOLCHAIN=local")
-	cmd.Env = append(cmd.Env, t.Env...)
-	cmd.WaitDelay = 10 * time.Second
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("go install %s@%s: %w: %s", t.Package, t.Version, err, Tail(out.String(), 15))
+	o := sh.Options{
+		Dir:       os.TempDir(),
+		ExtraEnv:  append([]string{"GOBIN=" + gobin, "GOWORK=off", "GOFLAGS=-buildvcs=false", "CGO_ENABLED=0", "GOTOOLCHAIN=local"}, t.Env...),
+		Combined:  true,
+		WaitDelay: 10 * time.Second,
+	}
+	if _, err := o.Run(ctx, "go", "install", "-trimpath", t.Package+"@"+t.Version); err != nil {
+		return err
 	}
 	return os.Rename(filepath.Join(gobin, t.Name()), bin)
-}
-
-// Tail returns the last n lines of s: enough of a failed command's output to
-// say why, without flooding the log.
-func Tail(s string, n int) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
 }

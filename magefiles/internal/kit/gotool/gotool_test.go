@@ -56,12 +56,3 @@ func TestEnsureReportsAFailedBuild(t *testing.T) {
 		t.Errorf("a failed build left %s behind (stat: %v)", p, statErr)
 	}
 }
-
-func TestTail(t *testing.T) {
-	if got := Tail("a\nb\nc\nd\n", 2); got != "c\nd" {
-		t.Errorf("Tail = %q, want %q", got, "c\nd")
-	}
-	if got := Tail("a\n", 5); got != "a" {
-		t.Errorf("Tail = %q, want %q", got, "a")
-	}
-}

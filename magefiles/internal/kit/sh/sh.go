@@ -40,9 +40,12 @@ const DefaultWaitDelay = 5 * time.Second
 // Options say how to run a command. The zero value runs it in the current
 // directory with this process's environment, output kept, not streamed.
 type Options struct {
-	Dir   string
-	Env   []string  // nil inherits this process's environment
-	Stdin io.Reader // secrets go here or in Env, never in argv
+	Dir string
+	Env []string // nil inherits this process's environment
+	// ExtraEnv entries are added to Env (or to the inherited environment);
+	// a later entry wins over an earlier one of the same name.
+	ExtraEnv []string
+	Stdin    io.Reader // secrets go here or in Env, never in argv
 	// Stream copies the output to this process's stdout and stderr as well
 	// (what mage -v asks for); it is kept for the error either way.
 	Stream bool
@@ -56,6 +59,15 @@ type Options struct {
 	Join string
 	// WaitDelay: 0 means DefaultWaitDelay.
 	WaitDelay time.Duration
+	// Interrupt sends SIGINT, not SIGKILL, when ctx ends, and kills only
+	// after WaitDelay: OpenTofu then releases its state lock and cleans up
+	// (terraform-exec does the same).
+	Interrupt bool
+	// Heartbeat, when positive, makes a long command report to Logf every
+	// Heartbeat how long it has been running and its latest output line, so
+	// a minute-long step (debootstrap, a tool build) is not silent.
+	Heartbeat time.Duration
+	Logf      Logf
 }
 
 // Error is a command that could not start or exited non-zero.
@@ -79,9 +91,18 @@ func (e *Error) Unwrap() error { return e.Err }
 func (o Options) Run(ctx context.Context, name string, args ...string) (string, error) {
 	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Dir, cmd.Env, cmd.Stdin = o.Dir, o.Env, o.Stdin
+	if len(o.ExtraEnv) > 0 {
+		if cmd.Env == nil {
+			cmd.Env = os.Environ()
+		}
+		cmd.Env = append(cmd.Env[:len(cmd.Env):len(cmd.Env)], o.ExtraEnv...)
+	}
 	cmd.WaitDelay = o.WaitDelay
 	if cmd.WaitDelay == 0 {
 		cmd.WaitDelay = DefaultWaitDelay
+	}
+	if o.Interrupt {
+		cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
 	}
 	var stdout, stderr lockedBuffer
 	errSink := &stderr
@@ -93,7 +114,7 @@ func (o Options) Run(ctx context.Context, name string, args ...string) (string, 
 		out, errw = io.MultiWriter(os.Stdout, &stdout), io.MultiWriter(os.Stderr, errSink)
 	}
 	cmd.Stdout, cmd.Stderr = out, errw
-	err := cmd.Run()
+	err := o.run(cmd, &stdout, &stderr)
 	if err == nil {
 		return stdout.String(), nil
 	}
@@ -116,6 +137,33 @@ func (o Options) Run(ctx context.Context, name string, args ...string) (string, 
 		}
 	}
 	return stdout.String(), &Error{Cmd: Describe(name, args, 2), Err: err, Tail: tail}
+}
+
+// run runs cmd, with a heartbeat when asked for one.
+func (o Options) run(cmd *exec.Cmd, stdout, stderr *lockedBuffer) error {
+	if o.Heartbeat <= 0 || o.Logf == nil {
+		return cmd.Run()
+	}
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	t0 := time.Now()
+	tick := time.NewTicker(o.Heartbeat)
+	defer tick.Stop()
+	for {
+		select {
+		case err := <-done:
+			return err
+		case <-tick.C:
+			last := Tail(stderr.String()+stdout.String(), 1)
+			if o.Combined {
+				last = Tail(stdout.String(), 1)
+			}
+			o.Logf("  … %s running for %s: %s", Describe(cmd.Args[0], cmd.Args[1:], 1), time.Since(t0).Round(time.Second), last)
+		}
+	}
 }
 
 // Run runs a command with the zero Options and discards its output on

@@ -14,12 +14,13 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/equiptrack/release-kit/magefiles/internal/kit/sh"
 )
 
 // FileName is the manifest's name inside the application directory.
@@ -118,14 +119,10 @@ func (m *Manifest) Service(name string) (Service, bool) {
 func KitDir(ctx context.Context) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	var stderr bytes.Buffer
-	cmd := exec.CommandContext(ctx, "go", "list", "-m", "-f", "{{.Dir}}", KitModule)
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
+	d, err := sh.Output(ctx, "go", "list", "-m", "-f", "{{.Dir}}", KitModule)
 	if err != nil {
-		return "", fmt.Errorf("locating the kit module (go list -m %s): %v: %s", KitModule, err, strings.TrimSpace(stderr.String()))
+		return "", fmt.Errorf("locating the kit module: %w", err)
 	}
-	d := strings.TrimSpace(string(out))
 	if d == "" {
 		return "", fmt.Errorf("locating the kit module: go list -m %s printed no directory", KitModule)
 	}

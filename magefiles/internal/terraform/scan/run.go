@@ -2,7 +2,6 @@ package scan
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	_ "embed"
 	"encoding/json"
@@ -19,7 +18,7 @@ import (
 	"time"
 
 	"github.com/equiptrack/release-kit/magefiles/internal/kit/cachedir"
-	"github.com/equiptrack/release-kit/magefiles/internal/kit/gotool"
+	"github.com/equiptrack/release-kit/magefiles/internal/kit/sh"
 )
 
 // ErrFindings is returned (wrapped) by Run when the scan found anything.
@@ -271,17 +270,13 @@ func mergeFindings(all, found []Finding, dir, target, root string) []Finding {
 func trivyJSON(ctx context.Context, bin, target, cache string, tfvars, skipDirs []string) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, scanTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, TrivyArgs(target, cache, tfvars, skipDirs)...)
-	cmd.Dir = target
 	// TRIVY_* from the caller's environment must not change what is checked.
-	cmd.Env = filterEnv(os.Environ(), "TRIVY_")
-	cmd.WaitDelay = 10 * time.Second
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		return nil, fmt.Errorf("trivy config %s: %w: %s", target, err, gotool.Tail(stderr.String(), 10))
+	o := sh.Options{Dir: target, Env: filterEnv(os.Environ(), "TRIVY_"), TailLines: 10, WaitDelay: 10 * time.Second}
+	out, err := o.Run(ctx, bin, TrivyArgs(target, cache, tfvars, skipDirs)...)
+	if err != nil {
+		return nil, fmt.Errorf("trivy config %s: %w", target, err)
 	}
-	return stdout.Bytes(), nil
+	return []byte(out), nil
 }
 
 func parseTrivy(out []byte, dir string) ([]Finding, error) {
@@ -355,22 +350,23 @@ func runTFLint(ctx context.Context, bin, dir string) ([]Finding, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, scanTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, TFLintArgs(cfg.Name())...)
-	cmd.Dir = dir
 	// The bundled terraform ruleset only: no plugin directory of the caller,
 	// no GitHub token (nothing is downloaded).
-	cmd.Env = append(filterEnv(os.Environ(), "TFLINT_"), "TFLINT_PLUGIN_DIR="+filepath.Join(os.TempDir(), "tflint-no-plugins"))
-	cmd.WaitDelay = 10 * time.Second
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err = cmd.Run()
+	o := sh.Options{
+		Dir:       dir,
+		Env:       filterEnv(os.Environ(), "TFLINT_"),
+		ExtraEnv:  []string{"TFLINT_PLUGIN_DIR=" + filepath.Join(os.TempDir(), "tflint-no-plugins")},
+		TailLines: 10,
+		WaitDelay: 10 * time.Second,
+	}
+	out, err := o.Run(ctx, bin, TFLintArgs(cfg.Name())...)
 	// Exit status 2 means "issues found", reported in the JSON; 1 or a
 	// report that does not parse is a failure of the run itself.
 	var ee *exec.ExitError
-	if err != nil && !(errors.As(err, &ee) && ee.ExitCode() == 2) && stdout.Len() == 0 {
-		return nil, fmt.Errorf("tflint %s: %w: %s", dir, err, gotool.Tail(stderr.String(), 10))
+	if err != nil && !(errors.As(err, &ee) && ee.ExitCode() == 2) && out == "" {
+		return nil, fmt.Errorf("tflint %s: %w", dir, err)
 	}
-	return parseTFLint(stdout.Bytes(), dir)
+	return parseTFLint([]byte(out), dir)
 }
 
 func parseTFLint(out []byte, dir string) ([]Finding, error) {

@@ -15,6 +15,7 @@ import (
 	tfjson "github.com/hashicorp/terraform-json"
 
 	"github.com/equiptrack/release-kit/magefiles/internal/kit/cachedir"
+	"github.com/equiptrack/release-kit/magefiles/internal/kit/sh"
 )
 
 // DefaultParallel bounds concurrent directories: the checks are CPU-bound
@@ -29,7 +30,7 @@ type Checker struct {
 	Scratch  string // its scratch copy, where commands run
 	Targets  []Target
 	Parallel int
-	Logf     Logf
+	Logf     sh.Logf
 	// PlanDir receives plans/<env>/plan.{tfplan,json}. Empty: the plan
 	// file stays in the scratch copy (private to this Checker) and the
 	// JSON goes to the kit's cache, plans/<env>/plan.json, replaced
@@ -48,19 +49,29 @@ type Checker struct {
 // here): OpenTofu, the schema and the replica mirror, lock files left out.
 // Online (GitHub Actions, a laptop with internet): the binary only, the real
 // providers from the registry and the committed lock files verified.
-func NewChecker(ctx context.Context, root string, logf Logf) (*Checker, error) {
-	return NewCheckerMode(ctx, root, false, logf)
+func NewChecker(ctx context.Context, root string, logf sh.Logf) (*Checker, error) {
+	return NewCheckerMode(ctx, root, OfflineMode, logf)
 }
 
-// NewCheckerMode is NewChecker, online when asked.
-func NewCheckerMode(ctx context.Context, root string, online bool, logf Logf) (*Checker, error) {
+// Mode says where the checks get the hashicorp/aws provider.
+type Mode int
+
+const (
+	// OfflineMode: the schema replica from a local mirror; no internet, no AWS.
+	OfflineMode Mode = iota
+	// OnlineMode: the real providers from their registries, lock files verified.
+	OnlineMode
+)
+
+// NewCheckerMode is NewChecker in the given mode.
+func NewCheckerMode(ctx context.Context, root string, mode Mode, logf sh.Logf) (*Checker, error) {
 	targets, err := Discover(root)
 	if err != nil {
 		return nil, err
 	}
 	start := time.Now()
 	var env *Env
-	if online {
+	if mode == OnlineMode {
 		if env, err = Online(ctx, logf); err != nil {
 			return nil, err
 		}
@@ -72,11 +83,15 @@ func NewCheckerMode(ctx context.Context, root string, online bool, logf Logf) (*
 	if d := time.Since(start); d > time.Second {
 		logf("infra: toolchain ready in %s (%s)", d.Round(100*time.Millisecond), env.Binary)
 	}
-	scratch, cleanup, err := Scratch(root, online)
+	locks := DropLocks
+	if mode == OnlineMode {
+		locks = KeepLocks
+	}
+	scratch, cleanup, err := Scratch(root, locks)
 	if err != nil {
 		return nil, err
 	}
-	if !online {
+	if mode == OfflineMode {
 		if env.TypesFile, err = WriteUsedTypes(scratch); err != nil {
 			cleanup()
 			return nil, err
@@ -162,7 +177,7 @@ func (c *Checker) Test(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		return d.Test(ctx, nil)
+		return d.Test(ctx)
 	})
 	return err
 }

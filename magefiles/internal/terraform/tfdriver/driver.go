@@ -38,7 +38,7 @@ import (
 	"github.com/hashicorp/terraform-exec/tfexec"
 	tfjson "github.com/hashicorp/terraform-json"
 
-	"github.com/equiptrack/release-kit/magefiles/internal/kit/gotool"
+	"github.com/equiptrack/release-kit/magefiles/internal/kit/sh"
 	"github.com/equiptrack/release-kit/magefiles/internal/terraform/tfreplica"
 	"github.com/equiptrack/release-kit/magefiles/internal/terraform/tofu"
 )
@@ -47,15 +47,12 @@ import (
 // kit's own OpenTofu build.
 const BinaryEnv = "TF_BINARY"
 
-// Logf prints one progress line.
-type Logf = func(format string, args ...any)
-
 // Binary returns the binary to drive: $TF_BINARY when set (a path, or a
 // name looked up on PATH, e.g. TF_BINARY=terraform), else the kit's pinned
 // OpenTofu (built into the cache on first use). A `tofu` or `terraform`
 // that happens to be on PATH is deliberately not picked up on its own: the
 // checks must give the same answer on every machine.
-func Binary(ctx context.Context, logf Logf) (string, error) {
+func Binary(ctx context.Context, logf sh.Logf) (string, error) {
 	if b := os.Getenv(BinaryEnv); b != "" {
 		p, err := exec.LookPath(b)
 		if err != nil {
@@ -82,7 +79,7 @@ type Env struct {
 
 // Offline returns an Env that checks without internet or AWS: the binary
 // from Binary and the replica mirror from tfreplica.Ensure.
-func Offline(ctx context.Context, logf Logf) (*Env, error) {
+func Offline(ctx context.Context, logf sh.Logf) (*Env, error) {
 	bin, err := Binary(ctx, logf)
 	if err != nil {
 		return nil, err
@@ -97,7 +94,7 @@ func Offline(ctx context.Context, logf Logf) (*Env, error) {
 // Online returns an Env for real work (dev/staging targets, GitHub
 // Actions): the binary from Binary, providers from their registries, the
 // backend as configured.
-func Online(ctx context.Context, logf Logf) (*Env, error) {
+func Online(ctx context.Context, logf sh.Logf) (*Env, error) {
 	bin, err := Binary(ctx, logf)
 	if err != nil {
 		return nil, err
@@ -156,7 +153,7 @@ func (d *Dir) failed(what string, err error) error {
 	if msg == "" {
 		return fmt.Errorf("%s: %w", what, err)
 	}
-	return fmt.Errorf("%s: %w\n%s", what, err, gotool.Tail(msg, 30))
+	return fmt.Errorf("%s: %w\n%s", what, err, sh.Tail(msg, 30))
 }
 
 // Open prepares a directory for commands.
@@ -204,16 +201,26 @@ func HasBackend(dir string) (bool, error) {
 	return false, nil
 }
 
-// InitOptions builds init's options. A declared backend is initialised
-// only when asked (plan, apply, output): validate and test never need state,
-// and an S3 backend needs AWS. backendFiles are the partial backend
-// configurations (`<env>.s3.tfbackend`) passed with -backend-config.
-func InitOptions(hasBackend, withBackend bool, backendFiles []string) []tfexec.InitOption {
+// Backend says what init does with a declared backend.
+type Backend int
+
+const (
+	// SkipBackend: validate and test never need state, and an S3 backend
+	// needs AWS.
+	SkipBackend Backend = iota
+	// UseBackend: plan, apply and output read the state.
+	UseBackend
+)
+
+// initOptions builds init's options. A declared backend is initialised
+// only when asked (plan, apply, output). backendFiles are the partial
+// backend configurations (`<env>.s3.tfbackend`) passed with -backend-config.
+func initOptions(declared bool, b Backend, backendFiles []string) []tfexec.InitOption {
 	opts := []tfexec.InitOption{tfexec.Upgrade(false)}
-	if hasBackend && !withBackend {
+	switch {
+	case declared && b == SkipBackend:
 		opts = append(opts, tfexec.Backend(false))
-	}
-	if hasBackend && withBackend {
+	case declared && b == UseBackend:
 		for _, f := range backendFiles {
 			opts = append(opts, tfexec.BackendConfig(f))
 		}
@@ -222,14 +229,14 @@ func InitOptions(hasBackend, withBackend bool, backendFiles []string) []tfexec.I
 }
 
 // Init runs init without the backend (for validate and test).
-func (d *Dir) Init(ctx context.Context) error { return d.init(ctx, false) }
+func (d *Dir) Init(ctx context.Context) error { return d.init(ctx, SkipBackend) }
 
 // InitWithBackend runs init with the backend and the directory's
 // *.tfbackend files (for plan, apply, output). Offline, call
 // UseLocalBackend first: the files are then not used.
-func (d *Dir) InitWithBackend(ctx context.Context) error { return d.init(ctx, true) }
+func (d *Dir) InitWithBackend(ctx context.Context) error { return d.init(ctx, UseBackend) }
 
-func (d *Dir) init(ctx context.Context, withBackend bool) error {
+func (d *Dir) init(ctx context.Context, b Backend) error {
 	hb, err := HasBackend(d.Path)
 	if err != nil {
 		return err
@@ -242,7 +249,7 @@ func (d *Dir) init(ctx context.Context, withBackend bool) error {
 		}
 	}
 	d.stderr.Reset()
-	if err := d.tf.Init(ctx, InitOptions(hb, withBackend, files)...); err != nil {
+	if err := d.tf.Init(ctx, initOptions(hb, b, files)...); err != nil {
 		return d.failed("init "+d.Path, err)
 	}
 	return nil
@@ -401,26 +408,21 @@ func TestArgs(filter []string, vars map[string]string) []string {
 }
 
 // Test runs the directory's *.tftest.hcl (in it and in tests/), streaming
-// the output to w (and to the Env's Stdout when verbose). A failure's
-// error carries the output's tail.
-func (d *Dir) Test(ctx context.Context, w io.Writer) error {
-	cmd := exec.CommandContext(ctx, d.env.Binary, TestArgs(nil, nil)...)
-	cmd.Dir = d.Path
-	cmd.Env = envSlice(d.vars)
-	// Like terraform-exec: interrupt first so OpenTofu can clean up.
-	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
-	cmd.WaitDelay = 30 * time.Second
-	var buf bytes.Buffer
-	out := io.Writer(&buf)
-	if w != nil {
-		out = io.MultiWriter(&buf, w)
+// the output when verbose. A failure's error carries the output's tail.
+func (d *Dir) Test(ctx context.Context) error {
+	o := sh.Options{
+		Dir:       d.Path,
+		Env:       envSlice(d.vars),
+		Stream:    d.env.Verbose,
+		Combined:  true,
+		TailLines: 40,
+		Join:      "\n",
+		// Like terraform-exec: interrupt first so OpenTofu can clean up.
+		Interrupt: true,
+		WaitDelay: 30 * time.Second,
 	}
-	if d.env.Verbose && d.env.Stdout != nil {
-		out = io.MultiWriter(out, d.env.Stdout)
-	}
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("test %s: %w\n%s", d.Path, err, gotool.Tail(buf.String(), 40))
+	if _, err := o.Run(ctx, d.env.Binary, TestArgs(nil, nil)...); err != nil {
+		return fmt.Errorf("test %s: %w", d.Path, err)
 	}
 	return nil
 }

@@ -41,17 +41,18 @@ func TestCommandEnv(t *testing.T) {
 func TestInitOptions(t *testing.T) {
 	files := []string{"dev.s3.tfbackend"}
 	tests := []struct {
-		hasBackend, withBackend bool
-		want                    []tfexec.InitOption
+		declared bool
+		backend  Backend
+		want     []tfexec.InitOption
 	}{
-		{true, false, []tfexec.InitOption{tfexec.Upgrade(false), tfexec.Backend(false)}},
-		{true, true, []tfexec.InitOption{tfexec.Upgrade(false), tfexec.BackendConfig("dev.s3.tfbackend")}},
-		{false, true, []tfexec.InitOption{tfexec.Upgrade(false)}},
-		{false, false, []tfexec.InitOption{tfexec.Upgrade(false)}},
+		{true, SkipBackend, []tfexec.InitOption{tfexec.Upgrade(false), tfexec.Backend(false)}},
+		{true, UseBackend, []tfexec.InitOption{tfexec.Upgrade(false), tfexec.BackendConfig("dev.s3.tfbackend")}},
+		{false, UseBackend, []tfexec.InitOption{tfexec.Upgrade(false)}},
+		{false, SkipBackend, []tfexec.InitOption{tfexec.Upgrade(false)}},
 	}
 	for _, tc := range tests {
-		if got := InitOptions(tc.hasBackend, tc.withBackend, files); !reflect.DeepEqual(got, tc.want) {
-			t.Errorf("InitOptions(%v, %v) = %#v, want %#v", tc.hasBackend, tc.withBackend, got, tc.want)
+		if got := initOptions(tc.declared, tc.backend, files); !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("initOptions(%v, %v) = %#v, want %#v", tc.declared, tc.backend, got, tc.want)
 		}
 	}
 }
@@ -173,7 +174,7 @@ func TestDiscover(t *testing.T) {
 }
 
 func TestScratchLeavesOutLockAndState(t *testing.T) {
-	dir, cleanup, err := Scratch("testdata/tree", false)
+	dir, cleanup, err := Scratch("testdata/tree", DropLocks)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,7 +192,7 @@ func TestScratchLeavesOutLockAndState(t *testing.T) {
 		t.Errorf("cleanup left %s", dir)
 	}
 	// Online, the committed lock file travels (init verifies it).
-	dir, cleanup2, err := Scratch("testdata/tree", true)
+	dir, cleanup2, err := Scratch("testdata/tree", KeepLocks)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -53,7 +53,7 @@ func testCtx(t *testing.T, d time.Duration) context.Context {
 func TestCheckerRejectsBrokenConfigurations(t *testing.T) {
 	env := offlineEnv(t)
 	ctx := testCtx(t, 10*time.Minute)
-	scratch, cleanup, err := Scratch("testdata/broken", false)
+	scratch, cleanup, err := Scratch("testdata/broken", DropLocks)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +124,7 @@ func TestCheckerOnTestTree(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	scratch, cleanup, err := Scratch("testdata/tree", false)
+	scratch, cleanup, err := Scratch("testdata/tree", DropLocks)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -225,7 +225,7 @@ func TestCheckerOnTestTree(t *testing.T) {
 func TestCheckerReportsFailingTest(t *testing.T) {
 	env := offlineEnv(t)
 	ctx := testCtx(t, 5*time.Minute)
-	scratch, cleanup, err := Scratch("testdata/tree", false)
+	scratch, cleanup, err := Scratch("testdata/tree", DropLocks)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -253,7 +253,7 @@ func TestCheckerReportsFailingTest(t *testing.T) {
 	if err := d.Init(ctx); err != nil {
 		t.Fatal(err)
 	}
-	err = d.Test(ctx, nil)
+	err = d.Test(ctx)
 	if err == nil || !strings.Contains(err.Error(), "the log group follows the provider's region") {
 		t.Fatalf("err = %v", err)
 	}
@@ -269,7 +269,7 @@ func TestRepositoryTerraform(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	scratch, cleanup, err := Scratch(root, false)
+	scratch, cleanup, err := Scratch(root, DropLocks)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -304,7 +304,7 @@ func TestTerraformAcceptsTheTree(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		scratch, cleanup, err := Scratch(root, false)
+		scratch, cleanup, err := Scratch(root, DropLocks)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -323,7 +323,7 @@ func TestTerraformAcceptsTheTree(t *testing.T) {
 			if _, err = d.Validate(ctx); err != nil || !tg.HasTests {
 				return err
 			}
-			return d.Test(ctx, nil)
+			return d.Test(ctx)
 		})
 		if err != nil {
 			t.Errorf("terraform on %s (OpenTofu-only behaviour? see docs/terraform-testing.md, \"Terraform compatibility\"): %v", root, err)

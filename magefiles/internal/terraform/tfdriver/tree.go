@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/equiptrack/release-kit/magefiles/internal/kit/sh"
 )
 
 // Kind says what a directory is.
@@ -99,11 +101,21 @@ func testFiles(dir string) ([]string, error) {
 	return out, nil
 }
 
+// Locks says whether a scratch copy keeps the lock files.
+type Locks int
+
+const (
+	// DropLocks: offline, the committed hashes are the real provider's and
+	// would make an init with the replica fail.
+	DropLocks Locks = iota
+	// KeepLocks: online, the committed lock files are verified.
+	KeepLocks
+)
+
 // Scratch copies a Terraform tree to a new temporary directory, leaving out
 // what must not travel: .terraform directories, state and plan files, and
-// unless keepLocks, lock files (their hashes are the real provider's and
-// would make an offline init fail). The returned cleanup removes the copy.
-func Scratch(root string, keepLocks bool) (string, func(), error) {
+// with DropLocks the lock files. The returned cleanup removes the copy.
+func Scratch(root string, locks Locks) (string, func(), error) {
 	dst, err := os.MkdirTemp("", "tfcheck-")
 	if err != nil {
 		return "", nil, err
@@ -124,7 +136,7 @@ func Scratch(root string, keepLocks bool) (string, func(), error) {
 			}
 			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
 		}
-		if (skipInScratch(name) && !(keepLocks && name == ".terraform.lock.hcl")) || !d.Type().IsRegular() {
+		if (skipInScratch(name) && !(locks == KeepLocks && name == ".terraform.lock.hcl")) || !d.Type().IsRegular() {
 			return nil
 		}
 		b, err := os.ReadFile(p)
@@ -158,7 +170,7 @@ const DirTimeout = 20 * time.Minute
 // RunAll runs fn for every target, at most parallel at once, printing one
 // line per directory with its duration as each finishes. The error joins
 // every failure.
-func RunAll(ctx context.Context, targets []Target, parallel int, what string, logf Logf, fn func(context.Context, Target) error) ([]Result, error) {
+func RunAll(ctx context.Context, targets []Target, parallel int, what string, logf sh.Logf, fn func(context.Context, Target) error) ([]Result, error) {
 	if parallel < 1 {
 		parallel = 1
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/equiptrack/release-kit/magefiles/internal/kit/sh"
 	"github.com/equiptrack/release-kit/magefiles/internal/terraform/tfschema"
 )
 
@@ -12,7 +13,7 @@ import (
 // installs the replica serving it; it returns the mirror to point OpenTofu
 // at. Cold: schema extraction (npm pack + ~6 s) and a provider build; warm:
 // one `go build` link of the provider (cached by the Go build cache).
-func Ensure(ctx context.Context, logf func(string, ...any)) (*Mirror, error) {
+func Ensure(ctx context.Context, logf sh.Logf) (*Mirror, error) {
 	t := time.Now()
 	res, err := tfschema.Ensure(ctx, logf)
 	if err != nil {

@@ -6,13 +6,11 @@
 package tfreplica
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -21,6 +19,7 @@ import (
 
 	"github.com/equiptrack/release-kit/magefiles/internal/kit/cachedir"
 	"github.com/equiptrack/release-kit/magefiles/internal/kit/filelock"
+	"github.com/equiptrack/release-kit/magefiles/internal/kit/sh"
 	"github.com/equiptrack/release-kit/magefiles/internal/terraform/tfschema"
 )
 
@@ -108,7 +107,7 @@ var buildMu sync.Mutex
 // the replica's sources (see sourceKey), the schema and the version, so a
 // change to any installs a new one, a mirror in use is never modified, and
 // an unchanged replica is not rebuilt (a warm call costs one `go list`).
-func EnsureSchema(ctx context.Context, schemaPath, version string, logf func(string, ...any)) (*Mirror, error) {
+func EnsureSchema(ctx context.Context, schemaPath, version string, logf sh.Logf) (*Mirror, error) {
 	buildMu.Lock()
 	defer buildMu.Unlock()
 	if version == "" || strings.ContainsAny(version, "/ ") {
@@ -160,13 +159,9 @@ func EnsureSchema(ctx context.Context, schemaPath, version string, logf func(str
 	}
 	tmpBin := filepath.Join(root, fmt.Sprintf("build-%d", os.Getpid()))
 	defer os.Remove(tmpBin)
-	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-o", tmpBin, Package)
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	cmd.WaitDelay = 10 * time.Second
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Run(); err != nil {
-		return nil, fmt.Errorf("tfreplica: go build %s: %w: %s", Package, err, strings.TrimSpace(stderr.String()))
+	build := sh.Options{ExtraEnv: []string{"CGO_ENABLED=0"}, WaitDelay: 10 * time.Second}
+	if _, err := build.Run(ctx, "go", "build", "-trimpath", "-o", tmpBin, Package); err != nil {
+		return nil, fmt.Errorf("tfreplica: %w", err)
 	}
 	bin, err := os.ReadFile(tmpBin)
 	if err != nil {
@@ -245,18 +240,14 @@ func installPlatformDir(pdir, version string, bin, schema []byte) error {
 // the toolchain, every dependency's module version and the content of the
 // main module's packages among the dependencies (the replica's own code).
 func sourceKey(ctx context.Context) (string, error) {
-	cmd := exec.CommandContext(ctx, "go", "list", "-deps", "-f",
+	out, err := sh.Output(ctx, "go", "list", "-deps", "-f",
 		`{{.ImportPath}}|{{if .Module}}{{.Module.Path}}@{{.Module.Version}}|{{.Module.Main}}{{else}}std|false{{end}}|{{.Dir}}|{{join .GoFiles ","}}`, Package)
-	cmd.WaitDelay = 10 * time.Second
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
 	if err != nil {
-		return "", fmt.Errorf("go list %s: %w: %s", Package, err, strings.TrimSpace(stderr.String()))
+		return "", err
 	}
 	h := sha256.New()
 	h.Write([]byte(runtime.Version()))
-	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+	for _, line := range strings.Split(out, "\n") {
 		f := strings.Split(line, "|")
 		if len(f) != 5 {
 			return "", fmt.Errorf("go list: unexpected line %q", line)

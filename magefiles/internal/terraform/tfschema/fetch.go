@@ -1,7 +1,6 @@
 package tfschema
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha512"
 	"encoding/base64"
@@ -15,7 +14,7 @@ import (
 	"time"
 
 	"github.com/equiptrack/release-kit/magefiles/internal/kit/cachedir"
-	"github.com/equiptrack/release-kit/magefiles/internal/docker/dockerup"
+	"github.com/equiptrack/release-kit/magefiles/internal/kit/sh"
 )
 
 // cachedirDir is cachedir.Dir; a variable so tests can count cache use.
@@ -31,7 +30,7 @@ func tarballName() string {
 // fetchPackage returns the path of the pinned package tarball, downloading
 // it with `npm pack` into the cache when it is not there yet. The tarball
 // (46 MB) is kept rather than extracted (476 MB): extraction streams it.
-func fetchPackage(ctx context.Context, logf dockerup.Logf) (string, error) {
+func fetchPackage(ctx context.Context, logf sh.Logf) (string, error) {
 	dir, err := cachedirDir("npm", PackageName, PackageVersion)
 	if err != nil {
 		return "", err
@@ -57,16 +56,11 @@ func fetchPackage(ctx context.Context, logf dockerup.Logf) (string, error) {
 	logf("tfschema: npm pack %s@%s …", PackageName, PackageVersion)
 	pctx, cancel := context.WithTimeout(ctx, NpmTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(pctx, npm, "pack", PackageName+"@"+PackageVersion, "--pack-destination", tmp, "--silent")
-	cmd.Dir = tmp
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	cmd.Stdout = io.Discard
-	if err := cmd.Run(); err != nil {
+	if _, err := (sh.Options{Dir: tmp, TailLines: 1}).Run(pctx, npm, "pack", PackageName+"@"+PackageVersion, "--pack-destination", tmp, "--silent"); err != nil {
 		if pctx.Err() != nil {
-			return "", fmt.Errorf("npm pack %s@%s: timed out after %s", PackageName, PackageVersion, NpmTimeout)
+			return "", fmt.Errorf("npm pack %s@%s: timed out after %s: %w", PackageName, PackageVersion, NpmTimeout, err)
 		}
-		return "", fmt.Errorf("npm pack %s@%s: %w: %s", PackageName, PackageVersion, err, lastLine(stderr.String()))
+		return "", fmt.Errorf("npm pack %s@%s: %w", PackageName, PackageVersion, err)
 	}
 	got := filepath.Join(tmp, tarballName())
 	if err := checkIntegrity(got); err != nil {
@@ -95,12 +89,4 @@ func checkIntegrity(p string) error {
 		return fmt.Errorf("%s: integrity %s, want %s", filepath.Base(p), got, PackageIntegrity)
 	}
 	return nil
-}
-
-func lastLine(s string) string {
-	s = strings.TrimSpace(s)
-	if i := strings.LastIndexByte(s, '\n'); i >= 0 {
-		return s[i+1:]
-	}
-	return s
 }

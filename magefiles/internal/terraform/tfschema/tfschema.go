@@ -33,7 +33,7 @@ import (
 	tfjson "github.com/hashicorp/terraform-json"
 	"github.com/klauspost/compress/gzip"
 
-	"github.com/equiptrack/release-kit/magefiles/internal/docker/dockerup"
+	"github.com/equiptrack/release-kit/magefiles/internal/kit/sh"
 )
 
 const (
@@ -83,7 +83,7 @@ func cacheKey() string {
 
 // Ensure returns the cached schema, extracting it first when the cache has
 // none for this package version and extractor version. logf may be nil.
-func Ensure(ctx context.Context, logf dockerup.Logf) (Result, error) {
+func Ensure(ctx context.Context, logf sh.Logf) (Result, error) {
 	if logf == nil {
 		logf = func(string, ...any) {}
 	}

@@ -18,7 +18,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -26,7 +25,7 @@ import (
 
 	"github.com/equiptrack/release-kit/magefiles/internal/kit/cachedir"
 	"github.com/equiptrack/release-kit/magefiles/internal/kit/filelock"
-	"github.com/equiptrack/release-kit/magefiles/internal/kit/gotool"
+	"github.com/equiptrack/release-kit/magefiles/internal/kit/sh"
 )
 
 // Version is the OpenTofu release the kit builds and uses.
@@ -250,18 +249,9 @@ func stripComment(s string) string {
 // goCmd runs the go command in dir and returns its stdout; on failure the
 // error carries the tail of stderr.
 func goCmd(ctx context.Context, dir string, env []string, args ...string) ([]byte, error) {
-	cmd := exec.CommandContext(ctx, "go", args...)
-	cmd.Dir = dir
 	// GOFLAGS from the caller (e.g. -mod=vendor) must not leak into the
 	// wrapper module; GOWORK=off keeps a surrounding go.work out of it.
-	cmd.Env = append(os.Environ(), "GOFLAGS=-buildvcs=false", "GOWORK=off")
-	cmd.Env = append(cmd.Env, env...)
-	cmd.WaitDelay = 10 * time.Second
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		return nil, fmt.Errorf("go %s: %w: %s", strings.Join(args, " "), err, gotool.Tail(stderr.String(), 15))
-	}
-	return out, nil
+	o := sh.Options{Dir: dir, ExtraEnv: append([]string{"GOFLAGS=-buildvcs=false", "GOWORK=off"}, env...), WaitDelay: 10 * time.Second}
+	out, err := o.Run(ctx, "go", args...)
+	return []byte(out), err
 }
