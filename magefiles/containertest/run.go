@@ -16,6 +16,7 @@ import (
 
 	"github.com/equiptrack/release-kit/magefiles/internal/docker/baseimage"
 	"github.com/equiptrack/release-kit/magefiles/internal/docker/dockerup"
+	"github.com/equiptrack/release-kit/magefiles/internal/kit/cachedir"
 	"github.com/equiptrack/release-kit/magefiles/internal/kit/sh"
 )
 
@@ -62,7 +63,9 @@ func Run(m *testing.M, need Need) int {
 	if os.Getenv(DebugEnv) == "" {
 		tclog.SetDefault(tclog.NewNoopLogger())
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), SetupTimeout)
+	// The data image comes provisioned (go run magefile.go test:tools, or
+	// docker:up): never built inside the tests' timeout.
+	ctx, cancel := context.WithTimeout(cachedir.Provisioned(context.Background()), SetupTimeout)
 	pg, rd, err := setup(ctx, need, logf)
 	cancel()
 	defer teardown(pg, rd)

@@ -3,6 +3,7 @@ package targets
 import (
 	"context"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/equiptrack/release-kit/magefiles/internal/docker/baseimage"
@@ -21,7 +22,7 @@ func (Docker) Up(ctx context.Context) error {
 	}
 	logf("docker: engine %s (%s)", dockerup.ServerVersion(ctx), time.Since(t0).Round(10*time.Millisecond))
 	t1 := time.Now()
-	ref, err := baseimage.EnsureDataImage(ctx, logf)
+	ref, err := ensureDataImage(ctx)
 	if err != nil {
 		return fmt.Errorf("docker:up: %w", err)
 	}
@@ -33,6 +34,17 @@ func (Docker) Up(ctx context.Context) error {
 	logf("docker: data image %s (%d MB: PostgreSQL %s, Redis %s) ready in %s",
 		ref, info.SizeMB, info.PostgreSQL, info.Redis, took)
 	return nil
+}
+
+// ensureDataImage builds (or finds) the data image, from
+// $EQUIPTRACK_DEBIAN_MIRROR when set. The library's own calls (the stores,
+// the test containers) then find it: the mirror is not part of its tag.
+func ensureDataImage(ctx context.Context) (string, error) {
+	r := baseimage.DataRecipe()
+	if m := os.Getenv(baseimage.MirrorEnv); m != "" {
+		r.Mirror = m
+	}
+	return baseimage.Ensure(ctx, r, logf)
 }
 
 // Images lists the kit's local data images, marking the one today's recipe

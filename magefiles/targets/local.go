@@ -5,12 +5,12 @@ import (
 	"fmt"
 	"os"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/magefile/mage/mg"
 
+	"github.com/equiptrack/release-kit/magefiles/internal/docker/stores"
 	"github.com/equiptrack/release-kit/magefiles/internal/release/localenv"
 	"github.com/equiptrack/release-kit/magefiles/internal/release/manifest"
 	"github.com/equiptrack/release-kit/magefiles/internal/release/version"
@@ -32,11 +32,15 @@ func localOptions(ctx context.Context) (localenv.Options, error) {
 	if err != nil {
 		return localenv.Options{}, err
 	}
-	replicas, err := localenv.ReplicasFromEnv()
+	replicas, err := envInt(localenv.ReplicasEnv, 1, 1, 10, "a number of replicas")
 	if err != nil {
 		return localenv.Options{}, err
 	}
-	reg, entry, err := localenv.Ports()
+	reg, err := envPort(localenv.RegistryPortEnv, localenv.DefaultRegistryPort)
+	if err != nil {
+		return localenv.Options{}, err
+	}
+	entry, err := envPort(localenv.EntryPortEnv, localenv.DefaultEntryPort)
 	if err != nil {
 		return localenv.Options{}, err
 	}
@@ -50,18 +54,6 @@ func localOptions(ctx context.Context) (localenv.Options, error) {
 	}, nil
 }
 
-func envBool(name string) (bool, error) {
-	v := os.Getenv(name)
-	if v == "" {
-		return false, nil
-	}
-	b, err := strconv.ParseBool(v)
-	if err != nil {
-		return false, fmt.Errorf("%s=%q: want 1/0 or true/false", name, v)
-	}
-	return b, nil
-}
-
 // startLocal makes the environment available (Docker, stores, registry,
 // entry) and returns its pipeline.
 func startLocal(ctx context.Context) (*localenv.Env, *pipeline.Pipeline, error) {
@@ -69,11 +61,29 @@ func startLocal(ctx context.Context) (*localenv.Env, *pipeline.Pipeline, error) 
 	if err != nil {
 		return nil, nil, err
 	}
-	e, err := localenv.Start(ctx, o, 0, 0)
+	st, err := localStoresOptions()
+	if err != nil {
+		return nil, nil, err
+	}
+	e, err := localenv.Start(ctx, o, st.PostgresPort, st.RedisPort)
 	if err != nil {
 		return nil, nil, err
 	}
 	return e, e.Pipeline(), nil
+}
+
+// localStoresOptions are the default local environment's PostgreSQL and
+// Redis ports: EQUIPTRACK_LOCAL_{PG,REDIS}_PORT, else the defaults.
+func localStoresOptions() (stores.LocalOptions, error) {
+	pg, err := envPort(stores.LocalPostgresPortEnv, stores.DefaultLocalPostgresPort)
+	if err != nil {
+		return stores.LocalOptions{}, err
+	}
+	redis, err := envPort(stores.LocalRedisPortEnv, stores.DefaultLocalRedisPort)
+	if err != nil {
+		return stores.LocalOptions{}, err
+	}
+	return stores.LocalOptions{PostgresPort: pg, RedisPort: redis}, nil
 }
 
 func checkVersion(v string) error { return version.Validate(version.Semver, v) }
@@ -163,7 +173,8 @@ func (Local) Rollback(ctx context.Context, version string) error {
 }
 
 // Status prints what the local environment runs: each service's version and
-// replicas, the last release attempt, the URL and the registry's versions.
+// replicas, the last release attempt, the URL, the registry's versions and
+// where the admin password is kept.
 // Env: APP_DIR, EQUIPTRACK_LOCAL_*_PORT.
 func (Local) Status(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
@@ -209,6 +220,7 @@ func (Local) Status(ctx context.Context) error {
 		sort.Strings(vs)
 		fmt.Printf("in the registry: %s\n", strings.Join(vs, " "))
 	}
+	printAdminPasswordFile(e.Name())
 	return nil
 }
 
@@ -217,7 +229,7 @@ func (Local) Status(ctx context.Context) error {
 // record, the passwords) is kept unless -purge=true.
 // Env: EQUIPTRACK_LOCAL_REGISTRY_PORT.
 func (Local) Down(ctx context.Context, purge *bool) error {
-	reg, _, err := localenv.Ports()
+	reg, err := envPort(localenv.RegistryPortEnv, localenv.DefaultRegistryPort)
 	if err != nil {
 		return err
 	}

@@ -5,12 +5,18 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/magefile/mage/mg"
 
 	"github.com/equiptrack/release-kit/magefiles/internal/check/gotest"
 	"github.com/equiptrack/release-kit/magefiles/internal/check/lint"
 	"github.com/equiptrack/release-kit/magefiles/internal/docker/dockerup"
+	"github.com/equiptrack/release-kit/magefiles/internal/kit/gotool"
+	"github.com/equiptrack/release-kit/magefiles/internal/kit/sh"
+	"github.com/equiptrack/release-kit/magefiles/internal/terraform/scan"
+	"github.com/equiptrack/release-kit/magefiles/internal/terraform/tfreplica"
+	"github.com/equiptrack/release-kit/magefiles/internal/terraform/tofu"
 )
 
 // Test runs the kit's test suites.
@@ -18,10 +24,12 @@ type Test mg.Namespace
 
 // All runs every test of the repository — unit, property-based, the seeder
 // against real PostgreSQL and Redis containers, the Terraform checks with
-// OpenTofu, the local release end to end — then the static checks. Docker is
-// installed and started when missing. Env: GOTEST_FLAGS adds go test flags.
+// OpenTofu, the local release end to end — then the static checks. First it
+// provisions every tool the tests need (test:tools), outside any test
+// timeout; the tests themselves never build one. Env: GOTEST_FLAGS adds go
+// test flags, EQUIPTRACK_DEBIAN_MIRROR (data image build).
 func (Test) All(ctx context.Context) error {
-	if err := dockerup.Ensure(ctx, logf); err != nil {
+	if err := provision(ctx, toolSteps()); err != nil {
 		return fmt.Errorf("test: %w", err)
 	}
 	// The tests start containers through testcontainers-go, which reads these.
@@ -29,6 +37,56 @@ func (Test) All(ctx context.Context) error {
 	testErr := gotest.Run(ctx, gotest.Options{Extra: os.Getenv("GOTEST_FLAGS")})
 	// Lint even when tests failed: one run should show every problem.
 	return errors.Join(testErr, lintRepo(ctx))
+}
+
+// Tools provisions what the tests need, in order, with one progress line
+// per tool: Docker and the data image, OpenTofu, the hashicorp/aws schema
+// and its replica provider, the scanners (trivy, tflint) and the linters
+// (staticcheck, actionlint). Cold, this is most of a first test run (OpenTofu
+// alone takes minutes); warm, a few seconds. Env: EQUIPTRACK_DEBIAN_MIRROR.
+func (Test) Tools(ctx context.Context) error {
+	return provision(ctx, toolSteps())
+}
+
+// toolStep is one tool the test suite needs.
+type toolStep struct {
+	name   string
+	ensure func(ctx context.Context) error
+}
+
+// toolSteps lists the tools in the order they are provisioned: Docker
+// first (the data image needs it), OpenTofu before the replica that it
+// loads, the longest builds early so a cold run shows progress soon.
+func toolSteps() []toolStep {
+	gotoolStep := func(name string, ensure func(context.Context, sh.Logf) (string, error)) toolStep {
+		return toolStep{name, func(ctx context.Context) error { _, err := ensure(ctx, logf); return err }}
+	}
+	return []toolStep{
+		{"docker engine", func(ctx context.Context) error { return dockerup.Ensure(ctx, logf) }},
+		{"data image", func(ctx context.Context) error { _, err := ensureDataImage(ctx); return err }},
+		gotoolStep("opentofu", tofu.Ensure),
+		{"provider schema and replica", func(ctx context.Context) error { _, err := tfreplica.Ensure(ctx, logf); return err }},
+		gotoolStep("trivy", scan.EnsureTrivy),
+		gotoolStep("tflint", scan.EnsureTFLint),
+		gotoolStep("staticcheck", func(ctx context.Context, l sh.Logf) (string, error) { return gotool.Ensure(ctx, lint.Staticcheck, l) }),
+		gotoolStep("actionlint", func(ctx context.Context, l sh.Logf) (string, error) { return gotool.Ensure(ctx, lint.Actionlint, l) }),
+	}
+}
+
+// provision runs the steps in order, each with its own progress line, and
+// stops at the first failure (later tools may need it).
+func provision(ctx context.Context, steps []toolStep) error {
+	t0 := time.Now()
+	for i, st := range steps {
+		t := time.Now()
+		logf("tools: [%d/%d] %s…", i+1, len(steps), st.name)
+		if err := st.ensure(ctx); err != nil {
+			return fmt.Errorf("tools: %s: %w", st.name, err)
+		}
+		logf("tools: [%d/%d] %s ready (%s)", i+1, len(steps), st.name, sh.Since(t))
+	}
+	logf("tools: all %d ready in %s", len(steps), sh.Since(t0))
+	return nil
 }
 
 // Unit runs the fast tests only (go test -short): no Docker, no OpenTofu.

@@ -36,9 +36,13 @@ const Repository = "equiptrack-kit/data"
 // EntryPath is where the entry script lives inside the image.
 const EntryPath = "/usr/local/bin/kit-entry"
 
-// MirrorEnv overrides the Debian mirror debootstrap fetches from. The mirror is
-// not part of the recipe hash: any mirror serves the same packages.
+// MirrorEnv overrides the Debian mirror debootstrap fetches from (the
+// targets read it and set Recipe.Mirror). The mirror is not part of the
+// recipe hash: any mirror serves the same packages.
 const MirrorEnv = "EQUIPTRACK_DEBIAN_MIRROR"
+
+// DefaultMirror is the Debian mirror of DataRecipe.
+const DefaultMirror = "http://deb.debian.org/debian"
 
 // BuildTimeout bounds one debootstrap (about a minute on a warm network).
 const BuildTimeout = 15 * time.Minute
@@ -75,15 +79,11 @@ type Recipe struct {
 
 // DataRecipe is the recipe of the image holding PostgreSQL 15 and Redis.
 func DataRecipe() Recipe {
-	mirror := os.Getenv(MirrorEnv)
-	if mirror == "" {
-		mirror = "http://deb.debian.org/debian"
-	}
 	return Recipe{
 		Repository: Repository,
 		Suite:      "bookworm",
 		Variant:    "minbase",
-		Mirror:     mirror,
+		Mirror:     DefaultMirror,
 		Packages:   []string{"postgresql-15", "redis-server", "openssl", "ca-certificates"},
 		Files:      map[string][]byte{EntryPath: entryScript},
 		Run:        [][]string{{EntryPath, "init-template"}},
@@ -174,6 +174,9 @@ func Ensure(ctx context.Context, r Recipe, logf sh.Logf) (string, error) {
 	}
 	tarball := filepath.Join(dir, "rootfs.tar")
 	if _, err := os.Stat(tarball); err != nil {
+		if err := cachedir.MayBuild(ctx, "the data image "+ref); err != nil {
+			return "", fmt.Errorf("baseimage: %w", err)
+		}
 		if err := build(ctx, r, dir, tarball, logf); err != nil {
 			return "", err
 		}

@@ -35,7 +35,8 @@ const (
 	DefaultLocalPostgresPort = 55432
 	DefaultLocalRedisPort    = 56379
 
-	// LocalPostgresPortEnv and LocalRedisPortEnv override the host ports.
+	// LocalPostgresPortEnv and LocalRedisPortEnv override the host ports;
+	// the targets read them (the library takes LocalOptions).
 	LocalPostgresPortEnv = "EQUIPTRACK_LOCAL_PG_PORT"
 	LocalRedisPortEnv    = "EQUIPTRACK_LOCAL_REDIS_PORT"
 )
@@ -68,8 +69,7 @@ type Stores struct {
 	Image            string
 }
 
-// LocalOptions override the local stores' defaults; zero values mean defaults
-// (or the env overrides).
+// LocalOptions override the local stores' defaults; zero values mean defaults.
 type LocalOptions struct {
 	// Name prefixes every Docker object and keys the password directory;
 	// default LocalNetwork ("equiptrack-local"). Tests use their own.
@@ -83,49 +83,53 @@ func (o LocalOptions) postgresContainer() string { return o.Name + "-postgres" }
 func (o LocalOptions) redisContainer() string    { return o.Name + "-redis" }
 func (o LocalOptions) postgresVolume() string    { return o.Name + "-pgdata" }
 
-// secretsDir is cachedir.Dir("local") for the default name, and a
-// subdirectory named after any other.
-func (o LocalOptions) secretsDir() (string, error) {
-	if o.Name == LocalNetwork {
+// StateDir is where the local environment called name keeps what must
+// outlive a process: the stores' passwords, the admin password, and (for
+// localenv) the release record and lock. cachedir.Dir("local") for the
+// default name, a subdirectory named after any other.
+func StateDir(name string) (string, error) {
+	if name == "" || name == LocalNetwork {
 		return cachedir.Dir("local")
 	}
-	return cachedir.Dir("local", o.Name)
+	if err := CheckName(name); err != nil {
+		return "", err
+	}
+	return cachedir.Dir("local", name)
+}
+
+var nameRE = regexp.MustCompile(`^[a-z][a-z0-9-]{0,40}[a-z0-9]$`)
+
+// CheckName validates a local environment's name: it prefixes Docker
+// objects and names a directory, so a DNS label.
+func CheckName(name string) error {
+	if !nameRE.MatchString(name) {
+		return fmt.Errorf("local environment name %q: want lowercase letters, digits and dashes", name)
+	}
+	return nil
 }
 
 func (o LocalOptions) withDefaults() (LocalOptions, error) {
-	var err error
 	if o.Name == "" {
 		o.Name = LocalNetwork
 	}
-	if !validName.MatchString(o.Name) {
-		return o, fmt.Errorf("local stores: name %q: want lower-case letters, digits and dashes", o.Name)
+	if err := CheckName(o.Name); err != nil {
+		return o, fmt.Errorf("local stores: %w", err)
 	}
 	if o.PostgresPort == 0 {
-		if o.PostgresPort, err = portFromEnv(LocalPostgresPortEnv, DefaultLocalPostgresPort); err != nil {
-			return o, err
-		}
+		o.PostgresPort = DefaultLocalPostgresPort
 	}
 	if o.RedisPort == 0 {
-		if o.RedisPort, err = portFromEnv(LocalRedisPortEnv, DefaultLocalRedisPort); err != nil {
-			return o, err
+		o.RedisPort = DefaultLocalRedisPort
+	}
+	for _, p := range []int{o.PostgresPort, o.RedisPort} {
+		if p < 1 || p > 65535 {
+			return o, fmt.Errorf("local stores: port %d: want 1-65535", p)
 		}
 	}
 	if o.PostgresPort == o.RedisPort {
 		return o, fmt.Errorf("local stores: PostgreSQL and Redis cannot share host port %d", o.PostgresPort)
 	}
 	return o, nil
-}
-
-func portFromEnv(name string, def int) (int, error) {
-	v := os.Getenv(name)
-	if v == "" {
-		return def, nil
-	}
-	p, err := strconv.Atoi(v)
-	if err != nil || p < 1 || p > 65535 {
-		return 0, fmt.Errorf("local stores: %s=%q is not a port number (1-65535)", name, v)
-	}
-	return p, nil
 }
 
 // EnsureLocalStores starts (or reuses) the local environment's PostgreSQL and
@@ -155,7 +159,7 @@ func EnsureLocalStoresWith(ctx context.Context, o LocalOptions, logf sh.Logf) (S
 	if err != nil {
 		return Stores{}, fmt.Errorf("local stores: %w", err)
 	}
-	dir, err := o.secretsDir()
+	dir, err := StateDir(o.Name)
 	if err != nil {
 		return Stores{}, fmt.Errorf("local stores: %w", err)
 	}
@@ -388,8 +392,8 @@ func RemoveLocalStoresWith(ctx context.Context, o LocalOptions, keepData bool) e
 	if o.Name == "" {
 		o.Name = LocalNetwork
 	}
-	if !validName.MatchString(o.Name) {
-		return fmt.Errorf("local stores: name %q: want lower-case letters, digits and dashes", o.Name)
+	if err := CheckName(o.Name); err != nil {
+		return fmt.Errorf("local stores: %w", err)
 	}
 	var errs []error
 	for _, name := range []string{o.postgresContainer(), o.redisContainer()} {
@@ -412,8 +416,9 @@ func RemoveLocalStoresWith(ctx context.Context, o LocalOptions, keepData bool) e
 		if _, err := docker(ctx, nil, "volume", "rm", o.postgresVolume()); err != nil && !strings.Contains(err.Error(), "No such volume") {
 			errs = append(errs, fmt.Errorf("remove volume %s: %w", o.postgresVolume(), err))
 		}
-		if dir, err := o.secretsDir(); err == nil {
-			for _, f := range []string{"postgres-password", "redis-password"} {
+		// A new database gets a new admin too: its password goes with the data.
+		if dir, err := StateDir(o.Name); err == nil {
+			for _, f := range []string{"postgres-password", "redis-password", AdminPasswordFile} {
 				if err := os.Remove(filepath.Join(dir, f)); err != nil && !errors.Is(err, os.ErrNotExist) {
 					errs = append(errs, err)
 				}
@@ -424,6 +429,28 @@ func RemoveLocalStoresWith(ctx context.Context, o LocalOptions, keepData bool) e
 		return fmt.Errorf("local stores: %w", err)
 	}
 	return nil
+}
+
+// AdminPasswordFile is the admin password's file name in StateDir.
+const AdminPasswordFile = "admin-password"
+
+// AdminPassword is the password of the seeded admin user of the local
+// environment called name ("" is the default): generated once, kept in
+// StateDir(name)/admin-password with mode 0600 and never printed. local:seed
+// and the release pipeline's seed task both use it, so the two can never
+// leave different passwords. It returns the password and the file's path
+// (which may be printed).
+func AdminPassword(name string) (password, path string, err error) {
+	dir, err := StateDir(name)
+	if err != nil {
+		return "", "", err
+	}
+	path = filepath.Join(dir, AdminPasswordFile)
+	password, err = secret(path)
+	if err != nil {
+		return "", "", fmt.Errorf("admin password: %w", err)
+	}
+	return password, path, nil
 }
 
 // secret reads a password file, creating it (0600) with a random value first.
@@ -445,8 +472,6 @@ func secret(path string) (string, error) {
 	}
 	return s, nil
 }
-
-var validName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,40}$`)
 
 func configHash(parts ...string) string {
 	h := sha256.Sum256([]byte(strings.Join(parts, "\x00")))

@@ -43,10 +43,11 @@ func TestLocalOptionsRejectBadInput(t *testing.T) {
 		o    LocalOptions
 		want string
 	}{
-		{"port not a number", map[string]string{LocalPostgresPortEnv: "abc"}, LocalOptions{}, `EQUIPTRACK_LOCAL_PG_PORT="abc" is not a port number`},
-		{"port out of range", map[string]string{LocalRedisPortEnv: "70000"}, LocalOptions{}, `EQUIPTRACK_LOCAL_REDIS_PORT="70000" is not a port number`},
+		{"negative port", nil, LocalOptions{PostgresPort: -1}, `local stores: port -1: want 1-65535`},
+		{"port out of range", nil, LocalOptions{RedisPort: 70000}, `local stores: port 70000: want 1-65535`},
 		{"same ports", nil, LocalOptions{PostgresPort: 6000, RedisPort: 6000}, "cannot share host port 6000"},
-		{"bad name", nil, LocalOptions{Name: "Bad Name"}, `name "Bad Name"`},
+		{"bad name", nil, LocalOptions{Name: "Bad Name"}, `local stores: local environment name "Bad Name": want lowercase letters, digits and dashes`},
+		{"name ending in a dash", nil, LocalOptions{Name: "dev-"}, `local environment name "dev-"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			for k, v := range tc.env {
@@ -60,15 +61,41 @@ func TestLocalOptionsRejectBadInput(t *testing.T) {
 	}
 }
 
-func TestEnvOverridesLocalPorts(t *testing.T) {
+// The library reads no environment: the targets pass the ports.
+func TestEnvDoesNotChangeLocalPorts(t *testing.T) {
 	t.Setenv(LocalPostgresPortEnv, "15432")
 	t.Setenv(LocalRedisPortEnv, "16379")
 	o, err := LocalOptions{}.withDefaults()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if o.PostgresPort != 15432 || o.RedisPort != 16379 {
-		t.Errorf("ports = %d, %d; want 15432, 16379", o.PostgresPort, o.RedisPort)
+	if o.PostgresPort != 55432 || o.RedisPort != 56379 {
+		t.Errorf("ports = %d, %d; want 55432, 56379", o.PostgresPort, o.RedisPort)
+	}
+}
+
+func TestAdminPasswordIsStoredOnceWithMode0600(t *testing.T) {
+	t.Setenv("EQUIPTRACK_KIT_CACHE", t.TempDir())
+	a, path, err := AdminPassword("equiptrack-test-admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := filepath.Join(os.Getenv("EQUIPTRACK_KIT_CACHE"), "local", "equiptrack-test-admin", "admin-password"); path != want {
+		t.Errorf("path = %s, want %s", path, want)
+	}
+	if len(a) != 32 {
+		t.Errorf("password of %d characters, want 32", len(a))
+	}
+	fi, err := os.Stat(path)
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("%s: mode %v (%v), want 0600", path, fi.Mode().Perm(), err)
+	}
+	b, _, err := AdminPassword("equiptrack-test-admin")
+	if err != nil || b != a {
+		t.Errorf("second call gave another password (or %v)", err)
+	}
+	if _, _, err := AdminPassword("Bad Name"); err == nil || err.Error() != `local environment name "Bad Name": want lowercase letters, digits and dashes` {
+		t.Errorf("bad name: %v", err)
 	}
 }
 
@@ -110,7 +137,8 @@ func TestEnsureLocalStores(t *testing.T) {
 	if testing.Short() {
 		t.Skip("needs Docker (skipped under -short)")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	// The data image comes provisioned (go run magefile.go test:tools).
+	ctx, cancel := context.WithTimeout(cachedir.Provisioned(context.Background()), 5*time.Minute)
 	defer cancel()
 	pgPort, err := FreePort()
 	if err != nil {

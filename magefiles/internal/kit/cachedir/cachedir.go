@@ -5,6 +5,8 @@
 package cachedir
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -41,4 +43,29 @@ func Dir(parts ...string) (string, error) {
 		return "", fmt.Errorf("cache directory %s: %w", d, err)
 	}
 	return d, nil
+}
+
+type provisionedKey struct{}
+
+// Provisioned returns a context under which the kit's Ensure functions
+// (OpenTofu, the provider schema and replica, the Go tools, the data image)
+// only find what is already in the cache: a missing tool is an error naming
+// it, never a build. Tests run under it: `go run magefile.go test`
+// provisions every tool first, with progress lines and no test timeout
+// around it, and a build inside a test's timeout (OpenTofu takes minutes on
+// a busy machine) would be killed with nothing but "signal: killed".
+func Provisioned(ctx context.Context) context.Context {
+	return context.WithValue(ctx, provisionedKey{}, true)
+}
+
+// ErrNotProvisioned is the error of MayBuild under Provisioned.
+var ErrNotProvisioned = errors.New("not provisioned")
+
+// MayBuild returns nil when ctx allows making what (a tool, an image) and
+// otherwise an error saying how to provision it.
+func MayBuild(ctx context.Context, what string) error {
+	if v, _ := ctx.Value(provisionedKey{}).(bool); !v {
+		return nil
+	}
+	return fmt.Errorf("%s is %w: tests never build tools inside their timeout; run `go run magefile.go test:tools` (or the whole `go run magefile.go test`) first", what, ErrNotProvisioned)
 }

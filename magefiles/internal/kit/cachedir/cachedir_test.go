@@ -1,6 +1,8 @@
 package cachedir
 
 import (
+	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -41,5 +43,17 @@ func TestDirCreates(t *testing.T) {
 	}
 	if fi, err := os.Stat(d); err != nil || !fi.IsDir() {
 		t.Errorf("Dir did not create %s: %v", d, err)
+	}
+}
+
+func TestMayBuildOnlyOutsideProvisioned(t *testing.T) {
+	ctx := context.Background()
+	if err := MayBuild(ctx, "OpenTofu v1.10.0"); err != nil {
+		t.Errorf("plain context: %v", err)
+	}
+	err := MayBuild(Provisioned(ctx), "OpenTofu v1.10.0")
+	want := "OpenTofu v1.10.0 is not provisioned: tests never build tools inside their timeout; run `go run magefile.go test:tools` (or the whole `go run magefile.go test`) first"
+	if !errors.Is(err, ErrNotProvisioned) || err.Error() != want {
+		t.Errorf("provisioned context: %v", err)
 	}
 }

@@ -48,7 +48,7 @@ func (t Tool) Path() (string, error) {
 // Ensure returns the path of the tool's binary, building it on first use.
 // Concurrent callers (two test binaries, a test and a target) wait on a file
 // lock instead of building twice.
-func Ensure(ctx context.Context, t Tool, logf func(format string, args ...any)) (string, error) {
+func Ensure(ctx context.Context, t Tool, logf sh.Logf) (string, error) {
 	if logf == nil {
 		logf = func(string, ...any) {}
 	}
@@ -68,6 +68,9 @@ func Ensure(ctx context.Context, t Tool, logf func(format string, args ...any)) 
 	defer unlock()
 	if usable(bin) { // built by another process while we waited
 		return bin, nil
+	}
+	if err := cachedir.MayBuild(ctx, t.Package+"@"+t.Version+" ("+bin+")"); err != nil {
+		return "", fmt.Errorf("%s: %w", t.Name(), err)
 	}
 	timeout := t.Timeout
 	if timeout == 0 {

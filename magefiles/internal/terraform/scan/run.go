@@ -68,7 +68,7 @@ type Result struct {
 type Options struct {
 	Trivy  string // trivy binary; empty: EnsureTrivy
 	TFLint string // tflint binary; empty: EnsureTFLint
-	Logf   func(string, ...any)
+	Logf   sh.Logf
 }
 
 // Run scans the Terraform under dir with Trivy (misconfigurations, the

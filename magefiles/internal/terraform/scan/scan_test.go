@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/equiptrack/release-kit/magefiles/internal/kit/cachedir"
 )
 
 func TestTrivyArgsNeverReachTheNetwork(t *testing.T) {
@@ -139,7 +141,9 @@ func scanners(t *testing.T) Options {
 	if testing.Short() {
 		t.Skip("builds and runs trivy and tflint (skipped under -short)")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 45*time.Minute)
+	// The scanners come provisioned (go run magefile.go test:tools): no
+	// build inside the test's timeout.
+	ctx, cancel := context.WithTimeout(cachedir.Provisioned(context.Background()), time.Minute)
 	defer cancel()
 	trivy, err := EnsureTrivy(ctx, t.Logf)
 	if err != nil {

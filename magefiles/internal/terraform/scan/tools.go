@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/equiptrack/release-kit/magefiles/internal/kit/gotool"
+	"github.com/equiptrack/release-kit/magefiles/internal/kit/sh"
 )
 
 // Trivy is the misconfiguration scanner. v0.74 uses encoding/json/v2, which
@@ -35,11 +36,11 @@ var TFLint = gotool.Tool{
 }
 
 // EnsureTrivy returns the cached trivy binary, building it when missing.
-func EnsureTrivy(ctx context.Context, logf func(string, ...any)) (string, error) {
+func EnsureTrivy(ctx context.Context, logf sh.Logf) (string, error) {
 	return gotool.Ensure(ctx, Trivy, logf)
 }
 
 // EnsureTFLint returns the cached tflint binary, building it when missing.
-func EnsureTFLint(ctx context.Context, logf func(string, ...any)) (string, error) {
+func EnsureTFLint(ctx context.Context, logf sh.Logf) (string, error) {
 	return gotool.Ensure(ctx, TFLint, logf)
 }

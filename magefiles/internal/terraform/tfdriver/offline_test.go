@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/equiptrack/release-kit/magefiles/internal/kit/cachedir"
 	tfjson "github.com/hashicorp/terraform-json"
 )
 
@@ -30,7 +31,9 @@ func offlineEnv(t *testing.T) *Env {
 		t.Skip("runs OpenTofu (skipped under -short)")
 	}
 	envOnce.Do(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
+		// The tools come provisioned (go run magefile.go test:tools): no
+		// OpenTofu build inside the test's timeout.
+		ctx, cancel := context.WithTimeout(cachedir.Provisioned(context.Background()), 2*time.Minute)
 		defer cancel()
 		envVal, envErr = Offline(ctx, t.Logf)
 	})

@@ -157,6 +157,9 @@ func EnsureSchema(ctx context.Context, schemaPath, version string, logf sh.Logf)
 	if _, err := os.Stat(m.CLIConfig); err == nil {
 		return m, nil
 	}
+	if err := cachedir.MayBuild(ctx, "the hashicorp/aws schema replica ("+m.Dir+")"); err != nil {
+		return nil, fmt.Errorf("tfreplica: %w", err)
+	}
 	tmpBin := filepath.Join(root, fmt.Sprintf("build-%d", os.Getpid()))
 	defer os.Remove(tmpBin)
 	build := sh.Options{ExtraEnv: []string{"CGO_ENABLED=0"}, WaitDelay: 10 * time.Second}

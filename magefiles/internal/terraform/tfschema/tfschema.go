@@ -33,6 +33,7 @@ import (
 	tfjson "github.com/hashicorp/terraform-json"
 	"github.com/klauspost/compress/gzip"
 
+	"github.com/equiptrack/release-kit/magefiles/internal/kit/cachedir"
 	"github.com/equiptrack/release-kit/magefiles/internal/kit/sh"
 )
 
@@ -102,6 +103,9 @@ func Ensure(ctx context.Context, logf sh.Logf) (Result, error) {
 		}
 	}
 
+	if err := cachedir.MayBuild(ctx, "the hashicorp/aws provider schema ("+resultPath+")"); err != nil {
+		return Result{}, fmt.Errorf("tfschema: %w", err)
+	}
 	start := time.Now()
 	tgz, err := fetchPackage(ctx, logf)
 	if err != nil {

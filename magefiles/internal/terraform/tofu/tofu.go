@@ -50,12 +50,12 @@ func Path(version string) (string, error) {
 
 // Ensure returns the path of the cached OpenTofu binary of Version, building
 // it first when it is missing.
-func Ensure(ctx context.Context, logf func(string, ...any)) (string, error) {
+func Ensure(ctx context.Context, logf sh.Logf) (string, error) {
 	return EnsureVersion(ctx, Version, logf)
 }
 
 // EnsureVersion is Ensure for an explicit version (e.g. to try a bump).
-func EnsureVersion(ctx context.Context, version string, logf func(string, ...any)) (string, error) {
+func EnsureVersion(ctx context.Context, version string, logf sh.Logf) (string, error) {
 	if !regexp.MustCompile(`^v\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$`).MatchString(version) {
 		return "", fmt.Errorf("tofu: version %q is not of the form v1.2.3", version)
 	}
@@ -75,6 +75,9 @@ func EnsureVersion(ctx context.Context, version string, logf func(string, ...any
 	if usable(bin) {
 		return bin, nil
 	}
+	if err := cachedir.MayBuild(ctx, "OpenTofu "+version+" ("+bin+")"); err != nil {
+		return "", fmt.Errorf("tofu: %w", err)
+	}
 	ctx, cancel := context.WithTimeout(ctx, buildTimeout)
 	defer cancel()
 	start := time.Now()
@@ -93,7 +96,7 @@ func usable(bin string) bool {
 
 // build runs the wrapper-module recipe and renames the result into place
 // atomically, so a killed build never leaves a half-written binary at bin.
-func build(ctx context.Context, version, bin string, logf func(string, ...any)) error {
+func build(ctx context.Context, version, bin string, logf sh.Logf) error {
 	work, err := os.MkdirTemp("", "tofubuild-")
 	if err != nil {
 		return err
