@@ -100,11 +100,7 @@ func containerLogTail(c testcontainers.Container, n int) string {
 	}
 	defer rc.Close()
 	b, _ := io.ReadAll(rc)
-	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
+	return sh.Tail(string(b), n)
 }
 
 func portTaken(err error) bool {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/equiptrack/release-kit/magefiles/internal/cost"
+	"github.com/equiptrack/release-kit/magefiles/internal/terraform/tfdriver"
 )
 
 // Cost plans dev and staging offline and prints their monthly estimate.
@@ -29,13 +30,13 @@ func Cost(ctx context.Context, format *string) error {
 	if err != nil {
 		return fmt.Errorf("cost: %w", err)
 	}
-	assumptions, err := cost.LoadAssumptions()
+	assumptions, err := cost.LoadAssumptions(os.Getenv(cost.AssumptionsEnv))
 	if err != nil {
 		return fmt.Errorf("cost: %w", err)
 	}
 	start := time.Now()
 	// Progress goes to stderr so that -format=json/markdown stay clean on stdout.
-	plans, err := cost.PlanEnvironments(ctx, terraformRoot, cost.Environments, errf)
+	plans, err := cost.PlanEnvironments(ctx, terraformRoot, cost.Environments, tfdriver.CheckerOptions{Binary: os.Getenv(tfdriver.BinaryEnv)}, errf)
 	if err != nil {
 		return err
 	}

@@ -76,7 +76,7 @@ func withChecker(ctx context.Context, fn func(*tfdriver.Checker) error) error {
 	if os.Getenv("INFRA_ONLINE") == "1" {
 		mode = tfdriver.OnlineMode
 	}
-	c, err := tfdriver.NewCheckerMode(ctx, terraformRoot, mode, logf)
+	c, err := tfdriver.NewCheckerWith(ctx, terraformRoot, tfdriver.CheckerOptions{Mode: mode, Binary: os.Getenv(tfdriver.BinaryEnv)}, logf)
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/equiptrack/release-kit/magefiles/internal/kit/cachedir"
+	"github.com/equiptrack/release-kit/magefiles/internal/terraform/tfdriver"
 )
 
 // The six services of the application; each environment must price all of
@@ -16,7 +17,7 @@ var appServices = []string{"gateway", "inventory", "location", "user", "reportin
 
 // TestBudgetOfCommittedEnvironments plans terraform/envs/dev and
 // terraform/envs/staging offline as committed and checks the budget
-// (DESIGN §6): both environments, always on (no schedule), under
+// (docs/cost.md): both environments, always on (no schedule), under
 // $200/month, every service priced, nothing unpriced; and dev's bill at
 // least halved against dev as it was (gateway 3, inventory 2, location 2,
 // the others 1, all on-demand x86 Fargate).
@@ -27,7 +28,7 @@ func TestBudgetOfCommittedEnvironments(t *testing.T) {
 	// OpenTofu and the replica come provisioned (go run magefile.go test:tools).
 	ctx, cancel := context.WithTimeout(cachedir.Provisioned(context.Background()), 8*time.Minute)
 	defer cancel()
-	plans, err := PlanEnvironments(ctx, filepath.Join("..", "..", "..", "terraform"), Environments, t.Logf)
+	plans, err := PlanEnvironments(ctx, filepath.Join("..", "..", "..", "terraform"), Environments, tfdriver.CheckerOptions{}, t.Logf)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -288,8 +288,7 @@ func TestAssumptionBelowFloorRefused(t *testing.T) {
 	if err := os.WriteFile(path, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	t.Setenv(AssumptionsEnv, path)
-	if _, err := LoadAssumptions(); err == nil || !strings.Contains(err.Error(), path) {
+	if _, err := LoadAssumptions(path); err == nil || !strings.Contains(err.Error(), path) {
 		t.Errorf("LoadAssumptions from %s: %v", path, err)
 	}
 }

@@ -19,7 +19,7 @@ type Report struct {
 	WhatIfs      []WhatIf    `json:"what_ifs,omitempty"`
 }
 
-// Budget is the monthly budget of dev and staging together (DESIGN §6).
+// Budget is the monthly budget of dev and staging together (docs/cost.md).
 const Budget = 200.0
 
 // NewReport sums estimates.

@@ -19,9 +19,9 @@ var Environments = []string{"dev", "staging"}
 // AssumptionsEnv names a file to use instead of the embedded assumptions.
 const AssumptionsEnv = "COST_ASSUMPTIONS"
 
-// LoadAssumptions reads $COST_ASSUMPTIONS when set, else the embedded file.
-func LoadAssumptions() (Assumptions, error) {
-	path := os.Getenv(AssumptionsEnv)
+// LoadAssumptions reads the assumptions file at path ($COST_ASSUMPTIONS,
+// read by the target), or the embedded file when path is "".
+func LoadAssumptions(path string) (Assumptions, error) {
 	if path == "" {
 		return DefaultAssumptions()
 	}
@@ -39,8 +39,9 @@ func LoadAssumptions() (Assumptions, error) {
 // PlanEnvironments plans each environment root under terraformRoot/envs
 // offline, through tfdriver (OpenTofu against the hashicorp/aws schema
 // replica), one after the other.
-func PlanEnvironments(ctx context.Context, terraformRoot string, envs []string, logf sh.Logf) (map[string]*tfjson.Plan, error) {
-	c, err := tfdriver.NewChecker(ctx, terraformRoot, logf) // offline: the replica needs no AWS credentials
+func PlanEnvironments(ctx context.Context, terraformRoot string, envs []string, o tfdriver.CheckerOptions, logf sh.Logf) (map[string]*tfjson.Plan, error) {
+	o.Mode = tfdriver.OfflineMode // the replica needs no AWS credentials
+	c, err := tfdriver.NewCheckerWith(ctx, terraformRoot, o, logf)
 	if err != nil {
 		return nil, fmt.Errorf("cost: %w", err)
 	}
@@ -127,11 +128,11 @@ func DevScaleDown(ctx context.Context, terraformRoot string, logf sh.Logf) (*Sca
 	if err != nil {
 		return nil, err
 	}
-	a, err := LoadAssumptions()
+	a, err := LoadAssumptions("")
 	if err != nil {
 		return nil, err
 	}
-	plans, err := PlanEnvironments(ctx, terraformRoot, []string{"dev"}, logf)
+	plans, err := PlanEnvironments(ctx, terraformRoot, []string{"dev"}, tfdriver.CheckerOptions{}, logf)
 	if err != nil {
 		return nil, err
 	}

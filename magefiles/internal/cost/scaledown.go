@@ -9,7 +9,7 @@ import (
 )
 
 // DevAsItWas is dev's task count per service before the scale-down
-// (DESIGN §6): gateway 3, inventory 2, location 2, the others 1.
+// (docs/cost.md, "The scale-down of dev"): gateway 3, inventory 2, location 2, the others 1.
 func DevAsItWas() map[string]float64 {
 	return map[string]float64{"gateway": 3, "inventory": 2, "location": 2, "user": 1, "reporting": 1, "ui": 1}
 }

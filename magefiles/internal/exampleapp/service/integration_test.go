@@ -26,7 +26,7 @@ import (
 	"github.com/equiptrack/release-kit/seeddata/schema"
 )
 
-// The shipped dataset, as DESIGN §5 and seeddata's README fix it — literals,
+// The shipped dataset, as seeddata/README.md fixes it — literals,
 // not read back from the data files.
 const (
 	wantItems      = 70

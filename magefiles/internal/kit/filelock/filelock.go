@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -41,6 +42,52 @@ func Lock(ctx context.Context, path string, onWait func()) (unlock func(), err e
 // TryLock takes the lock on path without waiting; it returns ErrHeld when
 // another process has it.
 func TryLock(path string) (unlock func(), err error) {
+	f, err := tryLock(path)
+	if err != nil {
+		return nil, err
+	}
+	return func() { _ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN); f.Close() }, nil
+}
+
+// HeldError is TryLockAs's error when another process holds the lock.
+type HeldError struct {
+	Path   string
+	Holder string // what the holder wrote; "" when it wrote nothing
+}
+
+func (e *HeldError) Error() string {
+	who := e.Holder
+	if who == "" {
+		who = "another process"
+	}
+	return fmt.Sprintf("lock %s: held by %s", e.Path, who)
+}
+
+// Is makes errors.Is(err, ErrHeld) true.
+func (e *HeldError) Is(target error) bool { return target == ErrHeld }
+
+// TryLockAs is TryLock that writes holder into the file for as long as it
+// holds the lock, so a refused process can say who has it (a
+// *HeldError). The release lock of a local environment is one.
+func TryLockAs(path, holder string) (unlock func(), err error) {
+	f, err := tryLock(path)
+	if errors.Is(err, ErrHeld) {
+		b, _ := os.ReadFile(path)
+		return nil, &HeldError{Path: path, Holder: strings.TrimSpace(string(b))}
+	}
+	if err != nil {
+		return nil, err
+	}
+	_ = f.Truncate(0)
+	_, _ = f.WriteAt([]byte(holder+"\n"), 0)
+	return func() {
+		_ = f.Truncate(0)
+		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		f.Close()
+	}, nil
+}
+
+func tryLock(path string) (*os.File, error) {
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("lock %s: %w", path, err)
@@ -52,5 +99,5 @@ func TryLock(path string) (unlock func(), err error) {
 		}
 		return nil, fmt.Errorf("lock %s: %w", path, err)
 	}
-	return func() { _ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN); f.Close() }, nil
+	return f, nil
 }

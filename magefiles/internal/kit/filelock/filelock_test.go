@@ -73,3 +73,30 @@ func TestLockWaitsAndHonoursContext(t *testing.T) {
 	}
 	u2()
 }
+
+func TestTryLockAsNamesTheHolder(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "release.lock")
+	unlock, err := TryLockAs(path, "local:release v1.2.3 since 2026-12-04T10:00:00Z")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// flock locks belong to the open file: a second open in this process is
+	// refused like another process would be.
+	_, err = TryLockAs(path, "other")
+	var held *HeldError
+	if !errors.As(err, &held) || !errors.Is(err, ErrHeld) || held.Holder != "local:release v1.2.3 since 2026-12-04T10:00:00Z" {
+		t.Fatalf("second lock: %v", err)
+	}
+	if got, want := err.Error(), "lock "+path+": held by local:release v1.2.3 since 2026-12-04T10:00:00Z"; got != want {
+		t.Errorf("error %q, want %q", got, want)
+	}
+	unlock()
+	if b, _ := os.ReadFile(path); len(b) != 0 {
+		t.Errorf("holder left in the file after unlock: %q", b)
+	}
+	unlock2, err := TryLockAs(path, "next")
+	if err != nil {
+		t.Fatalf("after unlock: %v", err)
+	}
+	unlock2()
+}

@@ -50,7 +50,7 @@ type Checker struct {
 // Online (GitHub Actions, a laptop with internet): the binary only, the real
 // providers from the registry and the committed lock files verified.
 func NewChecker(ctx context.Context, root string, logf sh.Logf) (*Checker, error) {
-	return NewCheckerMode(ctx, root, OfflineMode, logf)
+	return NewCheckerWith(ctx, root, CheckerOptions{}, logf)
 }
 
 // Mode says where the checks get the hashicorp/aws provider.
@@ -63,8 +63,18 @@ const (
 	OnlineMode
 )
 
-// NewCheckerMode is NewChecker in the given mode.
-func NewCheckerMode(ctx context.Context, root string, mode Mode, logf sh.Logf) (*Checker, error) {
+// CheckerOptions choose the toolchain; the zero value is offline with the
+// kit's OpenTofu.
+type CheckerOptions struct {
+	Mode Mode
+	// Binary is the terraform/tofu to drive (a path or a name on PATH);
+	// "" is the kit's pinned OpenTofu. See Binary.
+	Binary string
+}
+
+// NewCheckerWith is NewChecker with the given toolchain.
+func NewCheckerWith(ctx context.Context, root string, o CheckerOptions, logf sh.Logf) (*Checker, error) {
+	mode := o.Mode
 	targets, err := Discover(root)
 	if err != nil {
 		return nil, err
@@ -72,11 +82,11 @@ func NewCheckerMode(ctx context.Context, root string, mode Mode, logf sh.Logf) (
 	start := time.Now()
 	var env *Env
 	if mode == OnlineMode {
-		if env, err = Online(ctx, logf); err != nil {
+		if env, err = Online(ctx, o.Binary, logf); err != nil {
 			return nil, err
 		}
 	} else {
-		if env, err = Offline(ctx, logf); err != nil {
+		if env, err = Offline(ctx, o.Binary, logf); err != nil {
 			return nil, err
 		}
 	}

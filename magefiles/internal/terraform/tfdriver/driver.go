@@ -10,7 +10,7 @@
 //
 // Reading an environment's outputs for real (release targets):
 //
-//	env, err := tfdriver.Online(ctx, logf)
+//	env, err := tfdriver.Online(ctx, "", logf)
 //	d, err := env.Open("terraform/envs/staging")
 //	err = d.InitWithBackend(ctx)
 //	var out struct {
@@ -44,19 +44,19 @@ import (
 )
 
 // BinaryEnv names the Terraform/OpenTofu binary to use instead of the
-// kit's own OpenTofu build.
+// kit's own OpenTofu build; the targets read it into CheckerOptions.Binary.
 const BinaryEnv = "TF_BINARY"
 
-// Binary returns the binary to drive: $TF_BINARY when set (a path, or a
-// name looked up on PATH, e.g. TF_BINARY=terraform), else the kit's pinned
-// OpenTofu (built into the cache on first use). A `tofu` or `terraform`
-// that happens to be on PATH is deliberately not picked up on its own: the
-// checks must give the same answer on every machine.
-func Binary(ctx context.Context, logf sh.Logf) (string, error) {
-	if b := os.Getenv(BinaryEnv); b != "" {
-		p, err := exec.LookPath(b)
+// Binary returns the binary to drive: name when set (a path, or a name
+// looked up on PATH, e.g. "terraform"), else the kit's pinned OpenTofu
+// (built into the cache on first use). A `tofu` or `terraform` that happens
+// to be on PATH is deliberately not picked up on its own: the checks must
+// give the same answer on every machine.
+func Binary(ctx context.Context, name string, logf sh.Logf) (string, error) {
+	if name != "" {
+		p, err := exec.LookPath(name)
 		if err != nil {
-			return "", fmt.Errorf("%s=%s: %w", BinaryEnv, b, err)
+			return "", fmt.Errorf("%s=%s: %w", BinaryEnv, name, err)
 		}
 		return filepath.Abs(p)
 	}
@@ -79,8 +79,8 @@ type Env struct {
 
 // Offline returns an Env that checks without internet or AWS: the binary
 // from Binary and the replica mirror from tfreplica.Ensure.
-func Offline(ctx context.Context, logf sh.Logf) (*Env, error) {
-	bin, err := Binary(ctx, logf)
+func Offline(ctx context.Context, binary string, logf sh.Logf) (*Env, error) {
+	bin, err := Binary(ctx, binary, logf)
 	if err != nil {
 		return nil, err
 	}
@@ -94,8 +94,8 @@ func Offline(ctx context.Context, logf sh.Logf) (*Env, error) {
 // Online returns an Env for real work (dev/staging targets, GitHub
 // Actions): the binary from Binary, providers from their registries, the
 // backend as configured.
-func Online(ctx context.Context, logf sh.Logf) (*Env, error) {
-	bin, err := Binary(ctx, logf)
+func Online(ctx context.Context, binary string, logf sh.Logf) (*Env, error) {
+	bin, err := Binary(ctx, binary, logf)
 	if err != nil {
 		return nil, err
 	}

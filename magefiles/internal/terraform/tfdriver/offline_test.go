@@ -35,7 +35,7 @@ func offlineEnv(t *testing.T) *Env {
 		// OpenTofu build inside the test's timeout.
 		ctx, cancel := context.WithTimeout(cachedir.Provisioned(context.Background()), 2*time.Minute)
 		defer cancel()
-		envVal, envErr = Offline(ctx, t.Logf)
+		envVal, envErr = Offline(ctx, "", t.Logf)
 	})
 	if envErr != nil {
 		t.Fatalf("offline toolchain: %v", envErr)
