@@ -41,11 +41,11 @@ const EntryPath = "/usr/local/bin/kit-entry"
 // recipe hash: any mirror serves the same packages.
 const MirrorEnv = "EQUIPTRACK_DEBIAN_MIRROR"
 
-// DefaultMirror is the Debian mirror of DataRecipe.
-const DefaultMirror = "http://deb.debian.org/debian"
+// defaultMirror is the Debian mirror of DataRecipe.
+const defaultMirror = "http://deb.debian.org/debian"
 
-// BuildTimeout bounds one debootstrap (about a minute on a warm network).
-const BuildTimeout = 15 * time.Minute
+// buildTimeout bounds one debootstrap (about a minute on a warm network).
+const buildTimeout = 15 * time.Minute
 
 //go:embed kit-entry.sh
 var entryScript []byte
@@ -83,7 +83,7 @@ func DataRecipe() Recipe {
 		Repository: Repository,
 		Suite:      "bookworm",
 		Variant:    "minbase",
-		Mirror:     DefaultMirror,
+		Mirror:     defaultMirror,
 		Packages:   []string{"postgresql-15", "redis-server", "openssl", "ca-certificates"},
 		Files:      map[string][]byte{EntryPath: entryScript},
 		Run:        [][]string{{EntryPath, "init-template"}},
@@ -207,7 +207,7 @@ func build(ctx context.Context, r Recipe, dir, tarball string, logf sh.Logf) err
 		}
 		logf("baseimage: debootstrap installed in %s", since(t0))
 	}
-	ctx, cancel := context.WithTimeout(ctx, BuildTimeout)
+	ctx, cancel := context.WithTimeout(ctx, buildTimeout)
 	defer cancel()
 
 	rootfs := filepath.Join(dir, "rootfs")

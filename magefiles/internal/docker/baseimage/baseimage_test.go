@@ -73,7 +73,7 @@ func TestDataImage(t *testing.T) {
 	if testing.Short() {
 		t.Skip("needs Docker (skipped under -short)")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), BuildTimeout+5*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), buildTimeout+5*time.Minute)
 	defer cancel()
 	if err := dockerup.Ensure(ctx, t.Logf); err != nil {
 		t.Fatalf("Docker is required: %v", err)
@@ -138,7 +138,7 @@ func TestReimportFromCacheTwoProcessesAtOnce(t *testing.T) {
 	if testing.Short() {
 		t.Skip("needs Docker (skipped under -short)")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), BuildTimeout+5*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), buildTimeout+5*time.Minute)
 	defer cancel()
 	if err := dockerup.Ensure(ctx, t.Logf); err != nil {
 		t.Fatalf("Docker is required: %v", err)
@@ -241,7 +241,7 @@ func TestPruneKeepsOnlyTodaysRecipe(t *testing.T) {
 	if testing.Short() {
 		t.Skip("needs Docker (skipped under -short)")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), BuildTimeout+5*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), buildTimeout+5*time.Minute)
 	defer cancel()
 	if err := dockerup.Ensure(ctx, t.Logf); err != nil {
 		t.Fatalf("Docker is required: %v", err)

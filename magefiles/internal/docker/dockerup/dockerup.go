@@ -20,8 +20,8 @@ import (
 	"github.com/equiptrack/release-kit/magefiles/internal/kit/sh"
 )
 
-// StartTimeout bounds the wait for a freshly started dockerd.
-const StartTimeout = 90 * time.Second
+// startTimeout bounds the wait for a freshly started dockerd.
+const startTimeout = 90 * time.Second
 
 // Drivers are the storage drivers tried in order: overlay2 starts containers in
 // well under a second; vfs always works but copies whole root filesystems.
@@ -155,7 +155,7 @@ func startWith(ctx context.Context, driver, logPath string) error {
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
 
-	deadline := time.NewTimer(StartTimeout)
+	deadline := time.NewTimer(startTimeout)
 	defer deadline.Stop()
 	tick := time.NewTicker(250 * time.Millisecond)
 	defer tick.Stop()
@@ -166,7 +166,7 @@ func startWith(ctx context.Context, driver, logPath string) error {
 			return fmt.Errorf("dockerd exited (%v):\n%s", err, sh.Tail(string(b), 8))
 		case <-deadline.C:
 			_ = cmd.Process.Kill()
-			return fmt.Errorf("no answer within %s (log: %s)", StartTimeout, logPath)
+			return fmt.Errorf("no answer within %s (log: %s)", startTimeout, logPath)
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-tick.C:

@@ -22,15 +22,15 @@ type Tool struct {
 	Package string   // main package, e.g. "honnef.co/go/tools/cmd/staticcheck"
 	Version string   // module version, e.g. "v0.8.2"
 	Env     []string // extra build environment, e.g. "GOEXPERIMENT=jsonv2"
-	// Timeout bounds a cold build (default DefaultTimeout).
+	// Timeout bounds a cold build (default defaultTimeout).
 	Timeout time.Duration
 	// Expect is a rough cold-build duration, printed so a long build does not
 	// look hung.
 	Expect string
 }
 
-// DefaultTimeout bounds a cold build when Tool.Timeout is zero.
-const DefaultTimeout = 15 * time.Minute
+// defaultTimeout bounds a cold build when Tool.Timeout is zero.
+const defaultTimeout = 15 * time.Minute
 
 // Name is the binary's name: the last element of the package path.
 func (t Tool) Name() string { return path.Base(t.Package) }
@@ -74,7 +74,7 @@ func Ensure(ctx context.Context, t Tool, logf sh.Logf) (string, error) {
 	}
 	timeout := t.Timeout
 	if timeout == 0 {
-		timeout = DefaultTimeout
+		timeout = defaultTimeout
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()

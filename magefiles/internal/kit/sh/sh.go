@@ -30,12 +30,12 @@ type Logf func(format string, args ...any)
 // Discard is a Logf that prints nothing.
 func Discard(string, ...any) {}
 
-// DefaultTailLines is how many lines of a failed command's output its error
+// defaultTailLines is how many lines of a failed command's output its error
 // quotes when Options.TailLines is 0.
-const DefaultTailLines = 15
+const defaultTailLines = 15
 
-// DefaultWaitDelay bounds the wait for a killed child's output pipes.
-const DefaultWaitDelay = 5 * time.Second
+// defaultWaitDelay bounds the wait for a killed child's output pipes.
+const defaultWaitDelay = 5 * time.Second
 
 // Options say how to run a command. The zero value runs it in the current
 // directory with this process's environment, output kept, not streamed.
@@ -52,12 +52,12 @@ type Options struct {
 	// Combined returns stdout and stderr interleaved (a container's logs
 	// arrive on both); otherwise Run returns stdout only.
 	Combined bool
-	// TailLines of output are quoted in an error; 0 means DefaultTailLines,
+	// TailLines of output are quoted in an error; 0 means defaultTailLines,
 	// and a negative value quotes nothing.
 	TailLines int
 	// Join separates the quoted lines; "" means a newline.
 	Join string
-	// WaitDelay: 0 means DefaultWaitDelay.
+	// WaitDelay: 0 means defaultWaitDelay.
 	WaitDelay time.Duration
 	// Interrupt sends SIGINT, not SIGKILL, when ctx ends, and kills only
 	// after WaitDelay: OpenTofu then releases its state lock and cleans up
@@ -99,7 +99,7 @@ func (o Options) Run(ctx context.Context, name string, args ...string) (string, 
 	}
 	cmd.WaitDelay = o.WaitDelay
 	if cmd.WaitDelay == 0 {
-		cmd.WaitDelay = DefaultWaitDelay
+		cmd.WaitDelay = defaultWaitDelay
 	}
 	if o.Interrupt {
 		cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
@@ -127,7 +127,7 @@ func (o Options) Run(ctx context.Context, name string, args ...string) (string, 
 	}
 	n := o.TailLines
 	if n == 0 {
-		n = DefaultTailLines
+		n = defaultTailLines
 	}
 	tail := ""
 	if n > 0 {
@@ -136,7 +136,7 @@ func (o Options) Run(ctx context.Context, name string, args ...string) (string, 
 			tail = strings.ReplaceAll(tail, "\n", o.Join)
 		}
 	}
-	return stdout.String(), &Error{Cmd: Describe(name, args, 2), Err: err, Tail: tail}
+	return stdout.String(), &Error{Cmd: describe(name, args, 2), Err: err, Tail: tail}
 }
 
 // run runs cmd, with a heartbeat when asked for one.
@@ -161,7 +161,7 @@ func (o Options) run(cmd *exec.Cmd, stdout, stderr *lockedBuffer) error {
 			if o.Combined {
 				last = Tail(stdout.String(), 1)
 			}
-			o.Logf("  … %s running for %s: %s", Describe(cmd.Args[0], cmd.Args[1:], 1), time.Since(t0).Round(time.Second), last)
+			o.Logf("  … %s running for %s: %s", describe(cmd.Args[0], cmd.Args[1:], 1), time.Since(t0).Round(time.Second), last)
 		}
 	}
 }
@@ -179,9 +179,9 @@ func Output(ctx context.Context, name string, args ...string) (string, error) {
 	return strings.TrimSpace(out), err
 }
 
-// Describe names a command by itself and its first n arguments, the way
+// describe names a command by itself and its first n arguments, the way
 // errors and progress lines quote it ("docker image inspect").
-func Describe(name string, args []string, n int) string {
+func describe(name string, args []string, n int) string {
 	if len(args) > n {
 		args = args[:n]
 	}

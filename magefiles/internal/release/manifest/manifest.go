@@ -23,8 +23,8 @@ import (
 	"github.com/equiptrack/release-kit/magefiles/internal/kit/sh"
 )
 
-// FileName is the manifest's name inside the application directory.
-const FileName = "manifest.json"
+// fileName is the manifest's name inside the application directory.
+const fileName = "manifest.json"
 
 // AppDirEnv names the variable that points the kit at an application.
 const AppDirEnv = "APP_DIR"
@@ -152,7 +152,7 @@ func Load(dir string, getenv func(string) string) (*Manifest, error) {
 	if err != nil {
 		return nil, fmt.Errorf("manifest in %s: %w", dir, err)
 	}
-	path := filepath.Join(abs, FileName)
+	path := filepath.Join(abs, fileName)
 	b, err := os.ReadFile(path)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
@@ -160,7 +160,7 @@ func Load(dir string, getenv func(string) string) (*Manifest, error) {
 		}
 		return nil, fmt.Errorf("manifest %s: %w", path, err)
 	}
-	m, err := Parse(b, getenv)
+	m, err := parse(b, getenv)
 	if err != nil {
 		return nil, fmt.Errorf("manifest %s: %w", path, err)
 	}
@@ -171,8 +171,8 @@ func Load(dir string, getenv func(string) string) (*Manifest, error) {
 	return m, nil
 }
 
-// Parse decodes, expands and validates a manifest's bytes (no file checks).
-func Parse(b []byte, getenv func(string) string) (*Manifest, error) {
+// parse decodes, expands and validates a manifest's bytes (no file checks).
+func parse(b []byte, getenv func(string) string) (*Manifest, error) {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	var m Manifest

@@ -25,7 +25,7 @@ const good = `{
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 
 func TestParseExpands(t *testing.T) {
-	m, err := Parse([]byte(good), env(map[string]string{"EXAMPLE_BREAK": "readyz", "VER": "v1.2.3", "PLAIN": "no"}))
+	m, err := parse([]byte(good), env(map[string]string{"EXAMPLE_BREAK": "readyz", "VER": "v1.2.3", "PLAIN": "no"}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +69,7 @@ func TestParseErrorsNameTheField(t *testing.T) {
 			if src == good {
 				t.Fatalf("replacement %q did not apply", c.from)
 			}
-			_, err := Parse([]byte(src), env(nil))
+			_, err := parse([]byte(src), env(nil))
 			if err == nil || !strings.HasPrefix(err.Error(), c.want) {
 				t.Fatalf("got %v, want prefix %q", err, c.want)
 			}
@@ -104,11 +104,11 @@ func TestFargateSizes(t *testing.T) {
 
 func TestLoadChecksFiles(t *testing.T) {
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, FileName), []byte(good), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, fileName), []byte(good), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	_, err := Load(dir, env(nil))
-	want := "manifest " + filepath.Join(dir, FileName) + ": services[0].dockerfile: " + filepath.Join(dir, "Dockerfile") + " not found"
+	want := "manifest " + filepath.Join(dir, fileName) + ": services[0].dockerfile: " + filepath.Join(dir, "Dockerfile") + " not found"
 	if err == nil || !strings.HasPrefix(err.Error(), want) {
 		t.Fatalf("got %v\nwant prefix %s", err, want)
 	}

@@ -111,7 +111,7 @@ func Run(ctx context.Context, dir string, opt Options) (*Result, error) {
 	var skips []Skip
 	if err := timed("skip policy", func() (err error) {
 		var bad []Finding
-		skips, bad, err = CheckSkips(abs)
+		skips, bad, err = checkSkips(abs)
 		res.Findings = append(res.Findings, bad...)
 		return err
 	}); err != nil {
@@ -151,7 +151,7 @@ func Run(ctx context.Context, dir string, opt Options) (*Result, error) {
 	return res, nil
 }
 
-// TrivyArgs are the arguments of the offline misconfiguration scan of dir,
+// trivyArgs are the arguments of the offline misconfiguration scan of dir,
 // with the variable files tfvars (none: variables stay unknown, and checks
 // that depend on them do not fire). --skip-check-update keeps Trivy on the
 // checks compiled into the binary (no download of the checks bundle),
@@ -160,7 +160,7 @@ func Run(ctx context.Context, dir string, opt Options) (*Result, error) {
 // `config` has no --skip-db-update/--offline-scan: there is nothing to skip).
 // skipDirs (relative to dir) are left out: the environment roots that get a
 // scan of their own with their variables.
-func TrivyArgs(dir, cacheDir string, tfvars, skipDirs []string) []string {
+func trivyArgs(dir, cacheDir string, tfvars, skipDirs []string) []string {
 	args := []string{
 		"config",
 		"--quiet",
@@ -272,7 +272,7 @@ func trivyJSON(ctx context.Context, bin, target, cache string, tfvars, skipDirs 
 	defer cancel()
 	// TRIVY_* from the caller's environment must not change what is checked.
 	o := sh.Options{Dir: target, Env: filterEnv(os.Environ(), "TRIVY_"), TailLines: 10, WaitDelay: 10 * time.Second}
-	out, err := o.Run(ctx, bin, TrivyArgs(target, cache, tfvars, skipDirs)...)
+	out, err := o.Run(ctx, bin, trivyArgs(target, cache, tfvars, skipDirs)...)
 	if err != nil {
 		return nil, fmt.Errorf("trivy config %s: %w", target, err)
 	}
@@ -307,9 +307,9 @@ func parseTrivy(out []byte, dir string) ([]Finding, error) {
 	return fs, nil
 }
 
-// TFLintArgs are the arguments of the lint of every module under the
+// tflintArgs are the arguments of the lint of every module under the
 // working directory with the given config file.
-func TFLintArgs(config string) []string {
+func tflintArgs(config string) []string {
 	return []string{"--recursive", "--config=" + config, "--format=json", "--no-color"}
 }
 
@@ -359,7 +359,7 @@ func runTFLint(ctx context.Context, bin, dir string) ([]Finding, error) {
 		TailLines: 10,
 		WaitDelay: 10 * time.Second,
 	}
-	out, err := o.Run(ctx, bin, TFLintArgs(cfg.Name())...)
+	out, err := o.Run(ctx, bin, tflintArgs(cfg.Name())...)
 	// Exit status 2 means "issues found", reported in the JSON; 1 or a
 	// report that does not parse is a failure of the run itself.
 	var ee *exec.ExitError
@@ -398,12 +398,12 @@ type Skip struct {
 
 var skipRe = regexp.MustCompile(`^\s*(?:#|//)\s*(trivy:ignore:|tflint-ignore:)\s*([A-Za-z0-9_.,:-]+(?:\[[^\]]*\])?)\s*(.*)$`)
 
-// CheckSkips finds every inline skip (`#trivy:ignore:<id>`, `# tflint-ignore: <rule>`)
+// checkSkips finds every inline skip (`#trivy:ignore:<id>`, `# tflint-ignore: <rule>`)
 // in the .tf files under dir and demands a justification for each: text
 // after the id on the same line, or a comment on the line directly above
 // that is not itself a skip. It returns the skips and a finding per skip
 // without one.
-func CheckSkips(dir string) ([]Skip, []Finding, error) {
+func checkSkips(dir string) ([]Skip, []Finding, error) {
 	var skips []Skip
 	var bad []Finding
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {

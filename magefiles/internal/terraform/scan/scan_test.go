@@ -16,26 +16,26 @@ import (
 )
 
 func TestTrivyArgsNeverReachTheNetwork(t *testing.T) {
-	args := TrivyArgs("/repo/terraform", "/cache/trivy", []string{"/repo/terraform/envs/dev/terraform.tfvars"}, []string{"envs/staging"})
+	args := trivyArgs("/repo/terraform", "/cache/trivy", []string{"/repo/terraform/envs/dev/terraform.tfvars"}, []string{"envs/staging"})
 	for _, want := range []string{"--skip-check-update", "--skip-version-check", "--disable-telemetry"} {
 		if !slices.Contains(args, want) {
-			t.Errorf("TrivyArgs lacks %s: %v", want, args)
+			t.Errorf("trivyArgs lacks %s: %v", want, args)
 		}
 	}
 	if args[0] != "config" || args[len(args)-1] != "/repo/terraform" {
-		t.Errorf("TrivyArgs = %v, want config … /repo/terraform", args)
+		t.Errorf("trivyArgs = %v, want config … /repo/terraform", args)
 	}
 	if i := slices.Index(args, "--cache-dir"); i < 0 || args[i+1] != "/cache/trivy" {
-		t.Errorf("TrivyArgs cache dir: %v", args)
+		t.Errorf("trivyArgs cache dir: %v", args)
 	}
 	if i := slices.Index(args, "--tf-vars"); i < 0 || args[i+1] != "/repo/terraform/envs/dev/terraform.tfvars" {
-		t.Errorf("TrivyArgs tfvars: %v", args)
+		t.Errorf("trivyArgs tfvars: %v", args)
 	}
 	if i := slices.Index(args, "--skip-dirs"); i < 0 || args[i+1] != "envs/staging" {
-		t.Errorf("TrivyArgs skip dirs: %v", args)
+		t.Errorf("trivyArgs skip dirs: %v", args)
 	}
-	if a := TrivyArgs("/d", "/c", nil, nil); slices.Contains(a, "--tf-vars") || slices.Contains(a, "--skip-dirs") {
-		t.Errorf("TrivyArgs without tfvars/skip dirs = %v", a)
+	if a := trivyArgs("/d", "/c", nil, nil); slices.Contains(a, "--tf-vars") || slices.Contains(a, "--skip-dirs") {
+		t.Errorf("trivyArgs without tfvars/skip dirs = %v", a)
 	}
 }
 
@@ -105,7 +105,7 @@ resource "aws_db_instance" "e" {}
 	if err := os.WriteFile(filepath.Join(dir, "m", ".terraform", "x.tf"), []byte("#trivy:ignore:AWS-0001\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	skips, bad, err := CheckSkips(dir)
+	skips, bad, err := checkSkips(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

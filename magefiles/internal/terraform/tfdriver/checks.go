@@ -18,10 +18,10 @@ import (
 	"github.com/equiptrack/release-kit/magefiles/internal/kit/sh"
 )
 
-// DefaultParallel bounds concurrent directories: the checks are CPU-bound
+// defaultParallel bounds concurrent directories: the checks are CPU-bound
 // (each OpenTofu process parses the 4 MB provider schema) and the machines
 // running them have 2 cores.
-const DefaultParallel = 2
+const defaultParallel = 2
 
 // Checker runs the offline checks over a scratch copy of a Terraform tree.
 type Checker struct {
@@ -75,7 +75,7 @@ type CheckerOptions struct {
 // NewCheckerWith is NewChecker with the given toolchain.
 func NewCheckerWith(ctx context.Context, root string, o CheckerOptions, logf sh.Logf) (*Checker, error) {
 	mode := o.Mode
-	targets, err := Discover(root)
+	targets, err := discover(root)
 	if err != nil {
 		return nil, err
 	}
@@ -93,7 +93,7 @@ func NewCheckerWith(ctx context.Context, root string, o CheckerOptions, logf sh.
 	if d := time.Since(start); d > time.Second {
 		logf("infra: toolchain ready in %s (%s)", d.Round(100*time.Millisecond), env.Binary)
 	}
-	locks := DropLocks
+	locks := dropLocks
 	if mode == OnlineMode {
 		locks = KeepLocks
 	}
@@ -102,12 +102,12 @@ func NewCheckerWith(ctx context.Context, root string, o CheckerOptions, logf sh.
 		return nil, err
 	}
 	if mode == OfflineMode {
-		if env.TypesFile, err = WriteUsedTypes(scratch); err != nil {
+		if env.TypesFile, err = writeUsedTypes(scratch); err != nil {
 			cleanup()
 			return nil, err
 		}
 	}
-	return &Checker{Env: env, Root: root, Scratch: scratch, Targets: targets, Parallel: DefaultParallel, Logf: logf, inited: map[string]bool{}}, nil
+	return &Checker{Env: env, Root: root, Scratch: scratch, Targets: targets, Parallel: defaultParallel, Logf: logf, inited: map[string]bool{}}, nil
 }
 
 // Close removes the scratch copy.
@@ -135,7 +135,7 @@ func (c *Checker) open(ctx context.Context, t Target) (*Dir, error) {
 // Validate runs, for every target: fmt -check, init and validate; and
 // over the whole tree, the Terraform-compatibility scan.
 func (c *Checker) Validate(ctx context.Context) error {
-	incompat, err := TerraformCompat(c.Root)
+	incompat, err := terraformCompat(c.Root)
 	if err != nil {
 		return err
 	}
@@ -148,7 +148,7 @@ func (c *Checker) Validate(ctx context.Context) error {
 	}
 	c.Logf("  ok   %-32s Terraform-compatibility scan", c.Root)
 	c.Logf("infra: validating %d directories (fmt -check, init, validate; %d at a time)", len(c.Targets), c.Parallel)
-	_, err = RunAll(ctx, c.Targets, c.Parallel, "fmt+init+validate", c.Logf, func(ctx context.Context, t Target) error {
+	_, err = runAll(ctx, c.Targets, c.Parallel, "fmt+init+validate", c.Logf, func(ctx context.Context, t Target) error {
 		d, err := c.Env.Open(filepath.Join(c.Scratch, filepath.FromSlash(t.Rel)))
 		if err != nil {
 			return err
@@ -182,7 +182,7 @@ func (c *Checker) Test(ctx context.Context) error {
 		return fmt.Errorf("no *.tftest.hcl found under %s", c.Root)
 	}
 	c.Logf("infra: testing %d directories (init, test; %d at a time)", len(withTests), c.Parallel)
-	_, err := RunAll(ctx, withTests, c.Parallel, "init+test", c.Logf, func(ctx context.Context, t Target) error {
+	_, err := runAll(ctx, withTests, c.Parallel, "init+test", c.Logf, func(ctx context.Context, t Target) error {
 		d, err := c.open(ctx, t)
 		if err != nil {
 			return err
@@ -271,7 +271,7 @@ func (c *Checker) Plan(ctx context.Context, env string, varFiles []string) (*Pla
 		c.Logf("  ok   %-32s %s %s", target.Rel, name, time.Since(t).Round(100*time.Millisecond))
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(ctx, DirTimeout)
+	ctx, cancel := context.WithTimeout(ctx, dirTimeout)
 	defer cancel()
 	res := &PlanResult{Env: env, PlanFile: filepath.Join(out, "plan.tfplan"), JSONFile: filepath.Join(out, "plan.json")}
 	if c.PlanDir == "" {

@@ -23,7 +23,7 @@ func (i Incompatibility) String() string {
 	return fmt.Sprintf("%s:%d: %s", i.File, i.Line, i.Message)
 }
 
-// TerraformCompat scans a tree for OpenTofu-only constructs, so that the
+// terraformCompat scans a tree for OpenTofu-only constructs, so that the
 // configuration checked with OpenTofu here still runs with Terraform where
 // the real provider is used (GitHub Actions, a developer's laptop):
 //
@@ -36,7 +36,7 @@ func (i Incompatibility) String() string {
 //   - deprecated = … on variables.
 //
 // A file that does not parse is reported too (validate names the details).
-func TerraformCompat(root string) ([]Incompatibility, error) {
+func terraformCompat(root string) ([]Incompatibility, error) {
 	var out []Incompatibility
 	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {

@@ -70,7 +70,7 @@ type Env struct {
 	// from the registry, as in GitHub Actions).
 	Mirror *tfreplica.Mirror
 	// TypesFile, when set, restricts the replica to the types listed in it
-	// (see WriteUsedTypes): much faster provider starts.
+	// (see writeUsedTypes): much faster provider starts.
 	TypesFile string
 	// Verbose streams every command's output to Stdout/Stderr.
 	Verbose        bool
@@ -102,12 +102,12 @@ func Online(ctx context.Context, binary string, logf sh.Logf) (*Env, error) {
 	return &Env{Binary: bin, Stdout: os.Stdout, Stderr: os.Stderr}, nil
 }
 
-// CommandEnv is the environment of every command: the caller's, minus the
+// commandEnv is the environment of every command: the caller's, minus the
 // variables terraform-exec manages itself (it refuses them in SetEnv), plus
 // the mirror's CLI configuration in offline mode. TF_CLI_CONFIG_FILE is
 // always set explicitly: a value inherited from the machine (this one
 // presets it to a missing file) must not decide where providers come from.
-func CommandEnv(environ []string, m *tfreplica.Mirror, typesFile string) map[string]string {
+func commandEnv(environ []string, m *tfreplica.Mirror, typesFile string) map[string]string {
 	env := map[string]string{}
 	for _, kv := range environ {
 		k, v, ok := strings.Cut(kv, "=")
@@ -166,7 +166,7 @@ func (e *Env) Open(dir string) (*Dir, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", dir, err)
 	}
-	vars := CommandEnv(os.Environ(), e.Mirror, e.TypesFile)
+	vars := commandEnv(os.Environ(), e.Mirror, e.TypesFile)
 	if err := tf.SetEnv(vars); err != nil {
 		return nil, fmt.Errorf("%s: %w", dir, err)
 	}
@@ -181,9 +181,9 @@ func (e *Env) Open(dir string) (*Dir, error) {
 	return &Dir{Path: abs, env: e, tf: tf, vars: vars, stderr: stderr}, nil
 }
 
-// HasBackend reports whether the directory's configuration declares a
+// hasBackend reports whether the directory's configuration declares a
 // backend (a root module with S3 state).
-func HasBackend(dir string) (bool, error) {
+func hasBackend(dir string) (bool, error) {
 	files, err := filepath.Glob(filepath.Join(dir, "*.tf"))
 	if err != nil {
 		return false, err
@@ -205,11 +205,11 @@ func HasBackend(dir string) (bool, error) {
 type Backend int
 
 const (
-	// SkipBackend: validate and test never need state, and an S3 backend
+	// skipBackend: validate and test never need state, and an S3 backend
 	// needs AWS.
-	SkipBackend Backend = iota
-	// UseBackend: plan, apply and output read the state.
-	UseBackend
+	skipBackend Backend = iota
+	// useBackend: plan, apply and output read the state.
+	useBackend
 )
 
 // initOptions builds init's options. A declared backend is initialised
@@ -218,9 +218,9 @@ const (
 func initOptions(declared bool, b Backend, backendFiles []string) []tfexec.InitOption {
 	opts := []tfexec.InitOption{tfexec.Upgrade(false)}
 	switch {
-	case declared && b == SkipBackend:
+	case declared && b == skipBackend:
 		opts = append(opts, tfexec.Backend(false))
-	case declared && b == UseBackend:
+	case declared && b == useBackend:
 		for _, f := range backendFiles {
 			opts = append(opts, tfexec.BackendConfig(f))
 		}
@@ -229,15 +229,15 @@ func initOptions(declared bool, b Backend, backendFiles []string) []tfexec.InitO
 }
 
 // Init runs init without the backend (for validate and test).
-func (d *Dir) Init(ctx context.Context) error { return d.init(ctx, SkipBackend) }
+func (d *Dir) Init(ctx context.Context) error { return d.init(ctx, skipBackend) }
 
 // InitWithBackend runs init with the backend and the directory's
 // *.tfbackend files (for plan, apply, output). Offline, call
 // UseLocalBackend first: the files are then not used.
-func (d *Dir) InitWithBackend(ctx context.Context) error { return d.init(ctx, UseBackend) }
+func (d *Dir) InitWithBackend(ctx context.Context) error { return d.init(ctx, useBackend) }
 
 func (d *Dir) init(ctx context.Context, b Backend) error {
-	hb, err := HasBackend(d.Path)
+	hb, err := hasBackend(d.Path)
 	if err != nil {
 		return err
 	}
@@ -264,14 +264,14 @@ func (d *Dir) Validate(ctx context.Context) (*tfjson.ValidateOutput, error) {
 		return nil, d.failed("validate "+d.Path, err)
 	}
 	if !out.Valid || out.ErrorCount > 0 {
-		return out, fmt.Errorf("validate %s: %s", d.Path, DiagnosticsText(out.Diagnostics))
+		return out, fmt.Errorf("validate %s: %s", d.Path, diagnosticsText(out.Diagnostics))
 	}
 	return out, nil
 }
 
-// DiagnosticsText renders diagnostics one per line:
+// diagnosticsText renders diagnostics one per line:
 // "file:line: summary: detail".
-func DiagnosticsText(diags []tfjson.Diagnostic) string {
+func diagnosticsText(diags []tfjson.Diagnostic) string {
 	var lines []string
 	for _, dg := range diags {
 		if dg.Severity != tfjson.DiagnosticSeverityError {
@@ -311,8 +311,8 @@ func (d *Dir) UseLocalBackend() error {
 	return os.WriteFile(filepath.Join(d.Path, localBackendFile), []byte(localBackendText), 0o644)
 }
 
-// PlanOptions builds plan's options.
-func PlanOptions(planFile string, varFiles []string, vars map[string]string) []tfexec.PlanOption {
+// planOptions builds plan's options.
+func planOptions(planFile string, varFiles []string, vars map[string]string) []tfexec.PlanOption {
 	opts := []tfexec.PlanOption{tfexec.Out(planFile), tfexec.Refresh(true)}
 	for _, f := range varFiles {
 		opts = append(opts, tfexec.VarFile(f))
@@ -326,7 +326,7 @@ func PlanOptions(planFile string, varFiles []string, vars map[string]string) []t
 // Plan writes a plan to planFile and reports whether it changes anything.
 func (d *Dir) Plan(ctx context.Context, planFile string, varFiles []string, vars map[string]string) (bool, error) {
 	d.stderr.Reset()
-	changes, err := d.tf.Plan(ctx, PlanOptions(planFile, varFiles, vars)...)
+	changes, err := d.tf.Plan(ctx, planOptions(planFile, varFiles, vars)...)
 	if err != nil {
 		return false, d.failed("plan "+d.Path, err)
 	}
@@ -374,11 +374,11 @@ func (d *Dir) Output(ctx context.Context, dst any) error {
 	if err != nil {
 		return d.failed("output "+d.Path, err)
 	}
-	return DecodeOutputs(outs, dst)
+	return decodeOutputs(outs, dst)
 }
 
-// DecodeOutputs turns terraform-exec's outputs into a typed value.
-func DecodeOutputs(outs map[string]tfexec.OutputMeta, dst any) error {
+// decodeOutputs turns terraform-exec's outputs into a typed value.
+func decodeOutputs(outs map[string]tfexec.OutputMeta, dst any) error {
 	vals := map[string]json.RawMessage{}
 	for k, o := range outs {
 		vals[k] = o.Value
@@ -393,10 +393,10 @@ func DecodeOutputs(outs map[string]tfexec.OutputMeta, dst any) error {
 	return nil
 }
 
-// TestArgs builds the arguments of `test`. terraform-exec's Test forces
+// testArgs builds the arguments of `test`. terraform-exec's Test forces
 // -json and ignores its options in v0.26, so the driver runs the binary
 // itself with the human-readable output.
-func TestArgs(filter []string, vars map[string]string) []string {
+func testArgs(filter []string, vars map[string]string) []string {
 	args := []string{"test", "-no-color"}
 	for _, f := range filter {
 		args = append(args, "-filter="+f)
@@ -421,7 +421,7 @@ func (d *Dir) Test(ctx context.Context) error {
 		Interrupt: true,
 		WaitDelay: 30 * time.Second,
 	}
-	if _, err := o.Run(ctx, d.env.Binary, TestArgs(nil, nil)...); err != nil {
+	if _, err := o.Run(ctx, d.env.Binary, testArgs(nil, nil)...); err != nil {
 		return fmt.Errorf("test %s: %w", d.Path, err)
 	}
 	return nil

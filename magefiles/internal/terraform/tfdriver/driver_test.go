@@ -19,7 +19,7 @@ import (
 func TestCommandEnv(t *testing.T) {
 	environ := []string{"HOME=/root", "TF_LOG=DEBUG", "TF_PLUGIN_CACHE_DIR=/pc", "TF_CLI_CONFIG_FILE=/nonexistent/rc", "TFREPLICA_TYPES=/stale", "TF_VAR_x=1", "BROKEN"}
 	m := &tfreplica.Mirror{CLIConfig: "/cache/mirror.tfrc"}
-	got := CommandEnv(environ, m, "/scratch/types")
+	got := commandEnv(environ, m, "/scratch/types")
 	want := map[string]string{
 		"HOME":               "/root",
 		"TF_CLI_CONFIG_FILE": "/cache/mirror.tfrc",
@@ -31,7 +31,7 @@ func TestCommandEnv(t *testing.T) {
 	}
 	// Online: a preset config file that does not exist is neutralised, the
 	// replica's type list never leaks.
-	got = CommandEnv(environ, nil, "/scratch/types")
+	got = commandEnv(environ, nil, "/scratch/types")
 	want = map[string]string{"HOME": "/root", "TF_CLI_CONFIG_FILE": os.DevNull, "CHECKPOINT_DISABLE": "1", "TF_PLUGIN_CACHE_DIR": "/pc"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("online:\n got %v\nwant %v", got, want)
@@ -45,10 +45,10 @@ func TestInitOptions(t *testing.T) {
 		backend  Backend
 		want     []tfexec.InitOption
 	}{
-		{true, SkipBackend, []tfexec.InitOption{tfexec.Upgrade(false), tfexec.Backend(false)}},
-		{true, UseBackend, []tfexec.InitOption{tfexec.Upgrade(false), tfexec.BackendConfig("dev.s3.tfbackend")}},
-		{false, UseBackend, []tfexec.InitOption{tfexec.Upgrade(false)}},
-		{false, SkipBackend, []tfexec.InitOption{tfexec.Upgrade(false)}},
+		{true, skipBackend, []tfexec.InitOption{tfexec.Upgrade(false), tfexec.Backend(false)}},
+		{true, useBackend, []tfexec.InitOption{tfexec.Upgrade(false), tfexec.BackendConfig("dev.s3.tfbackend")}},
+		{false, useBackend, []tfexec.InitOption{tfexec.Upgrade(false)}},
+		{false, skipBackend, []tfexec.InitOption{tfexec.Upgrade(false)}},
 	}
 	for _, tc := range tests {
 		if got := initOptions(tc.declared, tc.backend, files); !reflect.DeepEqual(got, tc.want) {
@@ -58,18 +58,18 @@ func TestInitOptions(t *testing.T) {
 }
 
 func TestPlanOptions(t *testing.T) {
-	got := PlanOptions("/tmp/p.tfplan", []string{"dev.tfvars"}, map[string]string{"b": "2", "a": "1"})
+	got := planOptions("/tmp/p.tfplan", []string{"dev.tfvars"}, map[string]string{"b": "2", "a": "1"})
 	want := []tfexec.PlanOption{tfexec.Out("/tmp/p.tfplan"), tfexec.Refresh(true), tfexec.VarFile("dev.tfvars"), tfexec.Var("a=1"), tfexec.Var("b=2")}
 	if !reflect.DeepEqual(got, want) {
-		t.Errorf("PlanOptions = %#v\nwant %#v", got, want)
+		t.Errorf("planOptions = %#v\nwant %#v", got, want)
 	}
 }
 
 func TestTestArgs(t *testing.T) {
-	got := TestArgs([]string{"tests/a.tftest.hcl"}, map[string]string{"name": "x"})
+	got := testArgs([]string{"tests/a.tftest.hcl"}, map[string]string{"name": "x"})
 	want := []string{"test", "-no-color", "-filter=tests/a.tftest.hcl", "-var=name=x"}
 	if !reflect.DeepEqual(got, want) {
-		t.Errorf("TestArgs = %q, want %q", got, want)
+		t.Errorf("testArgs = %q, want %q", got, want)
 	}
 }
 
@@ -81,7 +81,7 @@ func TestDiagnosticsText(t *testing.T) {
 		{Severity: tfjson.DiagnosticSeverityError, Summary: "No range"},
 	}
 	want := "main.tf:4: Unsupported argument: An argument named \"x\" is not expected here.\nNo range"
-	if got := DiagnosticsText(diags); got != want {
+	if got := diagnosticsText(diags); got != want {
 		t.Errorf("got %q\nwant %q", got, want)
 	}
 }
@@ -97,7 +97,7 @@ func TestDecodeOutputs(t *testing.T) {
 			Desired int `json:"desired"`
 		} `json:"services"`
 	}
-	if err := DecodeOutputs(outs, &got); err != nil {
+	if err := decodeOutputs(outs, &got); err != nil {
 		t.Fatal(err)
 	}
 	if got.Region != "us-east-1" || got.Services["api"].Desired != 2 {
@@ -106,7 +106,7 @@ func TestDecodeOutputs(t *testing.T) {
 	var wrong struct {
 		Region int `json:"region"`
 	}
-	if err := DecodeOutputs(outs, &wrong); err == nil {
+	if err := decodeOutputs(outs, &wrong); err == nil {
 		t.Error("a string output decoded into an int")
 	}
 }
@@ -145,7 +145,7 @@ func TestSummary(t *testing.T) {
 }
 
 func TestDiscover(t *testing.T) {
-	got, err := Discover("testdata/tree")
+	got, err := discover("testdata/tree")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,7 +155,7 @@ func TestDiscover(t *testing.T) {
 		{Rel: "modules/app", Kind: KindModule, HasTests: true},
 	}
 	if !reflect.DeepEqual(got, want) {
-		t.Errorf("Discover = %+v\nwant %+v", got, want)
+		t.Errorf("discover = %+v\nwant %+v", got, want)
 	}
 	// A tree without modules must fail, not pass vacuously.
 	empty := t.TempDir()
@@ -165,16 +165,16 @@ func TestDiscover(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(empty, "envs", "dev", "main.tf"), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Discover(empty); err == nil || !strings.Contains(err.Error(), "no module found under modules/") {
+	if _, err := discover(empty); err == nil || !strings.Contains(err.Error(), "no module found under modules/") {
 		t.Errorf("tree without modules: err = %v", err)
 	}
-	if _, err := Discover(filepath.Join(empty, "missing")); err == nil {
+	if _, err := discover(filepath.Join(empty, "missing")); err == nil {
 		t.Error("missing tree accepted")
 	}
 }
 
 func TestScratchLeavesOutLockAndState(t *testing.T) {
-	dir, cleanup, err := Scratch("testdata/tree", DropLocks)
+	dir, cleanup, err := Scratch("testdata/tree", dropLocks)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -203,31 +203,31 @@ func TestScratchLeavesOutLockAndState(t *testing.T) {
 }
 
 func TestUsedTypes(t *testing.T) {
-	got, err := UsedTypes("testdata/tree")
+	got, err := usedTypes("testdata/tree")
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := []string{"aws_caller_identity", "aws_cloudwatch_log_group", "aws_iam_policy_document", "aws_iam_role", "aws_region"}
 	if !reflect.DeepEqual(got, want) {
-		t.Errorf("UsedTypes = %q, want %q", got, want)
+		t.Errorf("usedTypes = %q, want %q", got, want)
 	}
 }
 
 func TestHasBackend(t *testing.T) {
 	for dir, want := range map[string]bool{"testdata/tree/envs/dev": true, "testdata/tree/modules/app": false} {
-		got, err := HasBackend(dir)
+		got, err := hasBackend(dir)
 		if err != nil || got != want {
-			t.Errorf("HasBackend(%s) = %v, %v; want %v", dir, got, err, want)
+			t.Errorf("hasBackend(%s) = %v, %v; want %v", dir, got, err, want)
 		}
 	}
 }
 
 func TestTerraformCompat(t *testing.T) {
-	clean, err := TerraformCompat("testdata/tree")
+	clean, err := terraformCompat("testdata/tree")
 	if err != nil || len(clean) != 0 {
 		t.Fatalf("testdata/tree: %v %v", clean, err)
 	}
-	got, err := TerraformCompat("testdata/tofuonly")
+	got, err := terraformCompat("testdata/tofuonly")
 	if err != nil {
 		t.Fatal(err)
 	}

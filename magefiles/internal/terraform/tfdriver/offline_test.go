@@ -56,12 +56,12 @@ func testCtx(t *testing.T, d time.Duration) context.Context {
 func TestCheckerRejectsBrokenConfigurations(t *testing.T) {
 	env := offlineEnv(t)
 	ctx := testCtx(t, 10*time.Minute)
-	scratch, cleanup, err := Scratch("testdata/broken", DropLocks)
+	scratch, cleanup, err := Scratch("testdata/broken", dropLocks)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer cleanup()
-	if env.TypesFile, err = WriteUsedTypes(scratch); err != nil {
+	if env.TypesFile, err = writeUsedTypes(scratch); err != nil {
 		t.Fatal(err)
 	}
 	cases := []struct {
@@ -105,7 +105,7 @@ func TestCheckerRejectsBrokenConfigurations(t *testing.T) {
 				}
 			}
 			if len(errs) != 1 {
-				t.Fatalf("want exactly one error, got:\n%s", DiagnosticsText(out.Diagnostics))
+				t.Fatalf("want exactly one error, got:\n%s", diagnosticsText(out.Diagnostics))
 			}
 			if errs[0].Summary != tc.summary || !strings.Contains(errs[0].Detail, tc.detail) {
 				t.Errorf("got %q: %q\nwant %q: …%q…", errs[0].Summary, errs[0].Detail, tc.summary, tc.detail)
@@ -123,16 +123,16 @@ func TestCheckerRejectsBrokenConfigurations(t *testing.T) {
 func TestCheckerOnTestTree(t *testing.T) {
 	env := offlineEnv(t)
 	ctx := testCtx(t, 10*time.Minute)
-	targets, err := Discover("testdata/tree")
+	targets, err := discover("testdata/tree")
 	if err != nil {
 		t.Fatal(err)
 	}
-	scratch, cleanup, err := Scratch("testdata/tree", DropLocks)
+	scratch, cleanup, err := Scratch("testdata/tree", dropLocks)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer cleanup()
-	if env.TypesFile, err = WriteUsedTypes(scratch); err != nil {
+	if env.TypesFile, err = writeUsedTypes(scratch); err != nil {
 		t.Fatal(err)
 	}
 	c := &Checker{Env: env, Root: "testdata/tree", Scratch: scratch, Targets: targets, Parallel: 2, Logf: t.Logf, PlanDir: t.TempDir(), inited: map[string]bool{}}
@@ -228,7 +228,7 @@ func TestCheckerOnTestTree(t *testing.T) {
 func TestCheckerReportsFailingTest(t *testing.T) {
 	env := offlineEnv(t)
 	ctx := testCtx(t, 5*time.Minute)
-	scratch, cleanup, err := Scratch("testdata/tree", DropLocks)
+	scratch, cleanup, err := Scratch("testdata/tree", dropLocks)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -246,7 +246,7 @@ func TestCheckerReportsFailingTest(t *testing.T) {
 	if err := os.WriteFile(bad, []byte(mutated), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if env.TypesFile, err = WriteUsedTypes(scratch); err != nil {
+	if env.TypesFile, err = writeUsedTypes(scratch); err != nil {
 		t.Fatal(err)
 	}
 	d, err := env.Open(filepath.Join(scratch, "modules", "app"))
@@ -268,19 +268,19 @@ func TestRepositoryTerraform(t *testing.T) {
 	env := offlineEnv(t)
 	ctx := testCtx(t, 20*time.Minute)
 	root := filepath.Join("..", "..", "..", "..", "terraform")
-	targets, err := Discover(root)
+	targets, err := discover(root)
 	if err != nil {
 		t.Fatal(err)
 	}
-	scratch, cleanup, err := Scratch(root, DropLocks)
+	scratch, cleanup, err := Scratch(root, dropLocks)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer cleanup()
-	if env.TypesFile, err = WriteUsedTypes(scratch); err != nil {
+	if env.TypesFile, err = writeUsedTypes(scratch); err != nil {
 		t.Fatal(err)
 	}
-	c := &Checker{Env: env, Root: root, Scratch: scratch, Targets: targets, Parallel: DefaultParallel, Logf: t.Logf, inited: map[string]bool{}}
+	c := &Checker{Env: env, Root: root, Scratch: scratch, Targets: targets, Parallel: defaultParallel, Logf: t.Logf, inited: map[string]bool{}}
 	if err := c.Validate(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -303,19 +303,19 @@ func TestTerraformAcceptsTheTree(t *testing.T) {
 	env.Binary = tfBin
 	ctx := testCtx(t, 10*time.Minute)
 	for _, root := range []string{"testdata/tree", filepath.Join("..", "..", "..", "..", "terraform")} {
-		targets, err := Discover(root)
+		targets, err := discover(root)
 		if err != nil {
 			t.Fatal(err)
 		}
-		scratch, cleanup, err := Scratch(root, DropLocks)
+		scratch, cleanup, err := Scratch(root, dropLocks)
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer cleanup()
-		if env.TypesFile, err = WriteUsedTypes(scratch); err != nil {
+		if env.TypesFile, err = writeUsedTypes(scratch); err != nil {
 			t.Fatal(err)
 		}
-		_, err = RunAll(ctx, targets, DefaultParallel, "terraform init+validate+test", t.Logf, func(ctx context.Context, tg Target) error {
+		_, err = runAll(ctx, targets, defaultParallel, "terraform init+validate+test", t.Logf, func(ctx context.Context, tg Target) error {
 			d, err := env.Open(filepath.Join(scratch, filepath.FromSlash(tg.Rel)))
 			if err != nil {
 				return err

@@ -33,11 +33,11 @@ type Target struct {
 	HasTests bool
 }
 
-// Discover lists the directories of a Terraform tree laid out as
+// discover lists the directories of a Terraform tree laid out as
 // modules/*, envs/* and bootstrap: every such directory holding a .tf
 // file. It is an error for the tree to exist and hold no module at all (a
 // moved tree must not make the checks pass vacuously).
-func Discover(root string) ([]Target, error) {
+func discover(root string) ([]Target, error) {
 	if fi, err := os.Stat(root); err != nil || !fi.IsDir() {
 		return nil, fmt.Errorf("terraform tree %s: not a directory", root)
 	}
@@ -105,16 +105,16 @@ func testFiles(dir string) ([]string, error) {
 type Locks int
 
 const (
-	// DropLocks: offline, the committed hashes are the real provider's and
+	// dropLocks: offline, the committed hashes are the real provider's and
 	// would make an init with the replica fail.
-	DropLocks Locks = iota
+	dropLocks Locks = iota
 	// KeepLocks: online, the committed lock files are verified.
 	KeepLocks
 )
 
 // Scratch copies a Terraform tree to a new temporary directory, leaving out
 // what must not travel: .terraform directories, state and plan files, and
-// with DropLocks the lock files. The returned cleanup removes the copy.
+// with dropLocks the lock files. The returned cleanup removes the copy.
 func Scratch(root string, locks Locks) (string, func(), error) {
 	dst, err := os.MkdirTemp("", "tfcheck-")
 	if err != nil {
@@ -164,13 +164,13 @@ type Result struct {
 	Err      error
 }
 
-// DirTimeout bounds the work on one directory (init plus validate or test).
-const DirTimeout = 20 * time.Minute
+// dirTimeout bounds the work on one directory (init plus validate or test).
+const dirTimeout = 20 * time.Minute
 
-// RunAll runs fn for every target, at most parallel at once, printing one
+// runAll runs fn for every target, at most parallel at once, printing one
 // line per directory with its duration as each finishes. The error joins
 // every failure.
-func RunAll(ctx context.Context, targets []Target, parallel int, what string, logf sh.Logf, fn func(context.Context, Target) error) ([]Result, error) {
+func runAll(ctx context.Context, targets []Target, parallel int, what string, logf sh.Logf, fn func(context.Context, Target) error) ([]Result, error) {
 	if parallel < 1 {
 		parallel = 1
 	}
@@ -190,7 +190,7 @@ func RunAll(ctx context.Context, targets []Target, parallel int, what string, lo
 			}
 			defer func() { <-sem }()
 			start := time.Now()
-			dctx, cancel := context.WithTimeout(ctx, DirTimeout)
+			dctx, cancel := context.WithTimeout(ctx, dirTimeout)
 			err := fn(dctx, t)
 			cancel()
 			results[i] = Result{Target: t, Duration: time.Since(start), Err: err}
@@ -215,10 +215,10 @@ func RunAll(ctx context.Context, targets []Target, parallel int, what string, lo
 
 var typeDecl = regexp.MustCompile(`(?m)^\s*(?:resource|data|ephemeral|mock_resource|mock_data)\s+"([A-Za-z0-9_-]+)"`)
 
-// UsedTypes scans a tree's .tf, .tftest.hcl and .tfmock.hcl files for the
+// usedTypes scans a tree's .tf, .tftest.hcl and .tfmock.hcl files for the
 // resource, data source and ephemeral types they declare or mock. Types
 // cannot be computed in HCL, so the scan is complete.
-func UsedTypes(root string) ([]string, error) {
+func usedTypes(root string) ([]string, error) {
 	set := map[string]bool{}
 	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -249,10 +249,10 @@ func UsedTypes(root string) ([]string, error) {
 	return sortedKeys(set), nil
 }
 
-// WriteUsedTypes writes UsedTypes(root) to root/.kit-replica-types and
+// writeUsedTypes writes usedTypes(root) to root/.kit-replica-types and
 // returns the file's path, for Env.TypesFile.
-func WriteUsedTypes(root string) (string, error) {
-	types, err := UsedTypes(root)
+func writeUsedTypes(root string) (string, error) {
+	types, err := usedTypes(root)
 	if err != nil {
 		return "", fmt.Errorf("scan %s for resource types: %w", root, err)
 	}

@@ -22,5 +22,5 @@ func Ensure(ctx context.Context, logf sh.Logf) (*Mirror, error) {
 	if d := time.Since(t); d > 2*time.Second {
 		logf("tfreplica: schema of hashicorp/aws %s ready in %s", res.ProviderVersion, d.Round(100*time.Millisecond))
 	}
-	return EnsureSchema(ctx, res.Path, res.ProviderVersion, logf)
+	return ensureSchema(ctx, res.Path, res.ProviderVersion, logf)
 }

@@ -60,11 +60,11 @@ func (m *Mirror) Env() map[string]string {
 	}
 }
 
-// Hosts are the registry hostnames the replica is installed under:
+// hosts are the registry hostnames the replica is installed under:
 // OpenTofu resolves `hashicorp/aws` to registry.opentofu.org, Terraform to
 // registry.terraform.io; the mirror serves both so the same configuration
 // initialises with either.
-var Hosts = []string{"registry.opentofu.org", "registry.terraform.io"}
+var hosts = []string{"registry.opentofu.org", "registry.terraform.io"}
 
 // CLIConfig returns the CLI configuration text for a mirror at dir:
 // hashicorp/aws comes from the mirror only (direct excludes it, so a
@@ -73,7 +73,7 @@ var Hosts = []string{"registry.opentofu.org", "registry.terraform.io"}
 // message naming it.
 func CLIConfig(dir string) string {
 	var addrs []string
-	for _, h := range Hosts {
+	for _, h := range hosts {
 		addrs = append(addrs, fmt.Sprintf("%q", h+"/hashicorp/aws"))
 	}
 	list := strings.Join(addrs, ", ")
@@ -91,23 +91,23 @@ provider_installation {
 `, dir, list, list)
 }
 
-// PlatformDir is the mirror directory of the provider binary for a version
+// platformDir is the mirror directory of the provider binary for a version
 // on the running platform (unpacked layout).
-func PlatformDir(mirror, host, version string) string {
+func platformDir(mirror, host, version string) string {
 	return filepath.Join(mirror, host, "hashicorp", "aws", version, runtime.GOOS+"_"+runtime.GOARCH)
 }
 
-// BinaryName is the provider executable's conventional name.
-func BinaryName(version string) string { return "terraform-provider-aws_v" + version }
+// binaryName is the provider executable's conventional name.
+func binaryName(version string) string { return "terraform-provider-aws_v" + version }
 
 var buildMu sync.Mutex
 
-// EnsureSchema installs the replica with the schema at schemaPath into a
+// ensureSchema installs the replica with the schema at schemaPath into a
 // mirror under the cache as hashicorp/aws version. The mirror is keyed by
 // the replica's sources (see sourceKey), the schema and the version, so a
 // change to any installs a new one, a mirror in use is never modified, and
 // an unchanged replica is not rebuilt (a warm call costs one `go list`).
-func EnsureSchema(ctx context.Context, schemaPath, version string, logf sh.Logf) (*Mirror, error) {
+func ensureSchema(ctx context.Context, schemaPath, version string, logf sh.Logf) (*Mirror, error) {
 	buildMu.Lock()
 	defer buildMu.Unlock()
 	if version == "" || strings.ContainsAny(version, "/ ") {
@@ -142,7 +142,7 @@ func EnsureSchema(ctx context.Context, schemaPath, version string, logf sh.Logf)
 		CLIConfig:       filepath.Join(root, "mirror-"+key+".tfrc"),
 		ProviderVersion: version,
 	}
-	m.Binary = filepath.Join(PlatformDir(m.Dir, Hosts[0], version), BinaryName(version))
+	m.Binary = filepath.Join(platformDir(m.Dir, hosts[0], version), binaryName(version))
 	if _, err := os.Stat(m.CLIConfig); err == nil {
 		// Complete (the config is written last). Mark it used, for pruning.
 		now := time.Now()
@@ -170,8 +170,8 @@ func EnsureSchema(ctx context.Context, schemaPath, version string, logf sh.Logf)
 	if err != nil {
 		return nil, fmt.Errorf("tfreplica: %w", err)
 	}
-	for _, host := range Hosts {
-		if err := installPlatformDir(PlatformDir(m.Dir, host, version), version, bin, schema); err != nil {
+	for _, host := range hosts {
+		if err := installPlatformDir(platformDir(m.Dir, host, version), version, bin, schema); err != nil {
 			return nil, fmt.Errorf("tfreplica: install: %w", err)
 		}
 	}
@@ -179,16 +179,16 @@ func EnsureSchema(ctx context.Context, schemaPath, version string, logf sh.Logf)
 		return nil, fmt.Errorf("tfreplica: %w", err)
 	}
 	logf("tfreplica: installed hashicorp/aws %s (schema replica) into %s in %s", version, m.Dir, time.Since(start).Round(100*time.Millisecond))
-	if n := prune(root, m.Dir, PruneAfter); n > 0 {
-		logf("tfreplica: removed %d mirror(s) unused for %s", n, PruneAfter)
+	if n := prune(root, m.Dir, pruneAfter); n > 0 {
+		logf("tfreplica: removed %d mirror(s) unused for %s", n, pruneAfter)
 	}
 	return m, nil
 }
 
-// PruneAfter: a mirror not used for this long is removed when another is
+// pruneAfter: a mirror not used for this long is removed when another is
 // installed (every use refreshes its configuration file's time; a mirror a
 // running check still uses was used within the hour).
-const PruneAfter = 48 * time.Hour
+const pruneAfter = 48 * time.Hour
 
 // prune removes mirrors other than keep whose configuration file is older
 // than age, and returns how many it removed.
@@ -229,7 +229,7 @@ func installPlatformDir(pdir, version string, bin, schema []byte) error {
 		return err
 	}
 	defer os.RemoveAll(tmpDir)
-	if err := os.WriteFile(filepath.Join(tmpDir, BinaryName(version)), bin, 0o755); err != nil {
+	if err := os.WriteFile(filepath.Join(tmpDir, binaryName(version)), bin, 0o755); err != nil {
 		return err
 	}
 	if err := os.WriteFile(filepath.Join(tmpDir, SchemaFileName), schema, 0o644); err != nil {

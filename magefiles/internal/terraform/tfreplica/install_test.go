@@ -32,30 +32,30 @@ provider_installation {
 }
 
 func TestPlatformDir(t *testing.T) {
-	got := PlatformDir("/m", "registry.opentofu.org", "6.66.0")
+	got := platformDir("/m", "registry.opentofu.org", "6.66.0")
 	want := "/m/registry.opentofu.org/hashicorp/aws/6.66.0/" + runtime.GOOS + "_" + runtime.GOARCH
 	if got != want {
 		t.Errorf("got %s, want %s", got, want)
 	}
-	if BinaryName("6.66.0") != "terraform-provider-aws_v6.66.0" {
-		t.Errorf("BinaryName = %s", BinaryName("6.66.0"))
+	if binaryName("6.66.0") != "terraform-provider-aws_v6.66.0" {
+		t.Errorf("binaryName = %s", binaryName("6.66.0"))
 	}
 }
 
 func TestEnsureSchemaRejectsBadInput(t *testing.T) {
 	t.Setenv("EQUIPTRACK_KIT_CACHE", t.TempDir())
 	ctx := context.Background()
-	if _, err := EnsureSchema(ctx, "provider/testdata/schema.json", "6.66/x", t.Logf); err == nil || !strings.Contains(err.Error(), "bad provider version") {
+	if _, err := ensureSchema(ctx, "provider/testdata/schema.json", "6.66/x", t.Logf); err == nil || !strings.Contains(err.Error(), "bad provider version") {
 		t.Errorf("bad version: %v", err)
 	}
 	bad := filepath.Join(t.TempDir(), "s.json")
 	if err := os.WriteFile(bad, []byte(`{"format_version":"1.0","provider_schemas":{}}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := EnsureSchema(ctx, bad, "6.66.0", t.Logf); err == nil || !strings.Contains(err.Error(), "no registry.terraform.io/hashicorp/aws") {
+	if _, err := ensureSchema(ctx, bad, "6.66.0", t.Logf); err == nil || !strings.Contains(err.Error(), "no registry.terraform.io/hashicorp/aws") {
 		t.Errorf("bad schema: %v", err)
 	}
-	if _, err := EnsureSchema(ctx, filepath.Join(t.TempDir(), "missing.json"), "6.66.0", t.Logf); err == nil {
+	if _, err := ensureSchema(ctx, filepath.Join(t.TempDir(), "missing.json"), "6.66.0", t.Logf); err == nil {
 		t.Error("missing schema accepted")
 	}
 }
@@ -70,13 +70,13 @@ func TestEnsureSchemaInstallsMirror(t *testing.T) {
 	t.Setenv("EQUIPTRACK_KIT_CACHE", t.TempDir())
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	m, err := EnsureSchema(ctx, "provider/testdata/schema.json", "6.66.0", t.Logf)
+	m, err := ensureSchema(ctx, "provider/testdata/schema.json", "6.66.0", t.Logf)
 	if err != nil {
 		t.Fatal(err)
 	}
 	schema, _ := os.ReadFile("provider/testdata/schema.json")
 	for _, host := range []string{"registry.opentofu.org", "registry.terraform.io"} {
-		dir := PlatformDir(m.Dir, host, "6.66.0")
+		dir := platformDir(m.Dir, host, "6.66.0")
 		fi, err := os.Stat(filepath.Join(dir, "terraform-provider-aws_v6.66.0"))
 		if err != nil || fi.Mode()&0o111 == 0 {
 			t.Errorf("%s: provider binary missing or not executable (%v)", host, err)
@@ -95,7 +95,7 @@ func TestEnsureSchemaInstallsMirror(t *testing.T) {
 	}
 	// Second call: same mirror, nothing rebuilt (the binary is untouched).
 	before, _ := os.Stat(m.Binary)
-	m2, err := EnsureSchema(ctx, "provider/testdata/schema.json", "6.66.0", t.Logf)
+	m2, err := ensureSchema(ctx, "provider/testdata/schema.json", "6.66.0", t.Logf)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +104,7 @@ func TestEnsureSchemaInstallsMirror(t *testing.T) {
 		t.Errorf("second call rebuilt: %s vs %s", m2.Dir, m.Dir)
 	}
 	// Another provider version is another mirror.
-	m3, err := EnsureSchema(ctx, "provider/testdata/schema.json", "6.67.0", t.Logf)
+	m3, err := ensureSchema(ctx, "provider/testdata/schema.json", "6.67.0", t.Logf)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -54,11 +54,11 @@ func fetchPackage(ctx context.Context, logf sh.Logf) (string, error) {
 
 	start := time.Now()
 	logf("tfschema: npm pack %s@%s …", PackageName, PackageVersion)
-	pctx, cancel := context.WithTimeout(ctx, NpmTimeout)
+	pctx, cancel := context.WithTimeout(ctx, npmTimeout)
 	defer cancel()
 	if _, err := (sh.Options{Dir: tmp, TailLines: 1}).Run(pctx, npm, "pack", PackageName+"@"+PackageVersion, "--pack-destination", tmp, "--silent"); err != nil {
 		if pctx.Err() != nil {
-			return "", fmt.Errorf("npm pack %s@%s: timed out after %s: %w", PackageName, PackageVersion, NpmTimeout, err)
+			return "", fmt.Errorf("npm pack %s@%s: timed out after %s: %w", PackageName, PackageVersion, npmTimeout, err)
 		}
 		return "", fmt.Errorf("npm pack %s@%s: %w", PackageName, PackageVersion, err)
 	}
@@ -73,7 +73,7 @@ func fetchPackage(ctx context.Context, logf sh.Logf) (string, error) {
 	return dst, nil
 }
 
-// checkIntegrity compares a tarball with PackageIntegrity.
+// checkIntegrity compares a tarball with packageIntegrity.
 func checkIntegrity(p string) error {
 	f, err := os.Open(p)
 	if err != nil {
@@ -85,8 +85,8 @@ func checkIntegrity(p string) error {
 		return fmt.Errorf("read %s: %w", p, err)
 	}
 	got := "sha512-" + base64.StdEncoding.EncodeToString(h.Sum(nil))
-	if got != PackageIntegrity {
-		return fmt.Errorf("%s: integrity %s, want %s", filepath.Base(p), got, PackageIntegrity)
+	if got != packageIntegrity {
+		return fmt.Errorf("%s: integrity %s, want %s", filepath.Base(p), got, packageIntegrity)
 	}
 	return nil
 }

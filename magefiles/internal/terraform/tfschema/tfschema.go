@@ -43,10 +43,10 @@ const (
 	// PackageVersion pins it. Moving it moves the provider version: see
 	// docs/terraform-schema.md ("Refreshing").
 	PackageVersion = "25.7.0"
-	// PackageIntegrity is the registry's dist.integrity for PackageVersion
+	// packageIntegrity is the registry's dist.integrity for PackageVersion
 	// (`npm view @cdktn/provider-aws@<v> dist.integrity`); a tarball that
 	// does not match is rejected.
-	PackageIntegrity = "sha512-E/nhu0yVZE4mXMgIPuI8tEFt1BExLkA7ARjihdG+/HmfDfzLr+OEF3dkFRvI6glRt30lrrBWQLwXqCJBxcmyUg=="
+	packageIntegrity = "sha512-E/nhu0yVZE4mXMgIPuI8tEFt1BExLkA7ARjihdG+/HmfDfzLr+OEF3dkFRvI6glRt30lrrBWQLwXqCJBxcmyUg=="
 
 	// ProviderAddress is the provider the package was generated from.
 	ProviderAddress = "registry.terraform.io/hashicorp/aws"
@@ -54,12 +54,12 @@ const (
 	// FormatVersion is the `terraform providers schema -json` format.
 	FormatVersion = "1.0"
 
-	// ExtractorVersion names the extraction recipe. Bump it whenever a
+	// extractorVersion names the extraction recipe. Bump it whenever a
 	// change here changes the produced schema, so cached schemas rebuild.
-	ExtractorVersion = "tfschema-3"
+	extractorVersion = "tfschema-3"
 
-	// NpmTimeout bounds `npm pack` (a 46 MB download).
-	NpmTimeout = 5 * time.Minute
+	// npmTimeout bounds `npm pack` (a 46 MB download).
+	npmTimeout = 5 * time.Minute
 )
 
 // Result says where the extracted schema is.
@@ -78,7 +78,7 @@ type Result struct {
 
 // cacheKey keys the cached schema by package version and recipe.
 func cacheKey() string {
-	h := sha256.Sum256([]byte(PackageName + "@" + PackageVersion + "\n" + PackageIntegrity + "\n" + ExtractorVersion))
+	h := sha256.Sum256([]byte(PackageName + "@" + PackageVersion + "\n" + packageIntegrity + "\n" + extractorVersion))
 	return PackageVersion + "-" + hex.EncodeToString(h[:])[:12]
 }
 

@@ -51,11 +51,11 @@ func Path(version string) (string, error) {
 // Ensure returns the path of the cached OpenTofu binary of Version, building
 // it first when it is missing.
 func Ensure(ctx context.Context, logf sh.Logf) (string, error) {
-	return EnsureVersion(ctx, Version, logf)
+	return ensureVersion(ctx, Version, logf)
 }
 
-// EnsureVersion is Ensure for an explicit version (e.g. to try a bump).
-func EnsureVersion(ctx context.Context, version string, logf sh.Logf) (string, error) {
+// ensureVersion is Ensure for an explicit version (e.g. to try a bump).
+func ensureVersion(ctx context.Context, version string, logf sh.Logf) (string, error) {
 	if !regexp.MustCompile(`^v\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$`).MatchString(version) {
 		return "", fmt.Errorf("tofu: version %q is not of the form v1.2.3", version)
 	}
@@ -145,7 +145,7 @@ func build(ctx context.Context, version, bin string, logf sh.Logf) error {
 		if err != nil {
 			return err
 		}
-		replaces = ReplaceLines(gomod)
+		replaces = replaceLines(gomod)
 		return nil
 	}); err != nil {
 		return err
@@ -155,7 +155,7 @@ func build(ctx context.Context, version, bin string, logf sh.Logf) error {
 	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(work, "go.mod"), []byte(WrapperGoMod(version, strings.TrimSpace(string(goVersion)), replaces)), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(work, "go.mod"), []byte(wrapperGoMod(version, strings.TrimSpace(string(goVersion)), replaces)), 0o644); err != nil {
 		return err
 	}
 	if err := os.WriteFile(filepath.Join(work, "tools.go"), []byte(toolsGo), 0o644); err != nil {
@@ -185,12 +185,12 @@ package tools
 import _ "github.com/opentofu/opentofu/cmd/tofu"
 `
 
-// WrapperGoMod returns the go.mod of the wrapper module that builds OpenTofu
+// wrapperGoMod returns the go.mod of the wrapper module that builds OpenTofu
 // version with the given replace lines (as found in OpenTofu's own go.mod).
 // goVersion is the running toolchain (`go env GOVERSION`, e.g. "go1.26.8");
 // the `go` line takes its major.minor.patch so the wrapper never asks for a
 // toolchain download.
-func WrapperGoMod(version, goVersion string, replaces []string) string {
+func wrapperGoMod(version, goVersion string, replaces []string) string {
 	var b strings.Builder
 	b.WriteString("module equiptrack.local/tofubuild\n\n")
 	if v := strings.TrimPrefix(goVersion, "go"); regexp.MustCompile(`^\d+\.\d+(\.\d+)?$`).MatchString(v) {
@@ -203,11 +203,11 @@ func WrapperGoMod(version, goVersion string, replaces []string) string {
 	return b.String()
 }
 
-// ReplaceLines extracts the replace directives of a go.mod, both the
+// replaceLines extracts the replace directives of a go.mod, both the
 // one-line form and the block form, each as "old [v] => new [v]". Local-path
 // replacements (./… or ../…) are dropped: they cannot be followed outside
 // the original repository.
-func ReplaceLines(gomod []byte) []string {
+func replaceLines(gomod []byte) []string {
 	var out []string
 	add := func(s string) {
 		s = strings.TrimSpace(stripComment(s))

@@ -26,31 +26,31 @@ replace (
 	example.com/local => ./local
 )
 `)
-	got := ReplaceLines(gomod)
+	got := replaceLines(gomod)
 	want := []string{
 		"github.com/hashicorp/hcl/v2 v2.20.1 => github.com/opentofu/hcl/v2 v2.20.2-0.20251021132045-587d123c2828",
 		"example.com/a => example.com/b v1.0.0",
 	}
 	if !reflect.DeepEqual(got, want) {
-		t.Fatalf("ReplaceLines:\n got %q\nwant %q", got, want)
+		t.Fatalf("replaceLines:\n got %q\nwant %q", got, want)
 	}
 }
 
 func TestWrapperGoMod(t *testing.T) {
-	got := WrapperGoMod("v1.12.6", "go1.26.8", []string{"a v1 => b v2"})
+	got := wrapperGoMod("v1.12.6", "go1.26.8", []string{"a v1 => b v2"})
 	want := "module equiptrack.local/tofubuild\n\ngo 1.26.8\n\nrequire github.com/opentofu/opentofu v1.12.6\n\nreplace a v1 => b v2\n"
 	if got != want {
-		t.Fatalf("WrapperGoMod:\n%s\nwant:\n%s", got, want)
+		t.Fatalf("wrapperGoMod:\n%s\nwant:\n%s", got, want)
 	}
 	// A development toolchain string must not produce an invalid go line.
-	if got := WrapperGoMod("v1.12.6", "devel go1.27-abc", nil); got != "module equiptrack.local/tofubuild\n\nrequire github.com/opentofu/opentofu v1.12.6\n" {
-		t.Fatalf("WrapperGoMod with devel toolchain: %q", got)
+	if got := wrapperGoMod("v1.12.6", "devel go1.27-abc", nil); got != "module equiptrack.local/tofubuild\n\nrequire github.com/opentofu/opentofu v1.12.6\n" {
+		t.Fatalf("wrapperGoMod with devel toolchain: %q", got)
 	}
 }
 
 func TestEnsureVersionRejectsBadVersion(t *testing.T) {
 	t.Setenv("EQUIPTRACK_KIT_CACHE", t.TempDir())
-	_, err := EnsureVersion(context.Background(), "1.12", t.Logf)
+	_, err := ensureVersion(context.Background(), "1.12", t.Logf)
 	if err == nil || err.Error() != `tofu: version "1.12" is not of the form v1.2.3` {
 		t.Fatalf("err = %v", err)
 	}
@@ -68,7 +68,7 @@ func TestEnsureUsesCache(t *testing.T) {
 	if err := os.WriteFile(p, []byte("#!/bin/sh\necho fake\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	got, err := EnsureVersion(context.Background(), "v9.9.9", t.Logf)
+	got, err := ensureVersion(context.Background(), "v9.9.9", t.Logf)
 	if err != nil {
 		t.Fatal(err)
 	}
