@@ -25,10 +25,7 @@ import (
 // Names of the local environment's Docker objects. They outlive the process
 // that made them: plain Docker, not testcontainers.
 const (
-	LocalNetwork           = "equiptrack-local"
-	LocalPostgresContainer = "equiptrack-local-postgres"
-	LocalRedisContainer    = "equiptrack-local-redis"
-	LocalPostgresVolume    = "equiptrack-local-pgdata"
+	LocalNetwork = "equiptrack-local"
 	// LocalDatabase is the application database created on first start.
 	LocalDatabase = "equiptrack"
 
@@ -130,12 +127,6 @@ func (o LocalOptions) withDefaults() (LocalOptions, error) {
 		return o, fmt.Errorf("local stores: PostgreSQL and Redis cannot share host port %d", o.PostgresPort)
 	}
 	return o, nil
-}
-
-// EnsureLocalStores starts (or reuses) the local environment's PostgreSQL and
-// Redis with default ports (see LocalOptions).
-func EnsureLocalStores(ctx context.Context, logf sh.Logf) (Stores, error) {
-	return EnsureLocalStoresWith(ctx, LocalOptions{}, logf)
 }
 
 // EnsureLocalStoresWith makes sure the local PostgreSQL and Redis run and
@@ -379,15 +370,10 @@ func ensureNetwork(ctx context.Context, name string) error {
 	return nil
 }
 
-// RemoveLocalStores removes the local containers and the network; with
+// RemoveLocalStoresWith removes the local containers and the network; with
 // keepData false also PostgreSQL's volume and the stored passwords. Missing
 // pieces are not an error. The network stays, with an error, while other
 // containers (the local services) still use it.
-func RemoveLocalStores(ctx context.Context, keepData bool) error {
-	return RemoveLocalStoresWith(ctx, LocalOptions{}, keepData)
-}
-
-// RemoveLocalStoresWith is RemoveLocalStores for the stores named o.Name.
 func RemoveLocalStoresWith(ctx context.Context, o LocalOptions, keepData bool) error {
 	if o.Name == "" {
 		o.Name = LocalNetwork
