@@ -39,3 +39,13 @@ func envInt(name string, def, min, max int, what string) (int, error) {
 func envPort(name string, def int) (int, error) {
 	return envInt(name, def, 1, 65535, "a port number")
 }
+
+// envPorts reads two ports, each with its default.
+func envPorts(a string, defA int, b string, defB int) (int, int, error) {
+	pa, err := envPort(a, defA)
+	if err != nil {
+		return 0, 0, err
+	}
+	pb, err := envPort(b, defB)
+	return pa, pb, err
+}

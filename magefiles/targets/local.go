@@ -36,11 +36,7 @@ func localOptions(ctx context.Context) (localenv.Options, error) {
 	if err != nil {
 		return localenv.Options{}, err
 	}
-	reg, err := envPort(localenv.RegistryPortEnv, localenv.DefaultRegistryPort)
-	if err != nil {
-		return localenv.Options{}, err
-	}
-	entry, err := envPort(localenv.EntryPortEnv, localenv.DefaultEntryPort)
+	reg, entry, err := envPorts(localenv.RegistryPortEnv, localenv.DefaultRegistryPort, localenv.EntryPortEnv, localenv.DefaultEntryPort)
 	if err != nil {
 		return localenv.Options{}, err
 	}
@@ -75,11 +71,7 @@ func startLocal(ctx context.Context) (*localenv.Env, *pipeline.Pipeline, error) 
 // localStoresOptions are the default local environment's PostgreSQL and
 // Redis ports: EQUIPTRACK_LOCAL_{PG,REDIS}_PORT, else the defaults.
 func localStoresOptions() (stores.LocalOptions, error) {
-	pg, err := envPort(stores.LocalPostgresPortEnv, stores.DefaultLocalPostgresPort)
-	if err != nil {
-		return stores.LocalOptions{}, err
-	}
-	redis, err := envPort(stores.LocalRedisPortEnv, stores.DefaultLocalRedisPort)
+	pg, redis, err := envPorts(stores.LocalPostgresPortEnv, stores.DefaultLocalPostgresPort, stores.LocalRedisPortEnv, stores.DefaultLocalRedisPort)
 	if err != nil {
 		return stores.LocalOptions{}, err
 	}
@@ -248,15 +240,11 @@ func (Local) Down(ctx context.Context, purge *bool) error {
 // Test runs the application's tests (the pipeline's Test step alone).
 // Env: APP_DIR, QUICK_TESTS=1 (the manifest's quick command).
 func (Local) Test(ctx context.Context) error {
-	o, err := localOptions(ctx)
+	p, err := attachedPipeline(ctx)
 	if err != nil {
 		return err
 	}
-	e, err := localenv.Attach(o)
-	if err != nil {
-		return err
-	}
-	return e.Pipeline().Test(ctx)
+	return p.Test(ctx)
 }
 
 // Build builds the version's images (the services' and the seeder's) that the
@@ -291,15 +279,25 @@ func (Local) Deploy(ctx context.Context, version string) error {
 // ready, one smoke request, API p95 ≤ 500 ms, UI page load ≤ 3 s.
 // Env: APP_DIR, EQUIPTRACK_LOCAL_ENTRY_PORT.
 func (Local) Health(ctx context.Context) error {
-	o, err := localOptions(ctx)
+	p, err := attachedPipeline(ctx)
 	if err != nil {
 		return err
+	}
+	return p.CheckHealth(ctx)
+}
+
+// attachedPipeline is the pipeline of the local environment as it runs,
+// starting nothing (a step that only reads or tests).
+func attachedPipeline(ctx context.Context) (*pipeline.Pipeline, error) {
+	o, err := localOptions(ctx)
+	if err != nil {
+		return nil, err
 	}
 	e, err := localenv.Attach(o)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return e.Pipeline().CheckHealth(ctx)
+	return e.Pipeline(), nil
 }
 
 func localStep(ctx context.Context, version string, fn func(*pipeline.Pipeline) error) error {

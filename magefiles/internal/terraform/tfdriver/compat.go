@@ -38,16 +38,7 @@ func (i Incompatibility) String() string {
 // A file that does not parse is reported too (validate names the details).
 func terraformCompat(root string) ([]Incompatibility, error) {
 	var out []Incompatibility
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() {
-			if d.Name() == ".terraform" {
-				return filepath.SkipDir
-			}
-			return nil
-		}
+	err := walkFiles(root, func(p string, d fs.DirEntry) error {
 		rel, _ := filepath.Rel(root, p)
 		rel = filepath.ToSlash(rel)
 		name := d.Name()

@@ -220,16 +220,7 @@ var typeDecl = regexp.MustCompile(`(?m)^\s*(?:resource|data|ephemeral|mock_resou
 // cannot be computed in HCL, so the scan is complete.
 func usedTypes(root string) ([]string, error) {
 	set := map[string]bool{}
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() {
-			if d.Name() == ".terraform" {
-				return filepath.SkipDir
-			}
-			return nil
-		}
+	err := walkFiles(root, func(p string, d fs.DirEntry) error {
 		n := d.Name()
 		if !strings.HasSuffix(n, ".tf") && !strings.HasSuffix(n, ".tftest.hcl") && !strings.HasSuffix(n, ".tfmock.hcl") {
 			return nil
@@ -258,4 +249,21 @@ func writeUsedTypes(root string) (string, error) {
 	}
 	p := filepath.Join(root, ".kit-replica-types")
 	return p, os.WriteFile(p, []byte(strings.Join(types, "\n")+"\n"), 0o644)
+}
+
+// walkFiles calls fn for every file under root, leaving out .terraform
+// directories (providers and modules init downloaded, not the tree's own).
+func walkFiles(root string, fn func(path string, d fs.DirEntry) error) error {
+	return filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if d.Name() == ".terraform" {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		return fn(p, d)
+	})
 }

@@ -12,7 +12,9 @@ package provider
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 
@@ -420,14 +422,9 @@ func objectNesting(m tfjson.SchemaNestingMode) tfprotov6.SchemaObjectNestingMode
 	return tfprotov6.SchemaObjectNestingModeSingle
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
+// sortedKeys: Terraform's output (and the replica's answers) must not
+// depend on map order.
+func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
 
 // service guesses the ARN service of a resource type (aws_iam_role → iam).
 func service(typeName string) string {
