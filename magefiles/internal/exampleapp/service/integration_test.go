@@ -20,8 +20,8 @@ import (
 	"github.com/redis/go-redis/v9"
 	"pgregory.net/rapid"
 
-	"github.com/equiptrack/release-kit/magefiles/internal/exampleapp/store"
 	"github.com/equiptrack/release-kit/magefiles/containertest"
+	"github.com/equiptrack/release-kit/magefiles/internal/exampleapp/store"
 	"github.com/equiptrack/release-kit/seeddata"
 	"github.com/equiptrack/release-kit/seeddata/schema"
 )

@@ -12,8 +12,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/equiptrack/release-kit/magefiles/internal/exampleapp/config"
 	"github.com/equiptrack/release-kit/magefiles/containertest"
+	"github.com/equiptrack/release-kit/magefiles/internal/exampleapp/config"
 	"github.com/equiptrack/release-kit/magefiles/internal/release/manifest"
 )
 
