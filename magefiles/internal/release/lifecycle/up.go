@@ -1,0 +1,87 @@
+package lifecycle
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/equiptrack/release-kit/magefiles/internal/terraform/tfdriver"
+)
+
+// ImageTagVar is the environment roots' variable naming the image tag the
+// task definitions Terraform registers point at. up sets it to the version
+// it pushed, so no service ever points at a missing image (a first apply
+// at the default "latest" would: staging's immutable repositories never
+// hold it).
+const ImageTagVar = "initial_image_tag"
+
+// RegistryTarget is the module up applies first: the repositories must
+// exist before images can be pushed, and the services after the images.
+const RegistryTarget = "module.environment.module.registry"
+
+// UpOptions are <env>:up's.
+type UpOptions struct {
+	Version string
+	Release Release
+	Secrets Secrets
+	// AllowReplace, as for apply: up never replaces data unasked.
+	AllowReplace []string
+}
+
+// Up takes the environment from an empty account (after bootstrap) to
+// healthy and seeded at version: the registry, build and push, the rest of
+// the apply with every service at version, the secrets, migrate, the
+// services settled, health, seed. Every step converges when run again:
+// a plan without changes is not applied, images already pushed are not
+// rebuilt, migrations and the seed are idempotent.
+func (e *Env) Up(ctx context.Context, o UpOptions) error {
+	if o.Version == "" {
+		return fmt.Errorf("%s: up needs a version", e.Name)
+	}
+	if err := e.CheckIdentity(ctx); err != nil {
+		return err
+	}
+	vars := map[string]string{ImageTagVar: o.Version}
+	steps := []struct {
+		name string
+		fn   func() error
+	}{
+		{"registry", func() error {
+			return e.planApply(ctx, tfdriver.PlanSpec{Targets: []string{RegistryTarget}, Vars: vars}, o.AllowReplace)
+		}},
+		{"build and push " + o.Version, func() error { return o.Release.BuildPush(ctx, o.Version) }},
+		{"apply at " + o.Version, func() error { return e.planApply(ctx, tfdriver.PlanSpec{Vars: vars}, o.AllowReplace) }},
+		{"secrets", func() error { return o.Secrets.Ensure(ctx) }},
+		{"migrate", func() error { return o.Release.Migrate(ctx, o.Version) }},
+		{"services", func() error { _, err := e.wait(ctx, e.Vars.Desired); return err }},
+		{"health", func() error { return e.Health.Check(ctx) }},
+		{"seed", func() error { return o.Release.Seed(ctx, o.Version) }},
+	}
+	c := e.clock()
+	for i, s := range steps {
+		t := c.Now()
+		e.logf("[%d/%d] %s", i+1, len(steps), s.name)
+		if err := s.fn(); err != nil {
+			return fmt.Errorf("%s: up %s, step %s: %w (run the same command again once fixed: every step converges)", e.Name, o.Version, s.name, err)
+		}
+		e.logf("[%d/%d] %s: ok %s", i+1, len(steps), s.name, c.Now().Sub(t).Round(100*time.Millisecond))
+	}
+	e.logf("up at %s", o.Version)
+	return nil
+}
+
+// planApply plans, prints, guards and applies when there is anything to do.
+func (e *Env) planApply(ctx context.Context, spec tfdriver.PlanSpec, allow []string) error {
+	p, err := e.TF.Plan(ctx, spec)
+	if err != nil {
+		return fmt.Errorf("plan: %w", err)
+	}
+	e.show(p)
+	if !p.Changes {
+		return nil
+	}
+	if err := guard(p.JSON, allow); err != nil {
+		return err
+	}
+	return e.apply(ctx, "apply", p)
+}
