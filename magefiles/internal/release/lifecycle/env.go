@@ -30,6 +30,8 @@ type Env struct {
 	// PollEvery is the status poll interval (default 10 s).
 	WaitTimeout time.Duration
 	PollEvery   time.Duration
+
+	checked bool // the identity was checked (once per run is enough)
 }
 
 func (e *Env) logf(format string, args ...any) {
@@ -49,6 +51,9 @@ func (e *Env) clock() Clock {
 // pointed at another region, before any work: a plan against the wrong
 // account would offer to create the whole environment there.
 func (e *Env) CheckIdentity(ctx context.Context) error {
+	if e.checked {
+		return nil
+	}
 	if e.Vars.Account == "" {
 		return fmt.Errorf("%s: terraform.tfvars names no %s: commit the environment's AWS account (12 digits) so that a wrong account is refused before any work", e.Name, AccountVar)
 	}
@@ -66,6 +71,7 @@ func (e *Env) CheckIdentity(ctx context.Context) error {
 		return fmt.Errorf("%s: the AWS region is %s, %s lives in %s (terraform.tfvars): unset AWS_REGION/AWS_DEFAULT_REGION or set it to %s", e.Name, id.Region, e.Name, e.Vars.Region, e.Vars.Region)
 	}
 	e.logf("account %s, region %s (%s)", id.Account, id.Region, id.ARN)
+	e.checked = true
 	return nil
 }
 
