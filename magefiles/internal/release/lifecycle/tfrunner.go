@@ -111,3 +111,6 @@ func HasChanges(p *tfjson.Plan) bool {
 	}
 	return false
 }
+
+// Root is the environment root the runner runs in (a scratch copy offline).
+func (r *Runner) Root() string { return r.dir.Path }

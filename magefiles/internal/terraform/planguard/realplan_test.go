@@ -1,10 +1,12 @@
 package planguard
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -31,6 +33,10 @@ const devAsItWas = `services = {
   ui        = { cpu = 256, memory = 512, public_path = "/", desired_count = 1, on_demand_base = 0 }
 }
 `
+
+// servicesBlock is the services map of a terraform.tfvars (it ends with a
+// closing brace alone on its line).
+var servicesBlock = regexp.MustCompile(`(?ms)^services = \{\n.*?^\}\n`)
 
 const dbAddress = "module.environment.module.postgres.aws_db_instance.this"
 
@@ -84,14 +90,25 @@ func makeRealPlans(ctx context.Context, logf func(string, ...any)) (realPlans, e
 	if err := d.InitWithBackend(ctx); err != nil {
 		return out, err
 	}
-	before := filepath.Join(scratch, "as-it-was.tfvars")
-	if err := os.WriteFile(before, []byte(devAsItWas), 0o644); err != nil {
+	// dev as it was goes into terraform.tfvars itself: OpenTofu compares
+	// the auto-loaded tfvars with the values saved in a plan when applying
+	// it, so an override given with -var-file at plan time would not apply.
+	tfvars := filepath.Join(scratch, "envs", "dev", "terraform.tfvars")
+	committed, err := os.ReadFile(tfvars)
+	if err != nil {
+		return out, err
+	}
+	asItWas := servicesBlock.ReplaceAll(committed, []byte(devAsItWas))
+	if bytes.Equal(asItWas, committed) {
+		return out, errors.New("terraform.tfvars of dev has no services block to replace")
+	}
+	if err := os.WriteFile(tfvars, asItWas, 0o644); err != nil {
 		return out, err
 	}
 	step := func(name string, t0 time.Time) { logf("%s: %s", name, time.Since(t0).Round(100*time.Millisecond)) }
 	t0 := time.Now()
 	first := filepath.Join(scratch, "first.tfplan")
-	if _, err := d.PlanSpec(ctx, first, tfdriver.PlanSpec{VarFiles: []string{before}}); err != nil {
+	if _, err := d.PlanSpec(ctx, first, tfdriver.PlanSpec{}); err != nil {
 		return out, err
 	}
 	step("plan dev at 3/2/2/1/1/1", t0)
@@ -100,6 +117,9 @@ func makeRealPlans(ctx context.Context, logf func(string, ...any)) (realPlans, e
 		return out, err
 	}
 	step("apply", t0)
+	if err := os.WriteFile(tfvars, committed, 0o644); err != nil {
+		return out, err
+	}
 	plan := func(name string, spec tfdriver.PlanSpec) (*tfjson.Plan, error) {
 		t0 := time.Now()
 		f := filepath.Join(scratch, name+".tfplan")
