@@ -204,7 +204,7 @@ func withLifecycle(ctx context.Context, env string, needServices bool, fn func(*
 		if seams, err = openAWS(ctx, env, v); err != nil {
 			return err
 		}
-		e.Services, e.Health = seams.Services, seams.Health
+		e.Services, e.Health, e.URL = seams.Services, seams.Health, seams.URL
 	}
 	tfEnv, err := tfdriver.Online(ctx, logf)
 	if err != nil {

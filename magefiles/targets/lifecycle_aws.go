@@ -16,6 +16,7 @@ type awsSeams struct {
 	Health   lifecycle.Health
 	Release  lifecycle.Release
 	Secrets  lifecycle.Secrets
+	URL      string
 }
 
 // openAWS builds the seams of one environment. Until the AWS backend is

@@ -23,9 +23,12 @@ type Env struct {
 	Caller   Caller
 	Services Services
 	Health   Health
-	Cost     Coster
-	Out      io.Writer
-	Clock    Clock
+	// URL is the environment's public URL (from its facts), printed by
+	// up and verify; empty when unknown.
+	URL   string
+	Cost  Coster
+	Out   io.Writer
+	Clock Clock
 	// WaitTimeout bounds the wait for services to settle (default 15 min);
 	// PollEvery is the status poll interval (default 10 s).
 	WaitTimeout time.Duration

@@ -90,6 +90,9 @@ func (e *Env) Verify(ctx context.Context) error {
 		e.logf("health: ok")
 	}
 	e.logf("verified: every service runs its desired count")
+	if e.URL != "" {
+		e.logf("url: %s", e.URL)
+	}
 	return nil
 }
 
