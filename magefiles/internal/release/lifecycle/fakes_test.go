@@ -145,7 +145,7 @@ func (t *fakeTF) Plan(_ context.Context, spec tfdriver.PlanSpec) (*Plan, error) 
 				&tfjson.StateResource{Address: addr, Mode: tfjson.ManagedResourceMode, Type: typ, Name: "this", AttributeValues: after})
 		}
 	}
-	const reg = RegistryTarget + ".aws_ecr_repository.this"
+	const reg = RegistryTarget + `.aws_ecr_repository.this["gateway"]`
 	if spec.Destroy {
 		if t.aws.registry {
 			add(reg, "aws_ecr_repository", tfjson.Actions{tfjson.ActionDelete}, map[string]any{}, nil)
@@ -157,8 +157,14 @@ func (t *fakeTF) Plan(_ context.Context, spec tfdriver.PlanSpec) (*Plan, error) 
 			add(a, "aws_db_instance", tfjson.Actions{tfjson.ActionDelete}, map[string]any{"deletion_protection": spec.Vars["db_deletion_protection"] != "false"}, nil)
 		}
 	} else {
-		if targeted(reg) && !t.aws.registry {
-			add(reg, "aws_ecr_repository", tfjson.Actions{tfjson.ActionCreate}, nil, map[string]any{"name": "equiptrack"})
+		if targeted(reg) {
+			action := tfjson.Actions{tfjson.ActionCreate}
+			var before map[string]any
+			if t.aws.registry {
+				action, before = tfjson.Actions{tfjson.ActionNoop}, map[string]any{"name": "equiptrack-dev/gateway"}
+			}
+			add(reg, "aws_ecr_repository", action, before, map[string]any{"name": "equiptrack-dev/gateway"})
+			p.PlannedValues.RootModule.Resources[len(p.PlannedValues.RootModule.Resources)-1].Index = "gateway"
 		}
 		for _, name := range sortedKeys(t.desired) {
 			if !targeted(svcAddr(name)) {
@@ -277,11 +283,11 @@ type fakeRelease struct {
 	seeded   int
 }
 
-func (r *fakeRelease) BuildPush(_ context.Context, v string) error {
+func (r *fakeRelease) BuildPush(_ context.Context, v string, repos map[string]string) error {
 	r.aws.mu.Lock()
 	defer r.aws.mu.Unlock()
-	if !r.aws.registry {
-		return errors.New("push: repository does not exist")
+	if !r.aws.registry || repos["gateway"] != "123456789012.dkr.ecr.us-west-2.amazonaws.com/equiptrack-dev/gateway" {
+		return fmt.Errorf("push: no repository (%v)", repos)
 	}
 	if !r.aws.images[v] {
 		r.built = append(r.built, v)

@@ -96,6 +96,21 @@ func TestScaleDownOfTheRealDevRoot(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// up's registry step on the real root: the plan targeted at the
+	// registry module names every repository up pushes to.
+	reg, err := r.Plan(ctx, tfdriver.PlanSpec{Targets: []string{RegistryTarget}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	repos, err := RepositoryURLs(reg.JSON, "123456789012", "us-west-2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(repos) != 7 || repos["gateway"] != "123456789012.dkr.ecr.us-west-2.amazonaws.com/equiptrack-dev/gateway" ||
+		repos["seeder"] != "123456789012.dkr.ecr.us-west-2.amazonaws.com/equiptrack-dev/seeder" {
+		t.Errorf("repositories = %v", repos)
+	}
+
 	aws := seedDev()
 	tf := &countsApplier{Runner: r, aws: aws, plans: map[string]*Plan{}}
 	var out bytes.Buffer

@@ -70,8 +70,10 @@ type Health interface {
 // Release is the AWS backend's release steps that up needs.
 type Release interface {
 	// BuildPush builds and pushes every service's (and the seeder's)
-	// image at version; images already in the registry are skipped.
-	BuildPush(ctx context.Context, version string) error
+	// image at version into repositories (name => repository URL, from the
+	// registry up has just applied: the environment's facts parameter does
+	// not exist yet on a first up); images already there are skipped.
+	BuildPush(ctx context.Context, version string, repositories map[string]string) error
 	// Migrate runs the migration task of version's revision.
 	Migrate(ctx context.Context, version string) error
 	// Seed runs the seeder and checks its fingerprint.

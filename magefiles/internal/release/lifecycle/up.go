@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	tfjson "github.com/hashicorp/terraform-json"
+
 	"github.com/equiptrack/release-kit/magefiles/internal/terraform/tfdriver"
 )
 
@@ -42,15 +44,21 @@ func (e *Env) Up(ctx context.Context, o UpOptions) error {
 		return err
 	}
 	vars := map[string]string{ImageTagVar: o.Version}
+	var repos map[string]string
 	steps := []struct {
 		name string
 		fn   func() error
 	}{
 		{"registry", func() error {
-			return e.planApply(ctx, tfdriver.PlanSpec{Targets: []string{RegistryTarget}, Vars: vars}, o.AllowReplace)
+			p, err := e.planApply(ctx, tfdriver.PlanSpec{Targets: []string{RegistryTarget}, Vars: vars}, o.AllowReplace)
+			if err != nil {
+				return err
+			}
+			repos, err = RepositoryURLs(p.JSON, e.Vars.Account, e.Vars.Region)
+			return err
 		}},
-		{"build and push " + o.Version, func() error { return o.Release.BuildPush(ctx, o.Version) }},
-		{"apply at " + o.Version, func() error { return e.planApply(ctx, tfdriver.PlanSpec{Vars: vars}, o.AllowReplace) }},
+		{"build and push " + o.Version, func() error { return o.Release.BuildPush(ctx, o.Version, repos) }},
+		{"apply at " + o.Version, func() error { _, err := e.planApply(ctx, tfdriver.PlanSpec{Vars: vars}, o.AllowReplace); return err }},
 		{"secrets", func() error { return o.Secrets.Ensure(ctx) }},
 		{"migrate", func() error { return o.Release.Migrate(ctx, o.Version) }},
 		{"services", func() error { _, err := e.wait(ctx, e.Vars.Desired); return err }},
@@ -75,17 +83,52 @@ func (e *Env) Up(ctx context.Context, o UpOptions) error {
 }
 
 // planApply plans, prints, guards and applies when there is anything to do.
-func (e *Env) planApply(ctx context.Context, spec tfdriver.PlanSpec, allow []string) error {
+func (e *Env) planApply(ctx context.Context, spec tfdriver.PlanSpec, allow []string) (*Plan, error) {
 	p, err := e.TF.Plan(ctx, spec)
 	if err != nil {
-		return fmt.Errorf("plan: %w", err)
+		return nil, fmt.Errorf("plan: %w", err)
 	}
 	e.show(p)
 	if !p.Changes {
-		return nil
+		return p, nil
 	}
 	if err := guard(p.JSON, allow); err != nil {
-		return err
+		return nil, err
 	}
-	return e.apply(ctx, "apply", p)
+	return p, e.apply(ctx, "apply", p)
+}
+
+// RepositoryURLs reads the ECR repositories of a plan's planned values
+// (name => URL, the for_each key naming the service or the seeder). The
+// URL is computed by AWS but follows from the account, the region and the
+// repository name, all known before the apply.
+func RepositoryURLs(p *tfjson.Plan, account, region string) (map[string]string, error) {
+	out := map[string]string{}
+	var walk func(m *tfjson.StateModule)
+	walk = func(m *tfjson.StateModule) {
+		if m == nil {
+			return
+		}
+		for _, r := range m.Resources {
+			if r.Mode != tfjson.ManagedResourceMode || r.Type != "aws_ecr_repository" {
+				continue
+			}
+			name, _ := r.AttributeValues["name"].(string)
+			key, _ := r.Index.(string)
+			if name == "" || key == "" {
+				continue
+			}
+			out[key] = fmt.Sprintf("%s.dkr.ecr.%s.amazonaws.com/%s", account, region, name)
+		}
+		for _, c := range m.ChildModules {
+			walk(c)
+		}
+	}
+	if p.PlannedValues != nil {
+		walk(p.PlannedValues.RootModule)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("the registry plan has no ECR repository (is %s still the registry module?)", RegistryTarget)
+	}
+	return out, nil
 }
