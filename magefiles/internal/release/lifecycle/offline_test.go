@@ -152,4 +152,58 @@ func TestScaleDownOfTheRealDevRoot(t *testing.T) {
 	if err := e.Verify(ctx); err != nil {
 		t.Error(err)
 	}
+
+	// Destroy on the real root: the deletion protections lifted by one
+	// targeted apply (only updates, of exactly the protected resources),
+	// then everything destroyed — the plan files applied without the -var
+	// values they were planned with.
+	out.Reset()
+	n := len(tf.plans)
+	if err := e.Destroy(ctx, DestroyOptions{Confirm: "dev"}); err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	t.Log("\n" + out.String())
+	var lift, destroy *Plan
+	for _, p := range tf.plans {
+		if len(tf.plans) != n+2 {
+			t.Fatalf("destroy planned %d times, want 2", len(tf.plans)-n)
+		}
+		if p.JSON.PriorState == nil {
+			continue
+		}
+		switch {
+		case hasAction(p, "delete"):
+			destroy = p
+		case hasAction(p, "update") && !hasAction(p, "create"):
+			if lift == nil || p.File > lift.File {
+				lift = p
+			}
+		}
+	}
+	if lift == nil || destroy == nil {
+		t.Fatal("no protection plan or no destroy plan")
+	}
+	var lifted []string
+	for _, rc := range lift.JSON.ResourceChanges {
+		if rc.Change.Actions.Update() {
+			lifted = append(lifted, rc.Type)
+		}
+	}
+	if got := strings.Join(lifted, ","); got != "aws_db_instance,aws_ecr_repository,aws_ecr_repository,aws_ecr_repository,aws_ecr_repository,aws_ecr_repository,aws_ecr_repository,aws_ecr_repository,aws_secretsmanager_secret,aws_secretsmanager_secret" {
+		t.Errorf("protections lifted on %s", got)
+	}
+	if !strings.Contains(out.String(), "dev: destroy: done") || !strings.Contains(out.String(), "-> $0.00") {
+		t.Errorf("destroy output:\n%s", out.String())
+	}
+}
+
+func hasAction(p *Plan, action string) bool {
+	for _, rc := range p.JSON.ResourceChanges {
+		for _, a := range rc.Change.Actions {
+			if string(a) == action {
+				return true
+			}
+		}
+	}
+	return false
 }
