@@ -34,8 +34,7 @@ func ChangedPaths(c *tfjson.Change) []Changed {
 
 type seg struct {
 	key   string
-	index int
-	json  bool // the first segment inside a JSON string
+	index int // -1 for a key
 }
 
 func diff(path []seg, before, after, unknown any, inJSON bool, out *[]Changed) {
