@@ -54,7 +54,7 @@ func (Dev) Destroy(ctx context.Context, confirm *string) error {
 // Re-runnable: after a failure the same command converges.
 func (Dev) Up(ctx context.Context, version string) error { return lifecycleUp(ctx, "dev", version) }
 
-// Verify compares dev's services with terraform.tfvars (desired = running,
+// Verify compares dev's services with its committed desired counts (desired = running,
 // rollout COMPLETED) and checks health through the URL.
 func (Dev) Verify(ctx context.Context) error { return lifecycleVerify(ctx, "dev") }
 
@@ -70,7 +70,7 @@ func (Dev) ScaleDown(ctx context.Context, allowOtherChanges *bool, allowReplace 
 	}
 	for _, s := range v.Services() {
 		if v.Desired[s] != 1 {
-			return fmt.Errorf("dev:scaleDown: terraform/envs/dev/terraform.tfvars sets %s desired_count = %d: the scale-down runs one task per service (set it to 1, or use dev:apply)", s, v.Desired[s])
+			return fmt.Errorf("dev:scaleDown: terraform/envs/dev sets %s desired_count = %d: the scale-down runs one task per service (set it to 1, or use dev:apply)", s, v.Desired[s])
 		}
 	}
 	allow, err := addresses(allowReplace)
@@ -102,7 +102,7 @@ func (Staging) Up(ctx context.Context, version string) error {
 	return lifecycleUp(ctx, "staging", version)
 }
 
-// Verify compares staging's services with terraform.tfvars; see dev:verify.
+// Verify compares staging's services with its committed desired counts; see dev:verify.
 func (Staging) Verify(ctx context.Context) error { return lifecycleVerify(ctx, "staging") }
 
 func lifecyclePlan(ctx context.Context, env string) error {

@@ -47,7 +47,7 @@ func TestSTSCallerAgainstWrongAccount(t *testing.T) {
 	var out bytes.Buffer
 	e := &Env{Name: "dev", Vars: &Vars{Env: "dev", Region: "us-west-2", Account: "123456789012"}, Caller: c, TF: tf, Out: &out}
 	_, err = e.Plan(context.Background(), PlanOptions{})
-	if err == nil || err.Error() != "dev: the AWS credentials are of account 999999999999 (arn:aws:sts::999999999999:assumed-role/deploy/ci), dev lives in 123456789012 (terraform.tfvars): use the environment's credentials" {
+	if err == nil || err.Error() != "dev: the AWS credentials are of account 999999999999 (arn:aws:sts::999999999999:assumed-role/deploy/ci), dev lives in 123456789012 (terraform/envs/dev): use the environment's credentials" {
 		t.Fatalf("err = %v", err)
 	}
 }

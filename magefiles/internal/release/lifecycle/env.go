@@ -58,7 +58,7 @@ func (e *Env) CheckIdentity(ctx context.Context) error {
 		return nil
 	}
 	if e.Vars.Account == "" {
-		return fmt.Errorf("%s: terraform.tfvars names no %s: commit the environment's AWS account (12 digits) so that a wrong account is refused before any work", e.Name, AccountVar)
+		return fmt.Errorf("%s: terraform/envs/%s names no %s: commit the environment's AWS account (12 digits) so that a wrong account is refused before any work", e.Name, e.Name, AccountVar)
 	}
 	if e.Caller == nil {
 		return fmt.Errorf("%s: no AWS identity to check", e.Name)
@@ -68,10 +68,10 @@ func (e *Env) CheckIdentity(ctx context.Context) error {
 		return fmt.Errorf("%s: sts GetCallerIdentity: %w", e.Name, err)
 	}
 	if id.Account != e.Vars.Account {
-		return fmt.Errorf("%s: the AWS credentials are of account %s (%s), %s lives in %s (terraform.tfvars): use the environment's credentials", e.Name, id.Account, id.ARN, e.Name, e.Vars.Account)
+		return fmt.Errorf("%s: the AWS credentials are of account %s (%s), %s lives in %s (terraform/envs/%s): use the environment's credentials", e.Name, id.Account, id.ARN, e.Name, e.Vars.Account, e.Name)
 	}
 	if id.Region != e.Vars.Region {
-		return fmt.Errorf("%s: the AWS region is %s, %s lives in %s (terraform.tfvars): unset AWS_REGION/AWS_DEFAULT_REGION or set it to %s", e.Name, id.Region, e.Name, e.Vars.Region, e.Vars.Region)
+		return fmt.Errorf("%s: the AWS region is %s, %s lives in %s (terraform/envs/%s): unset AWS_REGION/AWS_DEFAULT_REGION or set it to %s", e.Name, id.Region, e.Name, e.Vars.Region, e.Name, e.Vars.Region)
 	}
 	e.logf("account %s, region %s (%s)", id.Account, id.Region, id.ARN)
 	e.checked = true

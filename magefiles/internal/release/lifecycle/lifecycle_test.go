@@ -150,7 +150,7 @@ func TestVerify(t *testing.T) {
 	var out bytes.Buffer
 	e := devEnv(aws, newFakeTF(aws, oneEach), &out)
 	err := e.Verify(context.Background())
-	want := "dev: 3 service(s) not as terraform.tfvars says:\n" +
+	want := "dev: 3 service(s) not as terraform/envs/dev says:\n" +
 		"  gateway: desired 3, running 3, pending 0, rollout COMPLETED (want 1 running, COMPLETED)\n" +
 		"  inventory: desired 2, running 2, pending 0, rollout COMPLETED (want 1 running, COMPLETED)\n" +
 		"  location: desired 2, running 2, pending 0, rollout COMPLETED (want 1 running, COMPLETED)"
@@ -181,7 +181,7 @@ func TestWrongAccountOrRegionRefusedBeforeAnyWork(t *testing.T) {
 	}{
 		{"account", func(a *fakeAWS, _ *Vars) { a.account = "999999999999" }, "dev: the AWS credentials are of account 999999999999 (arn:aws:sts::999999999999:assumed-role/deploy/test), dev lives in 123456789012"},
 		{"region", func(a *fakeAWS, _ *Vars) { a.region = "us-east-1" }, "dev: the AWS region is us-east-1, dev lives in us-west-2"},
-		{"no account in tfvars", func(_ *fakeAWS, v *Vars) { v.Account = "" }, "dev: terraform.tfvars names no account_id"},
+		{"no account in tfvars", func(_ *fakeAWS, v *Vars) { v.Account = "" }, "dev: terraform/envs/dev names no account_id"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			aws := seedDev()
@@ -391,5 +391,72 @@ func TestReadVars(t *testing.T) {
 		if _, err := ReadVars(dir, "dev"); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%q: err = %v, want %q", src, err, want)
 		}
+	}
+}
+
+// A thin root (provider and one module call with literal values, no
+// terraform.tfvars) is read from its main.tf.
+func TestReadVarsOfAThinRoot(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "envs", "staging"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	mainTF := `provider "aws" {
+  region              = "us-east-1"
+  allowed_account_ids = ["210987654321"]
+}
+
+module "environment" {
+  source      = "../../modules/environment"
+  environment = "staging"
+  services = {
+    gateway = {
+      cpu           = 512
+      health_check  = ["CMD", "/equiptrack", "probe", "/healthz"]
+      desired_count = 2
+    }
+    ui = {
+      cpu           = 256
+      desired_count = 2
+    }
+  }
+}
+
+output "url" {
+  value = module.environment.url
+}
+`
+	if err := os.WriteFile(filepath.Join(dir, "envs", "staging", "main.tf"), []byte(mainTF), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	v, err := ReadVars(dir, "staging")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Region != "us-east-1" || v.Account != "210987654321" || countsText(v.Desired) != "gateway 2, ui 2" {
+		t.Errorf("vars = %+v", v)
+	}
+}
+
+func TestOverrideForUndeclaredSettings(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "variables.tf"), []byte("variable \"initial_image_tag\" {\n  type = string\n}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	vars, err := RootVariables(dir)
+	if err != nil || !vars["initial_image_tag"] || len(vars) != 1 {
+		t.Fatalf("variables = %v, %v", vars, err)
+	}
+	got := OverrideText(map[string]string{"db_deletion_protection": "false", "secret_recovery_window_days": "0", "initial_image_tag": "v1.0.0"})
+	want := `# Written by the equiptrack kit for one lifecycle run (up, destroy) and removed at its end:
+# delete it if a run was killed. Terraform merges *_override.tf into the configuration.
+module "environment" {
+  db_deletion_protection      = false
+  initial_image_tag           = "v1.0.0"
+  secret_recovery_window_days = 0
+}
+`
+	if got != want {
+		t.Errorf("override:\n%s\nwant:\n%s", got, want)
 	}
 }

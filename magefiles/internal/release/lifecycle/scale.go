@@ -65,7 +65,7 @@ type VerifyError struct {
 }
 
 func (e *VerifyError) Error() string {
-	lines := []string{fmt.Sprintf("%s: %d service(s) not as terraform.tfvars says:", e.Env, len(e.Mismatches))}
+	lines := []string{fmt.Sprintf("%s: %d service(s) not as terraform/envs/%s says:", e.Env, len(e.Mismatches), e.Env)}
 	for _, m := range e.Mismatches {
 		lines = append(lines, "  "+m.String())
 	}
@@ -191,7 +191,7 @@ func (e *Env) ScaleDown(ctx context.Context, o ScaleOptions) (*ScaleResult, erro
 		return res, nil
 	}
 	if got := planguard.DesiredCounts(p.JSON); !sameCounts(got, e.Vars.Desired) {
-		return nil, fmt.Errorf("%s: the plan's desired counts (%s) are not terraform.tfvars' (%s)", e.Name, floatCounts(got), countsText(e.Vars.Desired))
+		return nil, fmt.Errorf("%s: the plan's desired counts (%s) are not the committed ones (%s)", e.Name, floatCounts(got), countsText(e.Vars.Desired))
 	}
 	rep := planguard.ScaleOnly(p.JSON)
 	for _, c := range rep.Counts {

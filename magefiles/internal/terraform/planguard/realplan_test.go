@@ -1,9 +1,9 @@
 package planguard
 
 import (
-	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -24,19 +24,9 @@ import (
 // 3, inventory 2, location 2, the others 1) and then planned to the
 // committed tfvars (one task each). Under -short they skip.
 
-const devAsItWas = `services = {
-  gateway   = { cpu = 512, memory = 1024, public_path = "/api/*", desired_count = 3, on_demand_base = 0 }
-  inventory = { cpu = 256, memory = 512, desired_count = 2, on_demand_base = 0 }
-  location  = { cpu = 256, memory = 512, desired_count = 2, on_demand_base = 0 }
-  user      = { cpu = 256, memory = 512, desired_count = 1, on_demand_base = 0 }
-  reporting = { cpu = 256, memory = 512, desired_count = 1, on_demand_base = 0 }
-  ui        = { cpu = 256, memory = 512, public_path = "/", desired_count = 1, on_demand_base = 0 }
-}
-`
-
-// servicesBlock is the services map of a terraform.tfvars (it ends with a
-// closing brace alone on its line).
-var servicesBlock = regexp.MustCompile(`(?ms)^services = \{\n.*?^\}\n`)
+// asItWas is dev as the seed found it: the committed one task per service
+// with gateway 3, inventory 2 and location 2 instead.
+var asItWas = map[string]string{"gateway": "3", "inventory": "2", "location": "2"}
 
 const dbAddress = "module.environment.module.postgres.aws_db_instance.this"
 
@@ -94,15 +84,22 @@ func makeRealPlans(ctx context.Context, logf func(string, ...any)) (realPlans, e
 	// the auto-loaded tfvars with the values saved in a plan when applying
 	// it, so an override given with -var-file at plan time would not apply.
 	tfvars := filepath.Join(scratch, "envs", "dev", "terraform.tfvars")
+	if _, err := os.Stat(tfvars); err != nil {
+		tfvars = filepath.Join(scratch, "envs", "dev", "main.tf") // a thin root: the values are in its module call
+	}
 	committed, err := os.ReadFile(tfvars)
 	if err != nil {
 		return out, err
 	}
-	asItWas := servicesBlock.ReplaceAll(committed, []byte(devAsItWas))
-	if bytes.Equal(asItWas, committed) {
-		return out, errors.New("terraform.tfvars of dev has no services block to replace")
+	seed := committed
+	for name, n := range asItWas {
+		re := regexp.MustCompile(`(?m)^(\s*` + name + `\s*=\s*\{[^}]*desired_count\s*=\s*)1\b`)
+		if !re.Match(seed) {
+			return out, fmt.Errorf("%s: no desired_count = 1 for %s", tfvars, name)
+		}
+		seed = re.ReplaceAll(seed, []byte("${1}"+n))
 	}
-	if err := os.WriteFile(tfvars, asItWas, 0o644); err != nil {
+	if err := os.WriteFile(tfvars, seed, 0o644); err != nil {
 		return out, err
 	}
 	step := func(name string, t0 time.Time) { logf("%s: %s", name, time.Since(t0).Round(100*time.Millisecond)) }
@@ -133,8 +130,20 @@ func makeRealPlans(ctx context.Context, logf func(string, ...any)) (realPlans, e
 	if out.scaleDown, err = plan("scale-down", tfdriver.PlanSpec{}); err != nil {
 		return out, err
 	}
-	// One unrelated change besides the scale-down: the log retention.
-	if out.withExtra, err = plan("with-extra", tfdriver.PlanSpec{Vars: map[string]string{"log_retention_days": "30"}}); err != nil {
+	// One unrelated change besides the scale-down: the log retention, 7 ->
+	// 30 days, in the committed file itself (a variable in one layout, a
+	// module argument in a thin root).
+	retention := regexp.MustCompile(`(?m)^(\s*log_retention_days\s*=\s*)7\b`)
+	if !retention.Match(committed) {
+		return out, fmt.Errorf("%s: no log_retention_days = 7", tfvars)
+	}
+	if err := os.WriteFile(tfvars, retention.ReplaceAll(committed, []byte("${1}30")), 0o644); err != nil {
+		return out, err
+	}
+	if out.withExtra, err = plan("with-extra", tfdriver.PlanSpec{}); err != nil {
+		return out, err
+	}
+	if err := os.WriteFile(tfvars, committed, 0o644); err != nil {
 		return out, err
 	}
 	// The replica has no ForceNew logic: -replace is how a real plan
