@@ -62,7 +62,13 @@ func TestScaleDownOfTheRealDevRoot(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := OpenRunner(ctx, env, filepath.Join("..", "..", "..", "..", "terraform"), "dev", t.TempDir())
+	// LIFECYCLE_TERRAFORM_ROOT points the test at another tree (a branch's
+	// thin roots, a mutated copy).
+	root := filepath.Join("..", "..", "..", "..", "terraform")
+	if r := os.Getenv("LIFECYCLE_TERRAFORM_ROOT"); r != "" {
+		root = r
+	}
+	r, err := OpenRunner(ctx, env, root, "dev", t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
