@@ -53,6 +53,12 @@ func (f *Fake) ssmOp(rg *region, op string, body []byte) (any, error) {
 		if in.Tier == "" {
 			in.Tier = "Standard"
 		}
+		if in.Tier == "Intelligent-Tiering" {
+			in.Tier = "Standard"
+			if len(in.Value) > 4096 {
+				in.Tier = "Advanced"
+			}
+		}
 		if limit := map[string]int{"Standard": 4096, "Advanced": 8192}[in.Tier]; len(in.Value) > limit {
 			return nil, clientErr("ValidationException", "%s tier parameters support a maximum parameter value of %d characters", in.Tier, limit)
 		}
