@@ -27,7 +27,7 @@ type world struct {
 	revisions map[string]string
 	families  map[string]int
 	// running: service → state.
-	running States
+	running  States
 	replicas int
 
 	record Record
