@@ -342,7 +342,7 @@ func (e *LockedError) Error() string {
 	if e.Stale {
 		return fmt.Sprintf("a stale release lease is held by %s%s: its holder stopped renewing it; check it no longer runs, then break it with <env>:unlock", e.Lease, where)
 	}
-	return fmt.Sprintf("held by %s%s", e.Lease, where)
+	return fmt.Sprintf("held by %s%s: %s", e.Lease, where, ErrLocked)
 }
 
 // Is makes errors.Is(err, ErrLocked) and, for a stale lease,
