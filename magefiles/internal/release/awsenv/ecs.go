@@ -189,9 +189,13 @@ func (e *Env) waitRollout(ctx context.Context, names []string, revs pipeline.Rev
 	delay := e.o.Poll
 	pending := names
 	failed := map[string]string{}
+	var last []string
 	for {
 		svcs, err := e.describe(ctx, pending)
 		if err != nil {
+			if ctx.Err() != nil && last != nil { // the deadline, mid-call
+				return fmt.Errorf("rollout not finished: %s: %w", strings.Join(last, ", "), ctx.Err())
+			}
 			return err
 		}
 		var still []string
@@ -217,7 +221,8 @@ func (e *Env) waitRollout(ctx context.Context, names []string, revs pipeline.Rev
 		if len(still) == 0 {
 			return nil
 		}
-		pending = pending[:0]
+		last = still
+		pending = nil
 		for _, s := range still {
 			pending = append(pending, strings.SplitN(s, " ", 2)[0])
 		}

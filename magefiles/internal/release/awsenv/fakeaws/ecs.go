@@ -41,8 +41,10 @@ type cluster struct{ name, arn string }
 type deployment struct {
 	id, status, td                 string
 	desired, running, pending, bad int
-	rollout, reason                string
-	created, updated               time.Time
+	// base is how many tasks ran when the rollout (or a scale-out) began.
+	base             int
+	rollout, reason  string
+	created, updated time.Time
 }
 
 type event struct {
@@ -284,6 +286,7 @@ func (f *Fake) ecsOp(rg *region, op string, body []byte) (any, error) {
 		if sv == nil {
 			return nil, clientErr("ServiceNotFoundException", "Service not found.")
 		}
+		scaled := in.DesiredCount != nil && *in.DesiredCount != sv.desired
 		if in.DesiredCount != nil {
 			sv.desired = *in.DesiredCount
 		}
@@ -297,6 +300,18 @@ func (f *Fake) ecsOp(rg *region, op string, body []byte) (any, error) {
 		}
 		if td != sv.deployments[0].td || in.ForceNewDeployment {
 			f.startDeployment(sv, td, "")
+		} else if scaled {
+			// Scaling is no new deployment: the PRIMARY one's desired count
+			// changes; tasks stop at once, new ones start one by one.
+			p := sv.deployments[0]
+			now := f.Clock.Now()
+			p.desired = sv.desired
+			if p.running >= p.desired {
+				p.running, p.pending = p.desired, 0
+			} else {
+				p.base, p.created, p.rollout, p.pending = p.running, now, "IN_PROGRESS", p.desired-p.running
+			}
+			p.updated = now
 		}
 		return map[string]any{"service": f.serviceJSON(sv)}, nil
 	case "RunTask":
@@ -431,7 +446,7 @@ func (f *Fake) advance(rg *region) {
 				}
 			}
 		default:
-			p.running = min(p.desired, steps)
+			p.running = min(p.desired, p.base+steps)
 			p.pending = p.desired - p.running
 			if p.running == p.desired {
 				p.rollout, p.reason, p.updated = "COMPLETED", "ECS deployment "+p.id+" completed.", now
