@@ -108,12 +108,12 @@ func Open(ctx context.Context, o Options) (*Env, error) {
 			so.Backoff = retry.NewExponentialJitterBackoff(o.RetryBackoff)
 		})
 	}
-	ep := func() *string {
-		if o.Endpoint == "" {
-			return nil
-		}
-		return aws.String(o.Endpoint)
+	// AWS_ENDPOINT_URL reaches cfg.BaseEndpoint through LoadDefaultConfig;
+	// Endpoint overrides it.
+	if o.Endpoint != "" {
+		cfg.BaseEndpoint = aws.String(o.Endpoint)
 	}
+	ep := func() *string { return cfg.BaseEndpoint }
 	e := &Env{o: o,
 		ecs:  ecs.NewFromConfig(cfg, func(c *ecs.Options) { c.BaseEndpoint = ep() }),
 		ecr:  ecr.NewFromConfig(cfg, func(c *ecr.Options) { c.BaseEndpoint = ep() }),
