@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/equiptrack/release-kit/magefiles/internal/docker/dockerup"
+	"github.com/equiptrack/release-kit/magefiles/internal/kit/sh"
 	"github.com/equiptrack/release-kit/magefiles/internal/release/awsenv/awsfixture"
 	"github.com/equiptrack/release-kit/magefiles/internal/release/awsenv/fakeaws"
 	"github.com/equiptrack/release-kit/seeddata"
@@ -379,5 +381,47 @@ func TestSeedChecksTheFingerprintFromTheLog(t *testing.T) {
 	})
 	if err := (Staging{}).Seed(context.Background()); err == nil || !strings.Contains(err.Error(), "fingerprint "+strings.Repeat("0", 64)+", expected "+seeddata.ExpectedFingerprint()) {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// A dev release builds real images with docker, tagged with the commit SHA
+// and `latest`, and pushes both into the fake ECR's registry (logged in with
+// its authorization token).
+func TestDevReleaseBuildsAndPushesSHAAndLatest(t *testing.T) {
+	if testing.Short() {
+		t.Skip("needs Docker (skipped under -short)")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	if err := dockerup.Ensure(ctx, t.Logf); err != nil {
+		t.Fatalf("Docker is needed: %v", err)
+	}
+	w := awsWorld(t, "dev", "us-west-2", false, "0a1b2c3")
+	sha := fmt.Sprintf("%07x", time.Now().UnixNano()&0xfffffff) + "d"
+	t.Cleanup(func() {
+		for _, s := range awsfixture.Services {
+			repo := w.Fake.RegistryHost() + "/equiptrack-dev/" + s
+			_, _ = sh.Output(context.Background(), "docker", "image", "rm", "-f", repo+":"+sha, repo+":latest")
+		}
+	})
+	start := time.Now()
+	if err := (Dev{}).Release(ctx, sha, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("dev:release %s with docker build + push against the fake: %s", sha, time.Since(start).Round(time.Millisecond))
+	servicesOn(t, w, 2)
+	for _, s := range awsfixture.Services {
+		tags := w.Fake.ImageTags("equiptrack-dev/" + s)
+		if tags[sha] == "" || tags["latest"] != tags[sha] {
+			t.Errorf("%s: tags %v, want %s and latest on one digest", s, tags, sha)
+		}
+	}
+	if tags := w.Fake.ImageTags("equiptrack-dev/gateway"); tags[sha] == w.Fake.ImageTags("equiptrack-dev/ui")[sha] {
+		t.Errorf("gateway and ui have the same digest: the build args did not reach the build")
+	}
+	for _, a := range []string{"ecr:GetAuthorizationToken", "ecr:InitiateLayerUpload", "ecr:CompleteLayerUpload", "ecr:PutImage"} {
+		if count(w.Fake.Calls(), a) == 0 {
+			t.Errorf("docker push did not go through %s", a)
+		}
 	}
 }

@@ -179,4 +179,3 @@ func (b *DockerBuilder) Built(ctx context.Context, version string, services []st
 	}
 	return out, nil
 }
-

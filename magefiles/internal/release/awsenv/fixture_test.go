@@ -97,7 +97,7 @@ func newWorld(t *testing.T) *world {
 func (w *world) options() Options {
 	return Options{
 		Env: "staging", Region: "us-east-1",
-		Config: aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("AKIDFAKE", "fake-secret", "")},
+		Config:   aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("AKIDFAKE", "fake-secret", "")},
 		Endpoint: w.fake.Endpoint(), Poll: time.Millisecond, MaxPoll: 5 * time.Millisecond, RetryBackoff: time.Millisecond,
 		Now: w.fake.Clock.Now,
 	}

@@ -181,4 +181,3 @@ func isZero(v any) bool {
 	}
 	return false
 }
-

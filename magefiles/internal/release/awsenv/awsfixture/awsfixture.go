@@ -130,7 +130,7 @@ func (w *World) ECSName(service string) string { return "equiptrack-" + w.Env + 
 func AppDir(t testing.TB) string {
 	t.Helper()
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte("FROM scratch\n"), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte("FROM scratch\nARG SERVICE\nLABEL org.equiptrack.service=$SERVICE\nCOPY Dockerfile /Dockerfile\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	var svcs []any
@@ -143,7 +143,7 @@ func AppDir(t testing.TB) string {
 		case "ui":
 			health, pub = "/readyz", "/"
 		}
-		svcs = append(svcs, map[string]any{"name": s, "context": ".", "dockerfile": "Dockerfile", "port": 8080,
+		svcs = append(svcs, map[string]any{"name": s, "context": ".", "dockerfile": "Dockerfile", "port": 8080, "build_args": map[string]string{"SERVICE": s},
 			"health_path": "/readyz", "public_health_path": health, "cpu": 256, "memory": 512, "public_path": pub})
 	}
 	m := map[string]any{
