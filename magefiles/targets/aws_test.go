@@ -10,6 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+
 	"github.com/equiptrack/release-kit/magefiles/internal/docker/dockerup"
 	"github.com/equiptrack/release-kit/magefiles/internal/kit/sh"
 	"github.com/equiptrack/release-kit/magefiles/internal/release/awsenv/awsfixture"
@@ -424,4 +427,79 @@ func TestDevReleaseBuildsAndPushesSHAAndLatest(t *testing.T) {
 			t.Errorf("docker push did not go through %s", a)
 		}
 	}
+
+	// The rest of what the targets do, on the same fake, for the
+	// least-privilege check below.
+	captureStdout(t, func() error { return Dev{}.Status(ctx, nil) })
+	captureStdout(t, func() error { return Dev{}.Logs(ctx, "inventory", nil) })
+	if err := (Dev{}).Rollback(ctx, "0a1b2c3", nil); err != nil {
+		t.Fatal(err)
+	}
+	checkDeployPolicy(t, w.Fake.Actions())
+}
+
+// checkDeployPolicy holds least privilege both ways: every action the
+// backend called is granted by the deploy role's policy in
+// terraform/modules/github-oidc, and the policy grants nothing it never
+// called — except, named here, what IAM checks that the fake cannot see.
+func checkDeployPolicy(t *testing.T, called []string) {
+	t.Helper()
+	noPermission := map[string]string{"sts:GetCallerIdentity": "needs no IAM permission"}
+	implicit := map[string]string{"iam:PassRole": "ECS checks it when a task definition naming the task and execution roles is registered, run or rolled; the fake does not model IAM"}
+	granted := deployPolicyActions(t)
+	used := map[string]bool{}
+	for _, a := range called {
+		if _, ok := noPermission[a]; ok {
+			continue
+		}
+		used[a] = true
+		if !granted[a] {
+			t.Errorf("the backend called %s but the deploy role does not grant it", a)
+		}
+	}
+	for a := range granted {
+		if _, ok := implicit[a]; !used[a] && !ok {
+			t.Errorf("the deploy role grants %s but the backend never called it", a)
+		}
+	}
+}
+
+func deployPolicyActions(t *testing.T) map[string]bool {
+	t.Helper()
+	path := filepath.Join("..", "..", "terraform", "modules", "github-oidc", "main.tf")
+	src, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, diags := hclsyntax.ParseConfig(src, path, hcl.InitialPos)
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	out := map[string]bool{}
+	for _, b := range f.Body.(*hclsyntax.Body).Blocks {
+		if b.Type != "data" || len(b.Labels) != 2 || b.Labels[0] != "aws_iam_policy_document" || b.Labels[1] != "deploy" {
+			continue
+		}
+		for _, st := range b.Body.Blocks {
+			if st.Type != "statement" {
+				continue
+			}
+			attr, ok := st.Body.Attributes["actions"]
+			if !ok {
+				continue
+			}
+			v, diags := attr.Expr.Value(nil)
+			if diags.HasErrors() {
+				t.Fatalf("%s: actions must be a literal list: %v", path, diags)
+			}
+			for it := v.ElementIterator(); it.Next(); {
+				_, a := it.Element()
+				out[a.AsString()] = true
+			}
+		}
+	}
+	if len(out) == 0 {
+		t.Fatalf("%s: no deploy policy found", path)
+	}
+	return out
 }
