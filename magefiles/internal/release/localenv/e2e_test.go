@@ -139,15 +139,15 @@ func allOn(m *manifest.Manifest, v string) map[string]string {
 	return out
 }
 
-func versionsOf(revs pipeline.Revisions) map[string]string {
+func versionsOf(states pipeline.States) map[string]string {
 	out := map[string]string{}
-	for k, r := range revs {
-		out[k] = r.Version
+	for k, s := range states {
+		out[k] = s.Revision.Version
 	}
 	return out
 }
 
-func current(t *testing.T, e *localenv.Env) pipeline.Revisions {
+func current(t *testing.T, e *localenv.Env) pipeline.States {
 	t.Helper()
 	revs, err := e.Current(context.Background())
 	if err != nil {
@@ -244,9 +244,14 @@ func TestLocalReleaseEndToEnd(t *testing.T) {
 		}, nil)
 		_, err := e.Pipeline().Release(ctx, A, pipeline.ReleaseOptions{Seed: true})
 		wantErrPrefix(t, err, "release failed at test: sh -c echo '--- FAIL: TestInventory (0.01s)'; exit 1: exit status 1: --- FAIL: TestInventory (0.01s)")
-		for _, n := range append(man.Names(), pipeline.SeederImage) {
-			if d, err := e.Digest(ctx, n, A); err != nil || d != "" {
-				t.Errorf("%s:%s in the registry: %q %v", n, A, d, err)
+		names := append(man.Names(), pipeline.SeederImage)
+		arts, err := e.Resolve(ctx, A, names)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range names {
+			if a := arts[n]; a.Present() {
+				t.Errorf("%s:%s in the registry: %+v", n, A, a)
 			}
 			if _, err := e.Built(ctx, A, []string{n}); err == nil {
 				t.Errorf("%s:%s was built", n, A)
@@ -294,16 +299,16 @@ func TestLocalReleaseEndToEnd(t *testing.T) {
 		if got := x.serving(t, man); !reflect.DeepEqual(got, allOn(man, B)) {
 			t.Errorf("served after %s: %v", B, got)
 		}
-		for n, r := range current(t, good) {
-			if r.Replicas != 2 {
-				t.Errorf("%s runs %d replicas, want 2", n, r.Replicas)
+		for n, st := range current(t, good) {
+			if st.Running != 2 || st.Other != 0 {
+				t.Errorf("%s runs %d replicas (%d on other revisions), want 2", n, st.Running, st.Other)
 			}
 		}
 		want := "    fingerprint: " + seeddata.ExpectedFingerprint()
 		if c := strings.Count(x.output(), want); c != 2 {
 			t.Errorf("%q printed %d times, want 2 (one per seeded release)", want, c)
 		}
-		if err := m.CheckHealth(ctx); err != nil {
+		if err := m.Health(ctx); err != nil {
 			t.Error(err)
 		}
 	})
@@ -326,7 +331,7 @@ func TestLocalReleaseEndToEnd(t *testing.T) {
 		if n, cached := summaryItems(t, x.entPort); n != before || !cached {
 			t.Fatalf("after the insert: %d items (cached %v), want the stale %d from the cache", n, cached, before)
 		}
-		if err := m.SeedVersion(ctx, B); err != nil {
+		if err := m.Seed(ctx, B); err != nil {
 			t.Fatal(err)
 		}
 		if n, _ := summaryItems(t, x.entPort); n != before+1 {
@@ -416,7 +421,7 @@ func TestLocalReleaseEndToEnd(t *testing.T) {
 		if got := x.serving(t, man); !reflect.DeepEqual(got, allOn(man, A)) {
 			t.Errorf("served: %v", got)
 		}
-		if err := m.CheckHealth(ctx); err != nil {
+		if err := m.Health(ctx); err != nil {
 			t.Errorf("unhealthy after the restore: %v", err)
 		}
 	})
