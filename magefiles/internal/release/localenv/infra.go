@@ -220,6 +220,18 @@ func Down(ctx context.Context, name string, registryPort int, keepData bool, log
 	}
 	ctx, cancel := context.WithTimeout(ctx, DownTimeout)
 	defer cancel()
+	// Down holds the release lease like a release: it refuses while one
+	// runs, instead of pulling the registry from under it.
+	dir, err := StateDir(name)
+	if err != nil {
+		return err
+	}
+	host, _ := os.Hostname()
+	held, err := (&Env{stateDir: dir}).Lock(ctx, fmt.Sprintf("local:down, pid %d on %s", os.Getpid(), host), DownTimeout)
+	if err != nil {
+		return fmt.Errorf("local down of %s refused: %w", name, err)
+	}
+	defer func() { _ = held.Unlock(context.WithoutCancel(ctx)) }()
 	var errs []error
 	ids, err := cli.docker(ctx, "ps", "-a", "-q", "--filter", "label="+LabelEnv+"="+name)
 	if err != nil {
