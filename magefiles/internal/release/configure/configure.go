@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/equiptrack/release-kit/magefiles/internal/release/manifest"
@@ -50,16 +51,19 @@ func Pipeline(m *manifest.Manifest, b pipeline.Backend, o Options) (*pipeline.Pi
 		return nil, errors.New("configure: no environment name")
 	}
 	var missing []string
-	for name, ok := range map[string]bool{
-		"Builder": b.Builder != nil, "Registry": b.Registry != nil, "Tasks": b.Tasks != nil,
-		"Deployer": b.Deployer != nil, "Prober": b.Prober != nil, "Store": b.Store != nil,
+	for _, part := range []struct {
+		name string
+		ok   bool
+	}{
+		{"Builder", b.Builder != nil}, {"Registry", b.Registry != nil}, {"Tasks", b.Tasks != nil},
+		{"Deployer", b.Deployer != nil}, {"Prober", b.Prober != nil}, {"Store", b.Store != nil},
 	} {
-		if !ok {
-			missing = append(missing, name)
+		if !part.ok {
+			missing = append(missing, part.name)
 		}
 	}
 	if len(missing) > 0 {
-		return nil, fmt.Errorf("configure %s: the backend lacks %v", o.Env, missing)
+		return nil, fmt.Errorf("configure %s: the backend lacks %s", o.Env, strings.Join(missing, ", "))
 	}
 	h := o.Health
 	if len(h.Ready) == 0 {
