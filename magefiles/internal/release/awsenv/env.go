@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -151,11 +150,3 @@ func (e *Env) Backend(builder pipeline.ImageBuilder) pipeline.Backend {
 }
 
 func (e *Env) logf(format string, args ...any) { e.o.Logf(format, args...) }
-
-func hostname() string {
-	h, err := os.Hostname()
-	if err != nil {
-		return "unknown-host"
-	}
-	return h
-}

@@ -30,11 +30,11 @@ func cloneInput(td *ecstypes.TaskDefinition, container, image, version string) (
 		Volumes:                 td.Volumes,
 		PlacementConstraints:    td.PlacementConstraints,
 		ProxyConfiguration:      td.ProxyConfiguration,
-		InferenceAccelerators:   td.InferenceAccelerators,
 		IpcMode:                 td.IpcMode,
 		PidMode:                 td.PidMode,
 		EphemeralStorage:        td.EphemeralStorage,
 		EnableFaultInjection:    td.EnableFaultInjection,
+		// InferenceAccelerators is left out: ECS no longer offers them.
 	}
 	found := false
 	for _, c := range td.ContainerDefinitions {

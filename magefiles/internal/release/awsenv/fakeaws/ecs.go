@@ -69,7 +69,7 @@ type task struct {
 	outcome                  Outcome
 	logs                     map[string]string // container → group|stream
 	startedBy                string
-	capacity, launch         any
+	capacity                 any
 	logged                   bool
 }
 
@@ -103,7 +103,6 @@ type ecsState struct {
 	services map[string]*service         // cluster/name
 	tasks    map[string]*task
 	order    []string
-	seq      int
 }
 
 func newECS() *ecsState {

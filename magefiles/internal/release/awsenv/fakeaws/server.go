@@ -271,13 +271,13 @@ func (f *Fake) serveAPI(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	regionName := f.o.Region
-	if m := scopeRegion.FindStringSubmatch(r.Header.Get("Authorization")); m != nil {
-		regionName = m[1]
-	} else {
+	// The SigV4 scope names the region the client is configured for.
+	m := scopeRegion.FindStringSubmatch(r.Header.Get("Authorization"))
+	if m == nil {
 		writeJSONError(w, &apiError{status: http.StatusForbidden, code: "MissingAuthenticationTokenException", msg: "Missing Authentication Token"})
 		return
 	}
+	regionName := m[1]
 	f.Clock.Advance(f.o.Tick)
 
 	target := r.Header.Get("X-Amz-Target")
