@@ -195,11 +195,6 @@ variable "custom_domain" {
 }
 
 variable "account_id" {
-  description = "AWS account of this environment: the provider refuses any other (allowed_account_ids) and the release targets check it."
+  description = "AWS account of this environment (12 digits, validated by modules/environment): the provider refuses any other (allowed_account_ids) and the release targets check it."
   type        = string
-
-  validation {
-    condition     = can(regex("^[0-9]{12}$", var.account_id))
-    error_message = "account_id must be a 12-digit AWS account ID."
-  }
 }
