@@ -203,6 +203,13 @@ func TestStagingFailuresLeaveOrRestoreEveryService(t *testing.T) {
 			t.Fatalf("%d UpdateService after a failed migration", n)
 		}
 		servicesOn(t, w, 1)
+		out := captureStdout(t, func() error { return Staging{}.Logs(ctx, "inventory", ptr(time.Hour)) })
+		if !strings.Contains(out, "ERROR: column exists") || !strings.Contains(out, " ecs/inventory/") {
+			t.Errorf("staging:logs inventory printed %q", out)
+		}
+		if err := (Staging{}).Logs(ctx, "nosuch", nil); err == nil || !strings.HasPrefix(err.Error(), "nosuch is not a service of staging") {
+			t.Errorf("logs of an unknown service: %v", err)
+		}
 	})
 	t.Run("circuit breaker on one service: all restored, release fails", func(t *testing.T) {
 		w := awsWorld(t, "staging", "us-east-1", true, "v1.0.0", "v1.1.0")

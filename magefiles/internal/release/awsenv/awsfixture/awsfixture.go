@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/equiptrack/release-kit/magefiles/internal/release/awsenv/fakeaws"
 )
@@ -46,7 +47,9 @@ type Options struct {
 // New starts a fake and seeds it; both are closed with the test.
 func New(t testing.TB, o Options) *World {
 	t.Helper()
-	f, err := fakeaws.New(fakeaws.Options{Region: o.Region, Account: o.Account})
+	// The clock starts now, so "the last 10 minutes" of logs means the same
+	// to the fake and to the targets.
+	f, err := fakeaws.New(fakeaws.Options{Region: o.Region, Account: o.Account, Start: time.Now().UTC()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package fakeaws
 
 import (
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -106,7 +107,7 @@ func (f *Fake) logsOp(rg *region, op string, body []byte) (any, error) {
 		}
 		out := []any{}
 		for _, e := range items {
-			out = append(out, map[string]any{"logStreamName": e.Stream, "timestamp": e.Time.UnixMilli(), "message": e.Message, "ingestionTime": e.Time.UnixMilli(), "eventId": e.ID})
+			out = append(out, map[string]any{"logStreamName": e.Stream, "timestamp": e.Time.UnixMilli(), "message": e.Message, "ingestionTime": e.Time.UnixMilli(), "eventId": strconv.Itoa(e.ID)})
 		}
 		res := map[string]any{"events": out}
 		if next != "" {
