@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"testing"
 	"time"
 
 	"github.com/equiptrack/release-kit/magefiles/internal/release/awsenv/fakeaws"
@@ -33,6 +32,15 @@ type World struct {
 	Digests map[string]string
 }
 
+// TB is what the fixture needs of a test: testing.TB, or cmd/fakeaws's
+// stand-in when the fake runs on its own.
+type TB interface {
+	Helper()
+	Fatal(args ...any)
+	Cleanup(func())
+	TempDir() string
+}
+
 // Options say what to seed.
 type Options struct {
 	Env, Region string
@@ -45,7 +53,7 @@ type Options struct {
 }
 
 // New starts a fake and seeds it; both are closed with the test.
-func New(t testing.TB, o Options) *World {
+func New(t TB, o Options) *World {
 	t.Helper()
 	// The clock starts now, so "the last 10 minutes" of logs means the same
 	// to the fake and to the targets.
@@ -130,7 +138,7 @@ func (w *World) ECSName(service string) string { return "equiptrack-" + w.Env + 
 // AppDir writes an application directory whose manifest has the six
 // services, a test command that passes, no prebuild, and the migration
 // `["migrate"]` in inventory; it returns its path.
-func AppDir(t testing.TB) string {
+func AppDir(t TB) string {
 	t.Helper()
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte("FROM scratch\nARG SERVICE\nLABEL org.equiptrack.service=$SERVICE\nCOPY Dockerfile /Dockerfile\n"), 0o644); err != nil {
