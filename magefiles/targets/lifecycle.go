@@ -160,7 +160,8 @@ func lifecycleUp(ctx context.Context, env, v string) error {
 }
 
 func lifecycleVerify(ctx context.Context, env string) error {
-	return withLifecycle(ctx, env, true, func(e *lifecycle.Env, _ *awsSeams) error { return e.Verify(ctx) })
+	// Verify reads AWS only: no Terraform init.
+	return withLifecycleTF(ctx, env, true, false, func(e *lifecycle.Env, _ *awsSeams) error { return e.Verify(ctx) })
 }
 
 // addresses splits -allowReplace=<a>,<b>.
@@ -184,6 +185,10 @@ func addresses(s *string) ([]string, error) {
 // fn. needServices: the flow also reads ECS and the URL (verify, up,
 // scaleDown), which the AWS backend provides.
 func withLifecycle(ctx context.Context, env string, needServices bool, fn func(*lifecycle.Env, *awsSeams) error) error {
+	return withLifecycleTF(ctx, env, needServices, true, fn)
+}
+
+func withLifecycleTF(ctx context.Context, env string, needServices, needTF bool, fn func(*lifecycle.Env, *awsSeams) error) error {
 	if err := tfdriver.CheckEnv(terraformRoot, env); err != nil {
 		return err
 	}
@@ -205,6 +210,9 @@ func withLifecycle(ctx context.Context, env string, needServices bool, fn func(*
 			return err
 		}
 		e.Services, e.Health, e.URL = seams.Services, seams.Health, seams.URL
+	}
+	if !needTF {
+		return fn(e, seams)
 	}
 	tfEnv, err := tfdriver.Online(ctx, logf)
 	if err != nil {

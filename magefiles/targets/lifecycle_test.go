@@ -2,6 +2,7 @@ package targets
 
 import (
 	"context"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -29,5 +30,21 @@ func TestLifecycleTargetsRefuseBadInput(t *testing.T) {
 				t.Fatalf("err = %v, want %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// dev:verify through the target against the AWS backend's fake: its
+// services run two tasks each, the committed dev says one.
+func TestDevVerifyAgainstTheFakeAWS(t *testing.T) {
+	awsWorld(t, "dev", "us-west-2", false, "abc1234")
+	t.Chdir(filepath.Join("..", "..")) // the repository root, where terraform/ is
+	err := Dev{}.Verify(context.Background())
+	if err == nil || !strings.HasPrefix(err.Error(), "dev: 6 service(s) not as terraform/envs/dev says:\n  gateway: desired 2, running 2, pending 0, rollout COMPLETED (want 1 running, COMPLETED)\n") {
+		t.Fatalf("err = %v", err)
+	}
+	// A credential of another account is refused before anything else.
+	t.Setenv("AWS_REGION", "us-east-1")
+	if err := (Dev{}).Verify(context.Background()); err == nil || !strings.Contains(err.Error(), "dev: the AWS region is us-east-1, dev lives in us-west-2") {
+		t.Errorf("wrong region: %v", err)
 	}
 }

@@ -23,9 +23,9 @@ type Env struct {
 	Caller   Caller
 	Services Services
 	Health   Health
-	// URL is the environment's public URL (from its facts), printed by
-	// up and verify; empty when unknown.
-	URL   string
+	// URL returns the environment's public URL (from its facts), printed
+	// by up and verify; nil or "" when unknown.
+	URL   func(context.Context) string
 	Cost  Coster
 	Out   io.Writer
 	Clock Clock
@@ -41,6 +41,13 @@ func (e *Env) logf(format string, args ...any) {
 	if e.Out != nil {
 		fmt.Fprintf(e.Out, e.Name+": "+format+"\n", args...)
 	}
+}
+
+func (e *Env) url(ctx context.Context) string {
+	if e.URL == nil {
+		return ""
+	}
+	return e.URL(ctx)
 }
 
 func (e *Env) clock() Clock {

@@ -90,8 +90,8 @@ func (e *Env) Verify(ctx context.Context) error {
 		e.logf("health: ok")
 	}
 	e.logf("verified: every service runs its desired count")
-	if e.URL != "" {
-		e.logf("url: %s", e.URL)
+	if u := e.url(ctx); u != "" {
+		e.logf("url: %s", u)
 	}
 	return nil
 }

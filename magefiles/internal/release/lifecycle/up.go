@@ -74,8 +74,8 @@ func (e *Env) Up(ctx context.Context, o UpOptions) error {
 		}
 		e.logf("[%d/%d] %s: ok %s", i+1, len(steps), s.name, c.Now().Sub(t).Round(100*time.Millisecond))
 	}
-	if e.URL != "" {
-		e.logf("up at %s: %s", o.Version, e.URL)
+	if u := e.url(ctx); u != "" {
+		e.logf("up at %s: %s", o.Version, u)
 		return nil
 	}
 	e.logf("up at %s", o.Version)
