@@ -10,8 +10,11 @@ import (
 )
 
 // world is the in-memory environment every fake shares: the registry's tags,
-// the running revisions, the record, the lock, and the ordered log of every
-// state-changing call, which the tests compare with literal expectations.
+// the prepared revisions, what runs, the record, the lease, and the ordered
+// log of every state-changing call, which the tests compare with literal
+// expectations. The fakes behave as the AWS backend will: Prepare registers
+// numbered revisions per service (task definitions), reusing one for the
+// same digest; Roll changes what Current reports.
 type world struct {
 	mu     sync.Mutex
 	events []string
@@ -20,19 +23,31 @@ type world struct {
 	built map[string]string
 	// tags: "svc:version" → digest in the registry.
 	tags map[string]string
-	// running: service → revision.
-	running Revisions
+	// revisions: "svc@digest" → prepared revision ID ("td/svc:N").
+	revisions map[string]string
+	families  map[string]int
+	// running: service → state.
+	running  States
+	replicas int
 
 	record Record
-	locked string
+	lease  *Lease
+	leases int // leases taken (each one's token)
+	token  int // the token of the stored lease
+	now    time.Time
+
+	resolves int // calls to Registry.Resolve
+	renewals int // successful lease renewals
 
 	// failures to inject
 	testErr, buildErr, pushErr error
 	migrateExit, seedExit      int
 	seedLogs                   []string
-	deployFailAfter            int // fail Deploy after this many services (0 = never)
-	deployHang                 bool
-	restoreErr                 error
+	rollFailAfter              int             // fail Roll after this many services (0 = never)
+	rollHang                   bool            // Roll blocks until ctx ends
+	rollIgnores                map[string]bool // services Roll silently leaves alone (returning nil)
+	restoreErr                 error           // Roll fails from the second call on
+	rolls                      int
 	badVersions                map[string]int // version → status its readiness answers
 	concurrentPush             map[string]string
 	buildCount                 int
@@ -42,8 +57,13 @@ func newWorld() *world {
 	return &world{
 		built:       map[string]string{},
 		tags:        map[string]string{},
-		running:     Revisions{},
+		revisions:   map[string]string{},
+		families:    map[string]int{},
+		running:     States{},
+		replicas:    1,
 		badVersions: map[string]int{},
+		rollIgnores: map[string]bool{},
+		now:         time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC),
 		seedLogs:    []string{"seeded", "fingerprint: " + strings.Repeat("ab", 32)},
 	}
 }
@@ -104,27 +124,39 @@ func (b fakeBuilder) Built(_ context.Context, version string, services []string)
 
 type fakeRegistry struct{ w *world }
 
-func (r fakeRegistry) Digest(_ context.Context, service, tag string) (string, error) {
-	r.w.mu.Lock()
-	defer r.w.mu.Unlock()
-	return r.w.tags[service+":"+tag], nil
+func artifact(service, version, digest string) Artifact {
+	if digest == "" {
+		return Artifact{Service: service, Version: version}
+	}
+	return Artifact{Service: service, Version: version, Digest: digest, Ref: "reg/" + service + "@" + digest}
 }
 
-func (r fakeRegistry) Push(_ context.Context, img Image) (string, error) {
+func (r fakeRegistry) Resolve(_ context.Context, version string, images []string) (Artifacts, error) {
+	r.w.mu.Lock()
+	defer r.w.mu.Unlock()
+	r.w.resolves++
+	out := Artifacts{}
+	for _, s := range images {
+		out[s] = artifact(s, version, r.w.tags[s+":"+version])
+	}
+	return out, nil
+}
+
+func (r fakeRegistry) Push(_ context.Context, img Image) (Artifact, error) {
 	w := r.w
 	w.log("push %s:%s", img.Service, img.Version)
 	if w.pushErr != nil {
-		return "", w.pushErr
+		return Artifact{}, w.pushErr
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	key := img.Service + ":" + img.Version
 	d := w.built[key]
 	if have, ok := w.tags[key]; ok && have != d {
-		return "", fmt.Errorf("%s holds %s, not %s: %w", key, have, d, ErrImmutableTag)
+		return Artifact{}, fmt.Errorf("%s holds %s, not %s: %w", key, have, d, ErrImmutableTag)
 	}
 	w.tags[key] = d
-	return d, nil
+	return artifact(img.Service, img.Version, d), nil
 }
 
 // ---- tasks ----
@@ -133,12 +165,15 @@ type fakeTasks struct{ w *world }
 
 func (t fakeTasks) Run(ctx context.Context, spec TaskSpec) (TaskResult, error) {
 	w := t.w
-	w.log("task %s %s:%s %s", spec.Name, spec.Image, spec.Version, strings.Join(spec.Command, " "))
+	w.log("task %s %s %s", spec.Name, spec.Revision.ID, strings.Join(spec.Command, " "))
 	w.mu.Lock()
-	_, ok := w.tags[spec.Image+":"+spec.Version]
+	known := false
+	for _, id := range w.revisions {
+		known = known || id == spec.Revision.ID
+	}
 	w.mu.Unlock()
-	if !ok {
-		return TaskResult{}, fmt.Errorf("image %s:%s not found", spec.Image, spec.Version)
+	if !known {
+		return TaskResult{}, fmt.Errorf("revision %q was never prepared", spec.Revision.ID)
 	}
 	code, logs := 0, []string{"done"}
 	switch spec.Name {
@@ -149,6 +184,10 @@ func (t fakeTasks) Run(ctx context.Context, spec TaskSpec) (TaskResult, error) {
 		}
 	case "seed":
 		code, logs = w.seedExit, w.seedLogs
+	default: // the contract suite's tasks
+		if len(spec.Command) > 0 && spec.Command[0] == "false" {
+			code = 1
+		}
 	}
 	return TaskResult{
 		Containers: []ContainerExit{{Name: spec.Name, ExitCode: code}},
@@ -161,52 +200,86 @@ func (t fakeTasks) Run(ctx context.Context, spec TaskSpec) (TaskResult, error) {
 
 type fakeDeployer struct{ w *world }
 
-func (d fakeDeployer) Current(context.Context) (Revisions, error) {
+func (d fakeDeployer) Prepare(_ context.Context, arts Artifacts) (Revisions, error) {
+	w := d.w
+	names := sortedNames(arts)
+	w.log("prepare %s %s", strings.Join(names, ","), arts[names[0]].Version)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	out := Revisions{}
+	for _, n := range names {
+		a := arts[n]
+		key := n + "@" + a.Digest
+		id, ok := w.revisions[key]
+		if !ok {
+			w.families[n]++
+			id = fmt.Sprintf("td/%s:%d", n, w.families[n])
+			w.revisions[key] = id
+		}
+		reps := w.replicas
+		if n == SeederImage {
+			reps = 0
+		}
+		out[n] = Revision{Service: n, Version: a.Version, ID: id, Replicas: reps}
+	}
+	return out, nil
+}
+
+func (d fakeDeployer) Current(context.Context) (States, error) {
 	d.w.mu.Lock()
 	defer d.w.mu.Unlock()
-	out := Revisions{}
+	out := States{}
 	for k, v := range d.w.running {
 		out[k] = v
 	}
 	return out, nil
 }
 
-func (d fakeDeployer) Deploy(ctx context.Context, version string, services []string) error {
+func (d fakeDeployer) Roll(ctx context.Context, revs Revisions) error {
 	w := d.w
-	w.log("deploy %s", version)
-	if w.deployHang {
+	names := sortedNames(revs)
+	var parts []string
+	for _, n := range names {
+		if revs[n].IsStop() {
+			parts = append(parts, n+" stop")
+		} else {
+			parts = append(parts, n+" "+revs[n].Version)
+		}
+	}
+	w.log("roll %s", strings.Join(parts, ", "))
+	w.mu.Lock()
+	w.rolls++
+	first := w.rolls == 1
+	w.mu.Unlock()
+	if w.rollHang && first {
 		<-ctx.Done()
 		return ctx.Err()
 	}
-	for i, s := range services {
-		if w.deployFailAfter > 0 && i == w.deployFailAfter {
-			return fmt.Errorf("service %s: rollout FAILED (circuit breaker)", s)
-		}
-		w.mu.Lock()
-		w.running[s] = Revision{Service: s, Version: version, ID: w.tags[s+":"+version], Replicas: 1}
-		w.mu.Unlock()
-	}
-	return nil
-}
-
-func (d fakeDeployer) Restore(_ context.Context, revs Revisions) error {
-	w := d.w
-	w.log("restore %s", describe(revs))
-	if w.restoreErr != nil {
+	if w.restoreErr != nil && !first {
 		return w.restoreErr
 	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	for k, v := range revs {
-		w.running[k] = v
+	for i, s := range names {
+		if first && w.rollFailAfter > 0 && i == w.rollFailAfter {
+			return fmt.Errorf("service %s: rollout FAILED (circuit breaker)", s)
+		}
+		if w.rollIgnores[s] {
+			continue // the lying backend: nil, and nothing changed
+		}
+		w.mu.Lock()
+		if revs[s].IsStop() {
+			delete(w.running, s)
+		} else {
+			w.running[s] = ServiceState{Service: s, Revision: revs[s], Running: revs[s].Replicas}
+		}
+		w.mu.Unlock()
 	}
 	return nil
 }
 
 // ---- prober ----
 
-// fakeProber answers readiness from the running revisions: a service on a
-// version listed in badVersions answers that status.
+// fakeProber answers readiness from what runs: a service on a version
+// listed in badVersions answers that status.
 type fakeProber struct {
 	w     *world
 	delay time.Duration
@@ -221,12 +294,12 @@ func (p fakeProber) Get(_ context.Context, path string) (Response, error) {
 	defer w.mu.Unlock()
 	if strings.HasSuffix(path, "/readyz") {
 		svc := strings.TrimSuffix(strings.TrimPrefix(path, "/api/"), "/readyz")
-		rev, ok := w.running[svc]
+		st, ok := w.running[svc]
 		if !ok {
 			return Response{Status: 502}, nil
 		}
-		if st := w.badVersions[rev.Version]; st != 0 {
-			return Response{Status: st}, nil
+		if code := w.badVersions[st.Revision.Version]; code != 0 {
+			return Response{Status: code}, nil
 		}
 		return Response{Status: 200, Duration: p.delay}, nil
 	}
@@ -241,22 +314,66 @@ func (p fakeProber) Get(_ context.Context, path string) (Response, error) {
 
 // ---- store ----
 
+// fakeStore keeps a lease as the AWS backend will (a stored item with an
+// expiry, on the world's clock), so the stale case can be tested.
 type fakeStore struct{ w *world }
 
-func (s fakeStore) Lock(_ context.Context, holder string) (func() error, error) {
+type fakeHeld struct {
+	w     *world
+	token int
+	ttl   time.Duration
+	lease Lease
+}
+
+func (s fakeStore) Lock(_ context.Context, holder string, ttl time.Duration) (Held, error) {
 	w := s.w
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.locked != "" {
-		return nil, fmt.Errorf("held by %s: %w", w.locked, ErrLocked)
+	if w.lease != nil {
+		return nil, &LockedError{Lease: *w.lease, Stale: w.now.After(w.lease.Expires), Where: "fake"}
 	}
-	w.locked = holder
-	return func() error {
-		w.mu.Lock()
-		defer w.mu.Unlock()
-		w.locked = ""
-		return nil
-	}, nil
+	w.leases++
+	w.token = w.leases
+	w.lease = &Lease{Holder: holder, Since: w.now, Expires: w.now.Add(ttl)}
+	return &fakeHeld{w: w, token: w.token, ttl: ttl, lease: *w.lease}, nil
+}
+
+func (h *fakeHeld) Lease() Lease { return h.lease }
+
+func (h *fakeHeld) Renew(context.Context) error {
+	w := h.w
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.lease == nil || w.token != h.token {
+		return fmt.Errorf("lease of %s: %w", h.lease.Holder, ErrLeaseLost)
+	}
+	w.lease.Expires = w.now.Add(h.ttl)
+	w.renewals++
+	h.lease = *w.lease
+	return nil
+}
+
+func (h *fakeHeld) Unlock(context.Context) error {
+	w := h.w
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.lease != nil && w.token == h.token {
+		w.lease = nil
+	}
+	return nil
+}
+
+func (s fakeStore) Break(context.Context) (Lease, error) {
+	w := s.w
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.lease == nil {
+		return Lease{}, nil
+	}
+	l := *w.lease
+	w.lease = nil
+	w.token = 0
+	return l, nil
 }
 
 func (s fakeStore) Load(context.Context) (Record, error) {
@@ -272,6 +389,19 @@ func (s fakeStore) Save(_ context.Context, r Record) error {
 	return nil
 }
 
+// holdLease makes another process hold the lease (expired when stale).
+func (w *world) holdLease(holder string, stale bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	exp := w.now.Add(time.Minute)
+	if stale {
+		exp = w.now.Add(-time.Minute)
+	}
+	w.leases++
+	w.token = w.leases
+	w.lease = &Lease{Holder: holder, Since: w.now.Add(-time.Hour), Expires: exp}
+}
+
 var testServices = []string{"gateway", "inventory", "ui"}
 
 func newPipeline(w *world) *Pipeline {
@@ -282,15 +412,15 @@ func newPipeline(w *world) *Pipeline {
 			w.log("test")
 			return w.testErr
 		},
-		Builder:  fakeBuilder{w},
-		Registry: fakeRegistry{w},
-		Tasks:    fakeTasks{w},
-		Deployer: fakeDeployer{w},
-		Prober:   fakeProber{w: w},
-		Store:    fakeStore{w},
-		Migrate:  MigrateConfig{Service: "inventory", Command: []string{"/app", "migrate"}},
-		Seed:     &SeedConfig{ExpectedFingerprint: strings.Repeat("ab", 32)},
-		Health: HealthConfig{
+		Builder:   fakeBuilder{w},
+		Registry:  fakeRegistry{w},
+		Tasks:     fakeTasks{w},
+		Deployer:  fakeDeployer{w},
+		Prober:    fakeProber{w: w},
+		Store:     fakeStore{w},
+		Migration: MigrateConfig{Service: "inventory", Command: []string{"/app", "migrate"}},
+		Seeder:    &SeedConfig{ExpectedFingerprint: strings.Repeat("ab", 32)},
+		HealthCheck: HealthConfig{
 			Ready: []ReadyCheck{
 				{"gateway", "/api/gateway/readyz"}, {"inventory", "/api/inventory/readyz"}, {"ui", "/api/ui/readyz"},
 			},

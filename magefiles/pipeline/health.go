@@ -72,7 +72,7 @@ func (h HealthConfig) withDefaults() HealthConfig {
 }
 
 func (p *Pipeline) healthStep(ctx context.Context) error {
-	h := p.Health.withDefaults()
+	h := p.HealthCheck.withDefaults()
 	if err := p.waitReady(ctx, h); err != nil {
 		return err
 	}

@@ -18,12 +18,14 @@ func releaseA(t *testing.T, w *world) {
 		t.Fatalf("release A: %v", err)
 	}
 	w.events = nil
+	w.resolves = 0
+	w.rolls = 0
 }
 
 func versions(w *world) map[string]string {
 	out := map[string]string{}
 	for k, v := range w.running {
-		out[k] = v.Version
+		out[k] = v.Revision.Version
 	}
 	return out
 }
@@ -39,12 +41,24 @@ func eq(t *testing.T, what string, got, want any) {
 	}
 }
 
+// upTo2 is the event log of a v2.0.0 release with seed, up to the roll.
+var upTo2 = []string{"test", "build v2.0.0 gateway,inventory,ui,seeder",
+	"push gateway:v2.0.0", "push inventory:v2.0.0", "push ui:v2.0.0", "push seeder:v2.0.0",
+	"prepare gateway,inventory,seeder,ui v2.0.0",
+	"task migrate td/inventory:2 /app migrate",
+	"roll gateway v2.0.0, inventory v2.0.0, ui v2.0.0"}
+
+func with(base []string, more ...string) []string {
+	return append(append([]string(nil), base...), more...)
+}
+
+const restore1 = "roll gateway v1.0.0, inventory v1.0.0, ui v1.0.0"
+
 func TestReleaseRunsTheStepsInOrder(t *testing.T) {
 	w := newWorld()
 	releaseA(t, w)
 	p := newPipeline(w)
-	var lines []string
-	p.Logf = func(f string, a ...any) { lines = append(lines, f) }
+	before := time.Now().UTC()
 	rep, err := p.Release(context.Background(), "v1.1.0", ReleaseOptions{Seed: true})
 	if err != nil {
 		t.Fatal(err)
@@ -53,22 +67,28 @@ func TestReleaseRunsTheStepsInOrder(t *testing.T) {
 		"test",
 		"build v1.1.0 gateway,inventory,ui,seeder",
 		"push gateway:v1.1.0", "push inventory:v1.1.0", "push ui:v1.1.0", "push seeder:v1.1.0",
-		"task migrate inventory:v1.1.0 /app migrate",
-		"deploy v1.1.0",
-		"task seed seeder:v1.1.0 ",
+		"prepare gateway,inventory,seeder,ui v1.1.0",
+		"task migrate td/inventory:2 /app migrate",
+		"roll gateway v1.1.0, inventory v1.1.0, ui v1.1.0",
+		"task seed td/seeder:1 ",
 	})
+	eq(t, "registry calls (one batched Resolve)", w.resolves, 1)
 	eq(t, "running", versions(w), allOn("v1.1.0"))
 	var steps []string
 	for _, s := range rep.Steps {
 		steps = append(steps, s.Step)
 	}
-	eq(t, "report steps", steps, []string{"test", "build", "push", "migrate", "deploy", "health", "seed"})
+	eq(t, "report steps", steps, []string{"test", "build", "push", "prepare", "migrate", "deploy", "health", "seed"})
 	eq(t, "record version", w.record.Version, "v1.1.0")
-	eq(t, "record previous", w.record.Previous["ui"].Version, "v1.0.0")
-	eq(t, "record revision", w.record.Revisions["ui"].ID, "sha256:ui-v1.1.0-2")
+	eq(t, "record previous version", w.record.PreviousVersion, "v1.0.0")
+	eq(t, "record previous", w.record.Previous["ui"], Revision{Service: "ui", Version: "v1.0.0", ID: "td/ui:1", Replicas: 1})
+	eq(t, "record revision", w.record.Revisions["ui"], Revision{Service: "ui", Version: "v1.1.0", ID: "td/ui:2", Replicas: 1})
 	eq(t, "last attempt", w.record.Last.Result, "succeeded")
-	if w.locked != "" {
-		t.Errorf("lock still held by %q", w.locked)
+	if st := w.record.Last.Started; st.Before(before) || st.After(w.record.Last.Finished) {
+		t.Errorf("attempt started %s, want between %s and its end %s", st, before, w.record.Last.Finished)
+	}
+	if w.lease != nil {
+		t.Errorf("lease still held: %v", *w.lease)
 	}
 }
 
@@ -80,7 +100,7 @@ func TestReleaseFailures(t *testing.T) {
 		wantErr    string
 		wantEvents []string
 		wantOn     map[string]string
-		rolledBack bool
+		restore    string
 	}{
 		{
 			name:       "test",
@@ -104,62 +124,56 @@ func TestReleaseFailures(t *testing.T) {
 			wantOn:     allOn("v1.0.0"),
 		},
 		{
-			name:    "migrate exits 1",
-			inject:  func(w *world) { w.migrateExit = 1 },
-			wantErr: "release failed at migrate: the migration task exited 1 (container migrate; stop EssentialContainerExited: Essential container in task exited); every service is left untouched",
-			wantEvents: []string{"test", "build v2.0.0 gateway,inventory,ui,seeder",
-				"push gateway:v2.0.0", "push inventory:v2.0.0", "push ui:v2.0.0", "push seeder:v2.0.0",
-				"task migrate inventory:v2.0.0 /app migrate"},
-			wantOn: allOn("v1.0.0"),
-		},
-		{
-			name:    "deploy rollout fails half way",
-			inject:  func(w *world) { w.deployFailAfter = 2 },
-			wantErr: "release failed at deploy: service ui: rollout FAILED (circuit breaker)",
-			wantEvents: []string{"test", "build v2.0.0 gateway,inventory,ui,seeder",
-				"push gateway:v2.0.0", "push inventory:v2.0.0", "push ui:v2.0.0", "push seeder:v2.0.0",
-				"task migrate inventory:v2.0.0 /app migrate", "deploy v2.0.0",
-				"restore gateway v1.0.0 ×1, inventory v1.0.0 ×1, ui v1.0.0 ×1"},
+			name:       "migrate exits 1",
+			inject:     func(w *world) { w.migrateExit = 1 },
+			wantErr:    "release failed at migrate: the migration task exited 1 (container migrate; stop EssentialContainerExited: Essential container in task exited); every service is left untouched",
+			wantEvents: upTo2[:len(upTo2)-1],
 			wantOn:     allOn("v1.0.0"),
-			rolledBack: true,
 		},
 		{
-			name:    "health: readiness 503",
-			inject:  func(w *world) { w.badVersions["v2.0.0"] = 503 },
-			wantErr: "release failed at health: not ready through http://entry.test after",
-			wantEvents: []string{"test", "build v2.0.0 gateway,inventory,ui,seeder",
-				"push gateway:v2.0.0", "push inventory:v2.0.0", "push ui:v2.0.0", "push seeder:v2.0.0",
-				"task migrate inventory:v2.0.0 /app migrate", "deploy v2.0.0",
-				"restore gateway v1.0.0 ×1, inventory v1.0.0 ×1, ui v1.0.0 ×1"},
+			name:       "deploy rollout fails half way",
+			inject:     func(w *world) { w.rollFailAfter = 2 },
+			wantErr:    "release failed at deploy: service ui: rollout FAILED (circuit breaker)",
+			wantEvents: with(upTo2, restore1),
 			wantOn:     allOn("v1.0.0"),
-			rolledBack: true,
+			restore:    RestoreComplete,
 		},
 		{
-			name:    "seed exits 1: no rollback",
-			inject:  func(w *world) { w.seedExit = 1 },
-			wantErr: "release failed at seed: the seeder task exited 1 (container seed; stop EssentialContainerExited: Essential container in task exited); the services stay on the new version — fix the cause and re-run the seed",
-			wantEvents: []string{"test", "build v2.0.0 gateway,inventory,ui,seeder",
-				"push gateway:v2.0.0", "push inventory:v2.0.0", "push ui:v2.0.0", "push seeder:v2.0.0",
-				"task migrate inventory:v2.0.0 /app migrate", "deploy v2.0.0", "task seed seeder:v2.0.0 "},
-			wantOn: allOn("v2.0.0"),
+			name:       "the backend returns nil without rolling ui out",
+			inject:     func(w *world) { w.rollIgnores["ui"] = true },
+			wantErr:    "release failed at deploy: the services do not run what was rolled out: ui runs v1.0.0 ×1, want v2.0.0 ×1",
+			wantEvents: with(upTo2, restore1),
+			wantOn:     allOn("v1.0.0"),
+			restore:    RestoreComplete,
 		},
 		{
-			name:    "seed fingerprint differs: no rollback",
-			inject:  func(w *world) { w.seedLogs = []string{"fingerprint: " + strings.Repeat("cd", 32)} },
-			wantErr: "release failed at seed: fingerprint " + strings.Repeat("cd", 32) + ", expected " + fp,
-			wantEvents: []string{"test", "build v2.0.0 gateway,inventory,ui,seeder",
-				"push gateway:v2.0.0", "push inventory:v2.0.0", "push ui:v2.0.0", "push seeder:v2.0.0",
-				"task migrate inventory:v2.0.0 /app migrate", "deploy v2.0.0", "task seed seeder:v2.0.0 "},
-			wantOn: allOn("v2.0.0"),
+			name:       "health: readiness 503",
+			inject:     func(w *world) { w.badVersions["v2.0.0"] = 503 },
+			wantErr:    "release failed at health: not ready through http://entry.test after",
+			wantEvents: with(upTo2, restore1),
+			wantOn:     allOn("v1.0.0"),
+			restore:    RestoreComplete,
 		},
 		{
-			name:    "seed prints no fingerprint",
-			inject:  func(w *world) { w.seedLogs = []string{"seeded"} },
-			wantErr: "release failed at seed: the seeder printed no fingerprint line",
-			wantEvents: []string{"test", "build v2.0.0 gateway,inventory,ui,seeder",
-				"push gateway:v2.0.0", "push inventory:v2.0.0", "push ui:v2.0.0", "push seeder:v2.0.0",
-				"task migrate inventory:v2.0.0 /app migrate", "deploy v2.0.0", "task seed seeder:v2.0.0 "},
-			wantOn: allOn("v2.0.0"),
+			name:       "seed exits 1: no rollback",
+			inject:     func(w *world) { w.seedExit = 1 },
+			wantErr:    "release failed at seed: the seeder task exited 1 (container seed; stop EssentialContainerExited: Essential container in task exited); the services stay on the new version — fix the cause and re-run the seed",
+			wantEvents: with(upTo2, "task seed td/seeder:1 "),
+			wantOn:     allOn("v2.0.0"),
+		},
+		{
+			name:       "seed fingerprint differs: no rollback",
+			inject:     func(w *world) { w.seedLogs = []string{"fingerprint: " + strings.Repeat("cd", 32)} },
+			wantErr:    "release failed at seed: fingerprint " + strings.Repeat("cd", 32) + ", expected " + fp,
+			wantEvents: with(upTo2, "task seed td/seeder:1 "),
+			wantOn:     allOn("v2.0.0"),
+		},
+		{
+			name:       "seed prints no fingerprint",
+			inject:     func(w *world) { w.seedLogs = []string{"seeded"} },
+			wantErr:    "release failed at seed: the seeder printed no fingerprint line",
+			wantEvents: with(upTo2, "task seed td/seeder:1 "),
+			wantOn:     allOn("v2.0.0"),
 		},
 		{
 			name: "immutable tag pushed meanwhile by someone else",
@@ -173,8 +187,8 @@ func TestReleaseFailures(t *testing.T) {
 		},
 		{
 			name:    "lock held",
-			inject:  func(w *world) { w.locked = "pid 42 on laptop" },
-			wantErr: "release of test refused: held by pid 42 on laptop: another release of this environment is running",
+			inject:  func(w *world) { w.holdLease("pid 42 on laptop", false) },
+			wantErr: "release of test refused: held by pid 42 on laptop since 2026-01-02T02:04:05Z (lease until 2026-01-02T03:05:05Z) (fake): another release of this environment is running",
 			wantOn:  allOn("v1.0.0"),
 		},
 	}
@@ -195,19 +209,24 @@ func TestReleaseFailures(t *testing.T) {
 			}
 			eq(t, "events", w.Events(), c.wantEvents)
 			eq(t, "running", versions(w), c.wantOn)
-			eq(t, "rolled back", rep.RolledBack, c.rolledBack)
+			eq(t, "rolled back", rep.RolledBack, c.restore == RestoreComplete)
+			eq(t, "restore", rep.Restore, c.restore)
 			if c.name == "lock held" {
-				if !errors.Is(err, ErrLocked) {
-					t.Errorf("error does not wrap ErrLocked")
+				if !errors.Is(err, ErrLocked) || errors.Is(err, ErrStaleLease) {
+					t.Errorf("error does not wrap ErrLocked alone")
 				}
 				return
 			}
-			if w.locked != "" {
-				t.Errorf("lock still held by %q", w.locked)
+			if w.lease != nil {
+				t.Errorf("lease still held: %v", *w.lease)
 			}
 			eq(t, "record version (unchanged unless deployed)", w.record.Version, c.wantOn["ui"])
 			eq(t, "last attempt", w.record.Last.Result, "failed")
-			eq(t, "last attempt rolled back", w.record.Last.RolledBack, c.rolledBack)
+			eq(t, "last attempt rolled back", w.record.Last.RolledBack, c.restore == RestoreComplete)
+			eq(t, "last attempt restore", w.record.Last.Restore, c.restore)
+			if w.record.Last.Started.IsZero() {
+				t.Errorf("attempt has no start time")
+			}
 			if se, ok := asStepError(err); !ok || !strings.HasPrefix(c.wantErr, "release failed at "+se.Step+":") {
 				t.Errorf("error does not name its step: %v", err)
 			}
@@ -215,7 +234,55 @@ func TestReleaseFailures(t *testing.T) {
 	}
 }
 
-func TestExistingVersionIsNotRebuilt(t *testing.T) {
+func TestReleaseAddingAServiceThatFailsStopsIt(t *testing.T) {
+	w := newWorld()
+	p := newPipeline(w)
+	p.Services = []string{"gateway", "inventory"}
+	p.HealthCheck.Ready = p.HealthCheck.Ready[:2]
+	if _, err := p.Release(context.Background(), "v1.0.0", ReleaseOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	w.events = nil
+	w.rolls = 0
+	w.badVersions["v2.0.0"] = 503
+	rep, err := newPipeline(w).Release(context.Background(), "v2.0.0", ReleaseOptions{})
+	if err == nil || !strings.HasPrefix(err.Error(), "release failed at health: ") {
+		t.Fatalf("got %v", err)
+	}
+	eq(t, "events", w.Events()[len(w.Events())-2:], []string{
+		"roll gateway v2.0.0, inventory v2.0.0, ui v2.0.0",
+		"roll gateway v1.0.0, inventory v1.0.0, ui stop",
+	})
+	eq(t, "running", versions(w), map[string]string{"gateway": "v1.0.0", "inventory": "v1.0.0"})
+	eq(t, "restore", rep.Restore, RestoreComplete)
+	eq(t, "record restore", w.record.Last.Restore, RestoreComplete)
+	eq(t, "record rolled back", w.record.Last.RolledBack, true)
+}
+
+func TestPartialRestoreIsRecordedWithWhatRunsWhere(t *testing.T) {
+	w := newWorld()
+	releaseA(t, w)
+	w.badVersions["v2.0.0"] = 503
+	w.restoreErr = errBoom
+	rep, err := newPipeline(w).Release(context.Background(), "v2.0.0", ReleaseOptions{})
+	if err == nil || !strings.HasPrefix(err.Error(), "release failed at health: ") ||
+		!strings.Contains(err.Error(), "; restoring the previous revisions failed too: boom (the services do not run what was rolled out: gateway runs v2.0.0 ×1, want v1.0.0 ×1; ") {
+		t.Fatalf("got %v", err)
+	}
+	if !errors.Is(err, errBoom) || !errors.Is(err, ErrNotSettled) {
+		t.Errorf("the restore's causes are not wrapped: %v", err)
+	}
+	eq(t, "rolled back", rep.RolledBack, false)
+	eq(t, "record restore", w.record.Last.Restore, RestorePartial)
+	eq(t, "record rolled back", w.record.Last.RolledBack, false)
+	eq(t, "record: what is left where", w.record.Last.Left["ui"].Revision.Version, "v2.0.0")
+	eq(t, "record: what is left where (count)", len(w.record.Last.Left), 3)
+	if !strings.HasSuffix(w.record.Last.Error, "; restoring the previous revisions failed too: boom (the services do not run what was rolled out: gateway runs v2.0.0 ×1, want v1.0.0 ×1; inventory runs v2.0.0 ×1, want v1.0.0 ×1; ui runs v2.0.0 ×1, want v1.0.0 ×1)") {
+		t.Errorf("recorded error %q lacks the restore's failure", w.record.Last.Error)
+	}
+}
+
+func TestExistingVersionIsNotRebuiltAndReusesItsRevisions(t *testing.T) {
 	w := newWorld()
 	releaseA(t, w)
 	if _, err := newPipeline(w).Release(context.Background(), "v2.0.0", ReleaseOptions{}); err != nil {
@@ -227,12 +294,14 @@ func TestExistingVersionIsNotRebuilt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eq(t, "events", w.Events(), []string{"test", "task migrate inventory:v1.0.0 /app migrate", "deploy v1.0.0"})
+	eq(t, "events", w.Events(), []string{"test", "prepare gateway,inventory,ui v1.0.0",
+		"task migrate td/inventory:1 /app migrate", "roll gateway v1.0.0, inventory v1.0.0, ui v1.0.0"})
 	eq(t, "reused", rep.Reused, true)
 	eq(t, "build skipped", rep.Steps[1].Skipped, true)
 	eq(t, "push skipped", rep.Steps[2].Skipped, true)
 	eq(t, "running", versions(w), allOn("v1.0.0"))
-	eq(t, "revision is the v1.0.0 image", w.running["gateway"].ID, "sha256:gateway-v1.0.0-1")
+	eq(t, "revision is the v1.0.0 one, prepared again", w.running["gateway"].Revision.ID, "td/gateway:1")
+	eq(t, "previous version", w.record.PreviousVersion, "v2.0.0")
 }
 
 func TestPartlyPushedVersionBuildsOnlyWhatIsMissing(t *testing.T) {
@@ -243,8 +312,10 @@ func TestPartlyPushedVersionBuildsOnlyWhatIsMissing(t *testing.T) {
 	}
 	eq(t, "events", w.Events(), []string{"test", "build v1.0.0 inventory,ui,seeder",
 		"push inventory:v1.0.0", "push ui:v1.0.0", "push seeder:v1.0.0",
-		"task migrate inventory:v1.0.0 /app migrate", "deploy v1.0.0"})
-	eq(t, "gateway keeps its pushed digest", w.running["gateway"].ID, "sha256:gw-from-an-interrupted-push")
+		"prepare gateway,inventory,ui v1.0.0",
+		"task migrate td/inventory:1 /app migrate", "roll gateway v1.0.0, inventory v1.0.0, ui v1.0.0"})
+	eq(t, "gateway keeps its pushed digest", w.revisions["gateway@sha256:gw-from-an-interrupted-push"], "td/gateway:1")
+	eq(t, "one registry call", w.resolves, 1)
 }
 
 func TestBuildAloneRefusesAVersionInTheRegistry(t *testing.T) {
@@ -294,18 +365,51 @@ func TestRollbackRedeploysAnEarlierVersion(t *testing.T) {
 	if _, err := newPipeline(w).Rollback(context.Background(), "v1.0.0"); err != nil {
 		t.Fatal(err)
 	}
-	eq(t, "events", w.Events(), []string{"deploy v1.0.0"})
+	eq(t, "events", w.Events(), []string{"prepare gateway,inventory,ui v1.0.0", "roll gateway v1.0.0, inventory v1.0.0, ui v1.0.0"})
 	eq(t, "running", versions(w), allOn("v1.0.0"))
 	eq(t, "record", w.record.Version, "v1.0.0")
 	eq(t, "record kind", w.record.Last.Kind, "rollback")
 	eq(t, "previous", w.record.Previous["gateway"].Version, "v2.0.0")
+	eq(t, "previous version", w.record.PreviousVersion, "v2.0.0")
+}
+
+func TestRollbackPrevious(t *testing.T) {
+	w := newWorld()
+	releaseA(t, w)
+	if _, err := newPipeline(w).Release(context.Background(), "v2.0.0", ReleaseOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	w.events = nil
+	rep, err := newPipeline(w).Rollback(context.Background(), Previous)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eq(t, "report version", rep.Version, "v1.0.0")
+	eq(t, "running", versions(w), allOn("v1.0.0"))
+	eq(t, "record", w.record.Version, "v1.0.0")
+	// Twice: back to v2.0.0, the release before the rollback.
+	if _, err := newPipeline(w).Rollback(context.Background(), Previous); err != nil {
+		t.Fatal(err)
+	}
+	eq(t, "running after the second", versions(w), allOn("v2.0.0"))
+}
+
+func TestRollbackPreviousWithoutOneChangesNothing(t *testing.T) {
+	w := newWorld()
+	releaseA(t, w)
+	_, err := newPipeline(w).Rollback(context.Background(), Previous)
+	want := `rollback of test: the release record has no previous version (nothing was released before "v1.0.0"): name the version`
+	if err == nil || err.Error() != want {
+		t.Fatalf("got %v, want %q", err, want)
+	}
+	eq(t, "events", w.Events(), []string(nil))
 }
 
 func TestRollbackToAnUnknownVersionChangesNothing(t *testing.T) {
 	w := newWorld()
 	releaseA(t, w)
 	_, err := newPipeline(w).Rollback(context.Background(), "v0.9.0")
-	want := "rollback failed at deploy: gateway:v0.9.0 is not in the registry: release the version first (or build and push it)"
+	want := "rollback failed at prepare: gateway:v0.9.0 is not in the registry: release the version first (or build and push it)"
 	if err == nil || err.Error() != want {
 		t.Fatalf("got %v, want %q", err, want)
 	}
@@ -313,7 +417,7 @@ func TestRollbackToAnUnknownVersionChangesNothing(t *testing.T) {
 	eq(t, "running", versions(w), allOn("v1.0.0"))
 }
 
-func TestFirstReleaseFailingHealthHasNothingToRestore(t *testing.T) {
+func TestFirstReleaseFailingHealthStopsWhatItStarted(t *testing.T) {
 	w := newWorld()
 	w.badVersions["v1.0.0"] = 503
 	var lines []string
@@ -323,28 +427,18 @@ func TestFirstReleaseFailingHealthHasNothingToRestore(t *testing.T) {
 	if err == nil || !strings.HasPrefix(err.Error(), "release failed at health: ") {
 		t.Fatalf("got %v", err)
 	}
-	eq(t, "rolled back", rep.RolledBack, false)
-	if !strings.Contains(strings.Join(lines, "\n"), "nothing ran before this release") {
-		t.Errorf("no line says there was nothing to restore:\n%s", strings.Join(lines, "\n"))
-	}
-}
-
-func TestRestoreFailureIsReportedWithTheCause(t *testing.T) {
-	w := newWorld()
-	releaseA(t, w)
-	w.badVersions["v2.0.0"] = 503
-	w.restoreErr = errBoom
-	_, err := newPipeline(w).Release(context.Background(), "v2.0.0", ReleaseOptions{})
-	if err == nil || !strings.HasPrefix(err.Error(), "release failed at health: ") ||
-		!strings.HasSuffix(err.Error(), "; restoring the previous revisions failed too: boom") {
-		t.Fatalf("got %v", err)
+	eq(t, "rolled back", rep.RolledBack, true)
+	eq(t, "running", versions(w), map[string]string{})
+	eq(t, "last event", w.Events()[len(w.Events())-1], "roll gateway stop, inventory stop, ui stop")
+	if !strings.Contains(strings.Join(lines, "\n"), "stopping what ran nothing before this release") {
+		t.Errorf("no line says what is stopped:\n%s", strings.Join(lines, "\n"))
 	}
 }
 
 func TestDeployTimeoutRestores(t *testing.T) {
 	w := newWorld()
 	releaseA(t, w)
-	w.deployHang = true
+	w.rollHang = true
 	p := newPipeline(w)
 	p.Timeouts.Deploy = 50 * time.Millisecond
 	start := time.Now()
@@ -364,8 +458,8 @@ func TestSlowAPIFailsHealth(t *testing.T) {
 	releaseA(t, w)
 	p := newPipeline(w)
 	p.Prober = fakeProber{w: w, delay: 600 * time.Millisecond}
-	p.Health.ReadyTimeout = 5 * time.Second
-	err := p.CheckHealth(context.Background())
+	p.HealthCheck.ReadyTimeout = 5 * time.Second
+	err := p.Health(context.Background())
 	want := "health failed: API p95 over 20 parallel requests to /api/inventory/items is 600ms, over the 500ms budget"
 	if err == nil || err.Error() != want {
 		t.Fatalf("got %v, want %q", err, want)
@@ -377,8 +471,8 @@ func TestSlowPageFailsHealth(t *testing.T) {
 	releaseA(t, w)
 	p := newPipeline(w)
 	p.Prober = fakeProber{w: w, delay: 100 * time.Millisecond}
-	p.Health.PageBudget = 150 * time.Millisecond // document + one asset ≈ 200ms
-	err := p.CheckHealth(context.Background())
+	p.HealthCheck.PageBudget = 150 * time.Millisecond // document + one asset ≈ 200ms
+	err := p.Health(context.Background())
 	if err == nil || !strings.HasPrefix(err.Error(), "health failed: UI page / loaded (document and 1 assets) in 2") {
 		t.Fatalf("got %v", err)
 	}
@@ -386,26 +480,35 @@ func TestSlowPageFailsHealth(t *testing.T) {
 
 func TestMigrateAloneNeedsTheImage(t *testing.T) {
 	w := newWorld()
-	err := newPipeline(w).MigrateVersion(context.Background(), "v3.0.0")
+	err := newPipeline(w).Migrate(context.Background(), "v3.0.0")
 	want := "migrate failed: inventory:v3.0.0 is not in the registry: release the version first (or build and push it)"
 	if err == nil || err.Error() != want {
 		t.Fatalf("got %v, want %q", err, want)
 	}
 }
 
+func TestMigrateAloneRunsAPreparedRevision(t *testing.T) {
+	w := newWorld()
+	releaseA(t, w)
+	if err := newPipeline(w).Migrate(context.Background(), "v1.0.0"); err != nil {
+		t.Fatal(err)
+	}
+	eq(t, "events", w.Events(), []string{"prepare inventory v1.0.0", "task migrate td/inventory:1 /app migrate"})
+}
+
 func TestStepsAloneTakeTheLock(t *testing.T) {
 	w := newWorld()
 	releaseA(t, w)
-	w.locked = "someone"
+	w.holdLease("someone", false)
 	p := newPipeline(w)
 	ctx := context.Background()
 	_, rbErr := p.Rollback(ctx, "v1.0.0")
 	for name, err := range map[string]error{
 		"build":    p.Build(ctx, "v2.0.0"),
 		"push":     p.Push(ctx, "v1.0.0"),
-		"migrate":  p.MigrateVersion(ctx, "v1.0.0"),
+		"migrate":  p.Migrate(ctx, "v1.0.0"),
 		"deploy":   p.Deploy(ctx, "v1.0.0"),
-		"seed":     p.SeedVersion(ctx, "v1.0.0"),
+		"seed":     p.Seed(ctx, "v1.0.0"),
 		"rollback": rbErr,
 	} {
 		if !errors.Is(err, ErrLocked) {
@@ -413,6 +516,101 @@ func TestStepsAloneTakeTheLock(t *testing.T) {
 		}
 	}
 	eq(t, "events", w.Events(), []string(nil))
+}
+
+// The start-up before a release (local:up recreating the registry or the
+// entry) runs under the lease: contended, it never runs.
+func TestLockContendedDuringStartUpTouchesNothing(t *testing.T) {
+	w := newWorld()
+	releaseA(t, w)
+	w.holdLease("pid 42 on laptop", false)
+	p := newPipeline(w)
+	ran := false
+	err := p.WithLock(context.Background(), "release", func(ctx context.Context) error {
+		ran = true
+		_, err := p.Release(ctx, "v2.0.0", ReleaseOptions{})
+		return err
+	})
+	if !errors.Is(err, ErrLocked) {
+		t.Fatalf("got %v, want ErrLocked", err)
+	}
+	eq(t, "start-up ran", ran, false)
+	eq(t, "events", w.Events(), []string(nil))
+}
+
+func TestWithLockHoldsOneLeaseAcrossStartUpAndRelease(t *testing.T) {
+	w := newWorld()
+	releaseA(t, w)
+	p := newPipeline(w)
+	var holder string
+	err := p.WithLock(context.Background(), "release", func(ctx context.Context) error {
+		holder = w.lease.Holder
+		_, err := p.Release(ctx, "v2.0.0", ReleaseOptions{})
+		if w.lease == nil {
+			t.Errorf("the release gave up the outer lease")
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eq(t, "holder", holder, "test-holder")
+	eq(t, "leases taken (one for release A, one here)", w.leases, 2)
+	if w.lease != nil {
+		t.Errorf("lease still held: %v", *w.lease)
+	}
+}
+
+func TestStaleLeaseIsReportedAndOnlyUnlockBreaksIt(t *testing.T) {
+	w := newWorld()
+	releaseA(t, w)
+	w.holdLease("ci run 7", true)
+	p := newPipeline(w)
+	_, err := p.Release(context.Background(), "v2.0.0", ReleaseOptions{})
+	want := "release of test refused: a stale release lease is held by ci run 7 since 2026-01-02T02:04:05Z (lease until 2026-01-02T03:03:05Z) (fake): its holder stopped renewing it; check it no longer runs, then break it with <env>:unlock"
+	if err == nil || err.Error() != want {
+		t.Fatalf("got %v\nwant %s", err, want)
+	}
+	if !errors.Is(err, ErrStaleLease) || !errors.Is(err, ErrLocked) {
+		t.Errorf("error does not wrap ErrStaleLease and ErrLocked")
+	}
+	var le *LockedError
+	if !errors.As(err, &le) || le.Lease.Holder != "ci run 7" {
+		t.Errorf("no LockedError naming the holder: %v", err)
+	}
+	eq(t, "events", w.Events(), []string(nil))
+	l, err := p.Unlock(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	eq(t, "broken lease", l.Holder, "ci run 7")
+	if _, err := p.Release(context.Background(), "v2.0.0", ReleaseOptions{}); err != nil {
+		t.Fatalf("after unlock: %v", err)
+	}
+}
+
+func TestLeaseIsRenewedAndALostLeaseStopsTheRelease(t *testing.T) {
+	w := newWorld()
+	releaseA(t, w)
+	w.rollHang = true
+	p := newPipeline(w)
+	p.LeaseTTL = 60 * time.Millisecond
+	go func() {
+		time.Sleep(150 * time.Millisecond)
+		_, _ = fakeStore{w}.Break(context.Background())
+	}()
+	rep, err := p.Release(context.Background(), "v2.0.0", ReleaseOptions{})
+	if err == nil || !strings.HasPrefix(err.Error(), "release failed at deploy: context canceled (lease of test lost: lease of test-holder: release lease lost)") {
+		t.Fatalf("got %v", err)
+	}
+	if !errors.Is(err, ErrLeaseLost) {
+		t.Errorf("error does not wrap ErrLeaseLost")
+	}
+	eq(t, "restored", rep.RolledBack, true)
+	eq(t, "running", versions(w), allOn("v1.0.0"))
+	if w.renewals < 3 {
+		t.Errorf("%d renewals in 150ms of a 60ms lease, want at least 3", w.renewals)
+	}
 }
 
 func TestP95(t *testing.T) {

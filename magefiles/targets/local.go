@@ -50,22 +50,30 @@ func localOptions(ctx context.Context) (localenv.Options, error) {
 	}, nil
 }
 
-// startLocal makes the environment available (Docker, stores, registry,
-// entry) and returns its pipeline.
-func startLocal(ctx context.Context) (*localenv.Env, *pipeline.Pipeline, error) {
+// withLocal takes the environment's release lease first, then makes the
+// environment available (Docker, stores, registry, entry) and runs fn with
+// its pipeline, all under that one lease: starting may recreate the registry
+// or the entry, which a release running meanwhile depends on.
+func withLocal(ctx context.Context, what string, fn func(ctx context.Context, e *localenv.Env, p *pipeline.Pipeline) error) error {
 	o, err := localOptions(ctx)
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
 	st, err := localStoresOptions()
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
-	e, err := localenv.Start(ctx, o, st.PostgresPort, st.RedisPort)
+	lockOnly, err := localenv.Attach(o)
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
-	return e, e.Pipeline(), nil
+	return lockOnly.Pipeline().WithLock(ctx, what, func(ctx context.Context) error {
+		e, err := localenv.Start(ctx, o, st.PostgresPort, st.RedisPort)
+		if err != nil {
+			return err
+		}
+		return fn(ctx, e, e.Pipeline())
+	})
 }
 
 // localStoresOptions are the default local environment's PostgreSQL and
@@ -89,20 +97,20 @@ func checkVersion(v string) error { return version.Validate(version.Semver, v) }
 // manifest's quick tests), EQUIPTRACK_LOCAL_REPLICAS (default 1),
 // EQUIPTRACK_LOCAL_{ENTRY,REGISTRY,PG,REDIS}_PORT.
 func (Local) Up(ctx context.Context) error {
-	e, p, err := startLocal(ctx)
-	if err != nil {
+	var v, u string
+	if err := withLocal(ctx, "up", func(ctx context.Context, e *localenv.Env, p *pipeline.Pipeline) error {
+		v = DefaultLocalVersion
+		if newest, err := e.NewestVersion(ctx); err != nil {
+			return err
+		} else if newest != "" {
+			v = newest
+		}
+		u = e.URL()
+		_, err := p.Release(ctx, v, pipeline.ReleaseOptions{Seed: true})
+		return err
+	}); err != nil {
 		return err
 	}
-	v := DefaultLocalVersion
-	if newest, err := e.NewestVersion(ctx); err != nil {
-		return err
-	} else if newest != "" {
-		v = newest
-	}
-	if _, err := p.Release(ctx, v, pipeline.ReleaseOptions{Seed: true}); err != nil {
-		return err
-	}
-	u := e.URL()
 	next := v
 	if sv, err := version.ParseSemver(v); err == nil {
 		sv.Minor, sv.Patch = sv.Minor+1, 0
@@ -118,16 +126,17 @@ Try:
   curl -s %[2]s/api/readyz                     # the gateway's readiness
   go run magefile.go local:status              # what runs where
   go run magefile.go local:release %[3]s       # release a new version (-seed=true to seed)
-  go run magefile.go local:rollback %[1]s      # and back to this one
+  go run magefile.go local:rollback previous   # and back to this one
   go run magefile.go local:down                # stop (data kept)
 `, v, u, next)
 	return nil
 }
 
 // Release runs the whole pipeline against the local environment: Test →
-// Build → Push → Migrate → Deploy → Health → (Seed), printing each step with
-// its time. The version must be vX.Y.Z. -seed=true (or SEED=1) seeds after a
-// healthy deploy.
+// Build → Push → Prepare → Migrate → Deploy → Health → (Seed), printing each
+// step with its time. The version must be vX.Y.Z. -seed=true (or SEED=1)
+// seeds after a healthy deploy. The release lease is taken before anything
+// is started or recreated.
 // Env: SEED, APP_DIR, QUICK_TESTS, EQUIPTRACK_LOCAL_REPLICAS,
 // EQUIPTRACK_LOCAL_{ENTRY,REGISTRY,PG,REDIS}_PORT.
 func (Local) Release(ctx context.Context, version string, seed *bool) error {
@@ -141,27 +150,53 @@ func (Local) Release(ctx context.Context, version string, seed *bool) error {
 	if seed != nil {
 		doSeed = *seed
 	}
-	_, p, err := startLocal(ctx)
-	if err != nil {
+	return withLocal(ctx, "release", func(ctx context.Context, _ *localenv.Env, p *pipeline.Pipeline) error {
+		_, err := p.Release(ctx, version, pipeline.ReleaseOptions{Seed: doSeed})
 		return err
-	}
-	_, err = p.Release(ctx, version, pipeline.ReleaseOptions{Seed: doSeed})
-	return err
+	})
 }
 
 // Rollback redeploys an earlier version's images from the local registry to
-// every service, then checks health (a failure restores what ran).
+// every service, then checks health (a failure restores what ran). The
+// version is vX.Y.Z, or `previous`: the version the environment ran before
+// its last release or rollback.
 // Env: APP_DIR, EQUIPTRACK_LOCAL_REPLICAS, EQUIPTRACK_LOCAL_*_PORT.
 func (Local) Rollback(ctx context.Context, version string) error {
-	if err := checkVersion(version); err != nil {
-		return err
+	if version != pipeline.Previous {
+		if err := checkVersion(version); err != nil {
+			return fmt.Errorf("%w (or %q)", err, pipeline.Previous)
+		}
 	}
-	_, p, err := startLocal(ctx)
+	return withLocal(ctx, "rollback", func(ctx context.Context, _ *localenv.Env, p *pipeline.Pipeline) error {
+		_, err := p.Rollback(ctx, version)
+		return err
+	})
+}
+
+// Unlock breaks the local environment's release lease: the operation holding
+// it stops at its next renewal (within a minute) and releases it. Locally a
+// crashed holder never leaves a lease behind (the kernel drops the lock), so
+// this is only needed to stop a live one.
+// Env: APP_DIR.
+func (Local) Unlock(ctx context.Context) error {
+	o, err := localOptions(ctx)
 	if err != nil {
 		return err
 	}
-	_, err = p.Rollback(ctx, version)
-	return err
+	e, err := localenv.Attach(o)
+	if err != nil {
+		return err
+	}
+	l, err := e.Pipeline().Unlock(ctx)
+	if err != nil {
+		return err
+	}
+	if l.Holder == "" {
+		fmt.Println("no release lease was held")
+		return nil
+	}
+	fmt.Printf("broke the release lease of %s\n", l)
+	return nil
 }
 
 // Status prints what the local environment runs: each service's version and
@@ -189,24 +224,38 @@ func (Local) Status(ctx context.Context) error {
 	} else {
 		fmt.Printf("released: %s\n", rec.Version)
 	}
+	if rec.PreviousVersion != "" {
+		fmt.Printf("previous: %s (local:rollback previous)\n", rec.PreviousVersion)
+	}
 	if rec.Last.Kind != "" {
 		line := fmt.Sprintf("last %s: %s %s at %s", rec.Last.Kind, rec.Last.Version, rec.Last.Result, rec.Last.Finished.Format("2006-01-02 15:04:05Z"))
 		if rec.Last.FailedStep != "" {
 			line += fmt.Sprintf(" (at %s: %s", rec.Last.FailedStep, rec.Last.Error)
-			if rec.Last.RolledBack {
+			switch rec.Last.Restore {
+			case pipeline.RestoreComplete:
 				line += "; services restored"
+			case pipeline.RestorePartial:
+				line += "; restore PARTIAL — see what runs below"
 			}
 			line += ")"
 		}
 		fmt.Println(line)
 	}
+	if l, live, err := e.ReadLease(); err == nil && live {
+		fmt.Printf("release lease: held by %s (local:unlock stops it)\n", l)
+	}
 	names := o.Manifest.Names()
 	for _, n := range names {
-		if r, ok := cur[n]; ok {
-			fmt.Printf("  %-10s %-8s ×%d  %s\n", n, r.Version, r.Replicas, r.ID)
-		} else {
+		st, ok := cur[n]
+		if !ok || st.Running+st.Other == 0 {
 			fmt.Printf("  %-10s not running\n", n)
+			continue
 		}
+		extra := ""
+		if st.Other > 0 {
+			extra = fmt.Sprintf(" (%d replicas on other revisions: a rollout was interrupted)", st.Other)
+		}
+		fmt.Printf("  %-10s %-8s ×%d  %s%s\n", n, st.Revision.Version, st.Running, st.Revision.ID, extra)
 	}
 	if vs, err := e.Versions(ctx, names[0]); err == nil && len(vs) > 0 {
 		sort.Strings(vs)
@@ -217,7 +266,8 @@ func (Local) Status(ctx context.Context) error {
 }
 
 // Down stops the local environment: services, entry, registry, PostgreSQL
-// and Redis. Data (the database volume, the registry's images, the release
+// and Redis, holding the release lease (a release running meanwhile makes it
+// refuse). Data (the database volume, the registry's images, the release
 // record, the passwords) is kept unless -purge=true.
 // Env: EQUIPTRACK_LOCAL_REGISTRY_PORT.
 func (Local) Down(ctx context.Context, purge *bool) error {
@@ -251,28 +301,28 @@ func (Local) Test(ctx context.Context) error {
 // local registry does not hold yet; a version already there is refused.
 // Env: APP_DIR, EQUIPTRACK_LOCAL_*_PORT.
 func (Local) Build(ctx context.Context, version string) error {
-	return localStep(ctx, version, func(p *pipeline.Pipeline) error { return p.Build(ctx, version) })
+	return localStep(ctx, "build", version, func(ctx context.Context, p *pipeline.Pipeline) error { return p.Build(ctx, version) })
 }
 
 // Push pushes the version's built images to the local registry; a tag that
 // holds other content is refused (tags are immutable).
 // Env: APP_DIR, EQUIPTRACK_LOCAL_*_PORT.
 func (Local) Push(ctx context.Context, version string) error {
-	return localStep(ctx, version, func(p *pipeline.Pipeline) error { return p.Push(ctx, version) })
+	return localStep(ctx, "push", version, func(ctx context.Context, p *pipeline.Pipeline) error { return p.Push(ctx, version) })
 }
 
 // Migrate runs the version's migration as a one-off container and waits for
 // its exit code.
 // Env: APP_DIR, EQUIPTRACK_LOCAL_*_PORT.
 func (Local) Migrate(ctx context.Context, version string) error {
-	return localStep(ctx, version, func(p *pipeline.Pipeline) error { return p.MigrateVersion(ctx, version) })
+	return localStep(ctx, "migrate", version, func(ctx context.Context, p *pipeline.Pipeline) error { return p.Migrate(ctx, version) })
 }
 
 // Deploy rolls every service to the version's images, replica by replica; a
 // failed rollout restores what ran before.
 // Env: APP_DIR, EQUIPTRACK_LOCAL_REPLICAS, EQUIPTRACK_LOCAL_*_PORT.
 func (Local) Deploy(ctx context.Context, version string) error {
-	return localStep(ctx, version, func(p *pipeline.Pipeline) error { return p.Deploy(ctx, version) })
+	return localStep(ctx, "deploy", version, func(ctx context.Context, p *pipeline.Pipeline) error { return p.Deploy(ctx, version) })
 }
 
 // Health checks the local environment through its entry: every service
@@ -283,7 +333,7 @@ func (Local) Health(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return p.CheckHealth(ctx)
+	return p.Health(ctx)
 }
 
 // attachedPipeline is the pipeline of the local environment as it runs,
@@ -300,13 +350,11 @@ func attachedPipeline(ctx context.Context) (*pipeline.Pipeline, error) {
 	return e.Pipeline(), nil
 }
 
-func localStep(ctx context.Context, version string, fn func(*pipeline.Pipeline) error) error {
+func localStep(ctx context.Context, what, version string, fn func(context.Context, *pipeline.Pipeline) error) error {
 	if err := checkVersion(version); err != nil {
 		return err
 	}
-	_, p, err := startLocal(ctx)
-	if err != nil {
-		return err
-	}
-	return fn(p)
+	return withLocal(ctx, what, func(ctx context.Context, _ *localenv.Env, p *pipeline.Pipeline) error {
+		return fn(ctx, p)
+	})
 }

@@ -3,7 +3,8 @@
 # <env>.s3.tfbackend.
 
 provider "aws" {
-  region = var.region
+  region              = var.region
+  allowed_account_ids = [var.account_id]
 
   default_tags {
     tags = {
@@ -18,6 +19,7 @@ module "environment" {
   source = "../../modules/environment"
 
   environment        = var.environment
+  account_id         = var.account_id
   availability_zones = var.availability_zones
   vpc_cidr           = var.vpc_cidr
   services           = var.services

@@ -85,3 +85,13 @@ output "alarm_names" {
   description = "CloudWatch alarms (empty in dev)."
   value       = module.environment.alarm_names
 }
+
+output "account_id" {
+  description = "AWS account of the environment."
+  value       = module.environment.account_id
+}
+
+output "release_facts_parameter" {
+  description = "SSM parameter holding the release facts the release targets read."
+  value       = module.environment.release_facts_parameter
+}

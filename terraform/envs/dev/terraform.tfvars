@@ -3,6 +3,7 @@
 
 region             = "us-west-2"
 environment        = "dev"
+account_id         = "123456789012" # the account dev lives in (placeholder, as in the tests, until the real one is committed)
 availability_zones = ["us-west-2a", "us-west-2b"]
 vpc_cidr           = "10.10.0.0/16"
 

@@ -193,3 +193,8 @@ variable "custom_domain" {
   })
   default = null
 }
+
+variable "account_id" {
+  description = "AWS account of this environment (12 digits, validated by modules/environment): the provider refuses any other (allowed_account_ids) and the release targets check it."
+  type        = string
+}

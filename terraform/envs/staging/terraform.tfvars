@@ -7,6 +7,7 @@
 
 region             = "us-east-1"
 environment        = "staging"
+account_id         = "123456789012" # the account staging lives in (placeholder, as in the tests, until the real one is committed)
 availability_zones = ["us-east-1a", "us-east-1b"]
 vpc_cidr           = "10.20.0.0/16"
 

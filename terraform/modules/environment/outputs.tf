@@ -125,3 +125,13 @@ output "database_secret_arn" {
   description = "Secrets Manager ARN of the database credentials (RDS-managed)."
   value       = module.postgres.master_secret_arn
 }
+
+output "account_id" {
+  description = "AWS account of the environment."
+  value       = var.account_id
+}
+
+output "release_facts_parameter" {
+  description = "SSM parameter holding the release facts (JSON) the release targets read."
+  value       = aws_ssm_parameter.release_facts.name
+}

@@ -304,3 +304,14 @@ variable "tags" {
   default     = {}
   nullable    = false
 }
+
+variable "account_id" {
+  description = "AWS account the environment lives in (committed in the environment's tfvars; the root also passes it to the provider's allowed_account_ids). Published in the release facts, so the release targets refuse credentials of another account."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[0-9]{12}$", var.account_id))
+    error_message = "account_id must be a 12-digit AWS account ID."
+  }
+}

@@ -74,6 +74,11 @@ resource "aws_iam_role" "this" {
 # ---------------------------------------------------------------- deploy
 
 data "aws_iam_policy_document" "deploy" {
+  # Exactly the calls of the release targets (magefiles/internal/release/awsenv),
+  # held both ways by TestDeployRoleGrantsExactlyWhatTheBackendCalls. The role
+  # reads no Terraform state (it holds secrets): the environment's facts come
+  # from the SSM parameter Terraform publishes.
+
   # GetAuthorizationToken has no resource-level permissions.
   statement {
     sid       = "EcrLogin"
@@ -81,17 +86,14 @@ data "aws_iam_policy_document" "deploy" {
     resources = ["*"]
   }
 
+  # BatchGetImage resolves a version's digests; the rest is docker push.
   statement {
     sid = "EcrPushToThisEnvironment"
     actions = [
       "ecr:BatchCheckLayerAvailability",
       "ecr:BatchGetImage",
       "ecr:CompleteLayerUpload",
-      "ecr:DescribeImages",
-      "ecr:DescribeRepositories",
-      "ecr:GetDownloadUrlForLayer",
       "ecr:InitiateLayerUpload",
-      "ecr:ListImages",
       "ecr:PutImage",
       "ecr:UploadLayerPart",
     ]
@@ -104,9 +106,7 @@ data "aws_iam_policy_document" "deploy" {
     sid = "EcsTaskDefinitions"
     actions = [
       "ecs:DescribeTaskDefinition",
-      "ecs:ListTaskDefinitions",
       "ecs:RegisterTaskDefinition",
-      "ecs:TagResource",
     ]
     resources = ["*"]
   }
@@ -130,25 +130,8 @@ data "aws_iam_policy_document" "deploy" {
 
   statement {
     sid       = "EcsTasksOfThisCluster"
-    actions   = ["ecs:DescribeTasks", "ecs:StopTask"]
+    actions   = ["ecs:DescribeTasks"]
     resources = ["${local.arn_base}:ecs:${local.region}:${local.account_id}:task/${local.cluster_name}/*"]
-  }
-
-  statement {
-    sid       = "EcsListTasksOfThisCluster"
-    actions   = ["ecs:ListTasks"]
-    resources = ["*"]
-    condition {
-      test     = "ArnEquals"
-      variable = "ecs:cluster"
-      values   = [var.cluster_arn]
-    }
-  }
-
-  statement {
-    sid       = "EcsThisCluster"
-    actions   = ["ecs:DescribeClusters"]
-    resources = [var.cluster_arn]
   }
 
   statement {
@@ -162,12 +145,14 @@ data "aws_iam_policy_document" "deploy" {
     }
   }
 
+  # The facts (read), the release lease (create-only put, delete) and the
+  # release record (put, history).
   statement {
     sid = "ReleaseParametersOfThisEnvironment"
     actions = [
+      "ssm:DeleteParameter",
       "ssm:GetParameter",
-      "ssm:GetParameters",
-      "ssm:GetParametersByPath",
+      "ssm:GetParameterHistory",
       "ssm:PutParameter",
     ]
     resources = [local.ssm_prefix, "${local.ssm_prefix}/*"]
@@ -175,34 +160,8 @@ data "aws_iam_policy_document" "deploy" {
 
   statement {
     sid       = "ReadLogsOfThisEnvironment"
-    actions   = ["logs:DescribeLogStreams", "logs:FilterLogEvents", "logs:GetLogEvents"]
+    actions   = ["logs:FilterLogEvents", "logs:GetLogEvents"]
     resources = concat(local.log_groups, [for g in local.log_groups : "${g}:log-stream:*"])
-  }
-
-  # Health checks of the rollout; load balancer reads have no resource-level
-  # permissions.
-  statement {
-    sid       = "ReadTargetHealth"
-    actions   = ["elasticloadbalancing:DescribeTargetGroups", "elasticloadbalancing:DescribeTargetHealth"]
-    resources = ["*"]
-  }
-
-  # Releases read the environment's outputs (terraform output) from its state.
-  statement {
-    sid       = "ReadThisEnvironmentsState"
-    actions   = ["s3:GetObject"]
-    resources = [local.state_object]
-  }
-
-  statement {
-    sid       = "ListThisEnvironmentsState"
-    actions   = ["s3:ListBucket"]
-    resources = [var.state_bucket_arn]
-    condition {
-      test     = "StringEquals"
-      variable = "s3:prefix"
-      values   = [var.state_key, "${var.state_key}.tflock"]
-    }
   }
 }
 

@@ -2,15 +2,14 @@ package localenv
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 
+	"github.com/equiptrack/release-kit/magefiles/internal/kit/sh"
 	"github.com/equiptrack/release-kit/magefiles/internal/release/manifest"
 	"github.com/equiptrack/release-kit/magefiles/pipeline"
 )
@@ -42,7 +41,7 @@ func (e *Env) RunTests(ctx context.Context) error {
 		argv = e.m.Test.Quick
 	}
 	e.logf("    %s (in %s)", joinArgs(argv), e.m.Dir)
-	return e.runLogged(ctx, e.m.Dir, childEnv(nil), argv...)
+	return e.runLogged(ctx, e.m.Dir, childEnv(nil), argv)
 }
 
 // Build runs the manifest's prebuild steps, then builds each named service's
@@ -88,8 +87,8 @@ func (e *Env) Build(ctx context.Context, version string, services []string) ([]p
 		}()
 	}
 	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return nil, errors.New(strings.ReplaceAll(err.Error(), "\n", "; "))
+	if err := joinErrors(errs); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -109,9 +108,9 @@ func (e *Env) buildService(ctx context.Context, name, ref, version string) error
 	for _, k := range keys {
 		args = append(args, "--build-arg", k+"="+s.BuildArgs[k])
 	}
-	args = append(args, labels(LabelService, name, LabelVersion, version)...)
+	args = append(args, labelArgs(map[string]string{LabelService: name, LabelVersion: version})...)
 	args = append(args, ctxDir)
-	_, err := docker(ctx, args...)
+	_, err := cli.docker(ctx, args...)
 	return err
 }
 
@@ -129,7 +128,7 @@ func (e *Env) buildSeeder(ctx context.Context, ref, version string) error {
 	}
 	defer os.RemoveAll(tmp)
 	if err := e.runLogged(ctx, "", childEnv(map[string]string{"CGO_ENABLED": "0"}),
-		"go", "build", "-trimpath", "-ldflags=-s -w", "-o", filepath.Join(tmp, "bin", "seed"), SeederPackage); err != nil {
+		[]string{"go", "build", "-trimpath", "-ldflags=-s -w", "-o", filepath.Join(tmp, "bin", "seed"), SeederPackage}); err != nil {
 		return err
 	}
 	df, err := os.ReadFile(filepath.Join(kit, "seeddata", "Dockerfile"))
@@ -139,8 +138,8 @@ func (e *Env) buildSeeder(ctx context.Context, ref, version string) error {
 	if err := writeFile(filepath.Join(tmp, "Dockerfile"), df, 0o644); err != nil {
 		return err
 	}
-	args := append([]string{"build", "-q", "-t", ref}, labels(LabelService, pipeline.SeederImage, LabelVersion, version)...)
-	_, err = docker(ctx, append(args, tmp)...)
+	args := append([]string{"build", "-q", "-t", ref}, labelArgs(map[string]string{LabelService: pipeline.SeederImage, LabelVersion: version})...)
+	_, err = cli.docker(ctx, append(args, tmp)...)
 	return err
 }
 
@@ -148,7 +147,7 @@ func (e *Env) buildSeeder(ctx context.Context, ref, version string) error {
 func (e *Env) Prebuild(ctx context.Context) error {
 	for i, p := range e.m.Prebuild {
 		start := time.Now()
-		if err := e.runLogged(ctx, e.m.Dir, childEnv(p.Env), p.Command...); err != nil {
+		if err := e.runLogged(ctx, e.m.Dir, childEnv(p.Env), p.Command); err != nil {
 			return fmt.Errorf("prebuild[%d]: %w", i, err)
 		}
 		e.logf("    prebuild %s (%s)", joinArgs(p.Command), since(start))
@@ -161,12 +160,19 @@ func (e *Env) Built(ctx context.Context, version string, services []string) ([]p
 	var out []pipeline.Image
 	for _, name := range services {
 		ref := e.ImageRef(name, version)
-		if _, err := docker(ctx, "image", "inspect", "--format", "{{.Id}}", ref); err != nil {
+		if _, err := cli.docker(ctx, "image", "inspect", "--format", "{{.Id}}", ref); err != nil {
 			return nil, fmt.Errorf("%s is not built on this machine: build it first", ref)
 		}
 		out = append(out, pipeline.Image{Service: name, Version: version, Ref: ref})
 	}
 	return out, nil
+}
+
+// runLogged runs a command of the application's or the kit's build,
+// streaming its output when verbose; otherwise its end is in the error.
+func (e *Env) runLogged(ctx context.Context, dir string, env, argv []string) error {
+	_, err := sh.Options{Dir: dir, Env: env, Stream: e.o.Verbose, Combined: true, TailLines: 12, Join: " | "}.Run(ctx, argv[0], argv[1:]...)
+	return err
 }
 
 func since(t time.Time) time.Duration { return time.Since(t).Round(100 * time.Millisecond) }

@@ -2,8 +2,6 @@ package localenv
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"sort"
@@ -22,128 +20,120 @@ import (
 // health check judges the release.
 const LivenessPath = "/healthz"
 
-type ctr struct {
-	Name    string
-	Running bool
-	Status  string
-	Labels  map[string]string
-}
-
-func (c ctr) replica() int {
-	n, _ := strconv.Atoi(c.Labels[LabelReplica])
-	return n
-}
-
-// list returns this environment's containers of a role (and service).
-func (e *Env) list(ctx context.Context, role, service string) ([]ctr, error) {
-	args := []string{"ps", "-a", "-q", "--no-trunc", "--filter", "label=" + LabelEnv + "=" + e.o.Name, "--filter", "label=" + LabelRole + "=" + role}
-	if service != "" {
-		args = append(args, "--filter", "label="+LabelService+"="+service)
-	}
-	ids, err := docker(ctx, args...)
-	if err != nil {
-		return nil, err
-	}
-	if ids == "" {
-		return nil, nil
-	}
-	out, err := docker(ctx, append([]string{"inspect"}, strings.Fields(ids)...)...)
-	if err != nil {
-		return nil, err
-	}
-	var raw []struct {
-		Name  string
-		State struct {
-			Running bool
-			Status  string
+// Prepare returns each artifact's revision: locally what runs is the image by
+// digest, so preparing registers nothing and is idempotent by construction.
+func (e *Env) Prepare(_ context.Context, arts pipeline.Artifacts) (pipeline.Revisions, error) {
+	out := pipeline.Revisions{}
+	for n, a := range arts {
+		if !a.Present() {
+			return nil, fmt.Errorf("%s:%s is not in the registry", n, a.Version)
 		}
-		Config struct{ Labels map[string]string }
+		reps := e.o.Replicas
+		if n == pipeline.SeederImage {
+			reps = 0
+		} else if _, ok := e.m.Service(n); !ok {
+			return nil, fmt.Errorf("%s: not a service of the manifest", n)
+		}
+		out[n] = pipeline.Revision{Service: n, Version: a.Version, ID: a.Ref, Replicas: reps}
 	}
-	if err := json.Unmarshal([]byte(out), &raw); err != nil {
-		return nil, fmt.Errorf("docker inspect: %w", err)
-	}
-	cs := make([]ctr, 0, len(raw))
-	for _, r := range raw {
-		cs = append(cs, ctr{Name: strings.TrimPrefix(r.Name, "/"), Running: r.State.Running, Status: r.State.Status, Labels: r.Config.Labels})
-	}
-	sort.Slice(cs, func(i, j int) bool { return cs[i].Name < cs[j].Name })
-	return cs, nil
+	return out, nil
 }
 
-// Current reads every service's revision from its running replicas' labels.
-func (e *Env) Current(ctx context.Context) (pipeline.Revisions, error) {
-	cs, err := e.list(ctx, "service", "")
+// Current reads every service's state from its replicas' labels. The
+// revision reported is replica 1's (the first one a rollout replaces);
+// replicas on another revision count as Other; Replicas is how many run.
+func (e *Env) Current(ctx context.Context) (pipeline.States, error) {
+	cs, err := e.eng.list(ctx, e.o.Name, "service", "")
 	if err != nil {
 		return nil, err
 	}
-	revs := pipeline.Revisions{}
+	by := map[string][]ctr{}
 	for _, c := range cs {
-		if !c.Running {
-			continue
+		if c.Running {
+			by[c.Labels[LabelService]] = append(by[c.Labels[LabelService]], c)
 		}
-		svc := c.Labels[LabelService]
-		r, seen := revs[svc]
-		// Mixed revisions only happen inside an interrupted rollout; the
-		// revision of replica 1 (the first replaced) is reported then.
-		if !seen || c.replica() == 1 {
-			r = pipeline.Revision{Service: svc, Version: c.Labels[LabelVersion], ID: c.Labels[LabelRevision], Replicas: r.Replicas}
-		}
-		r.Replicas++
-		revs[svc] = r
 	}
-	return revs, nil
+	out := pipeline.States{}
+	for svc, rs := range by {
+		sort.Slice(rs, func(i, j int) bool { return rs[i].replica() < rs[j].replica() })
+		l := rs[0].Labels
+		st := pipeline.ServiceState{Service: svc, Revision: pipeline.Revision{
+			Service: svc, Version: l[LabelVersion], ID: l[LabelRevision], Replicas: len(rs)}}
+		for _, c := range rs {
+			if c.Labels[LabelRevision] == st.Revision.ID {
+				st.Running++
+			} else {
+				st.Other++
+			}
+		}
+		out[svc] = st
+	}
+	return out, nil
 }
 
-// Deploy rolls every service to the version's images (by digest), all
-// services at once, each replica by replica.
-func (e *Env) Deploy(ctx context.Context, version string, services []string) error {
-	targets := pipeline.Revisions{}
-	for _, s := range services {
-		d, err := e.Digest(ctx, s, version)
-		if err != nil {
-			return err
-		}
-		if d == "" {
-			return fmt.Errorf("%s:%s is not in the registry", s, version)
-		}
-		targets[s] = pipeline.Revision{Service: s, Version: version, ID: e.digestRef(s, d), Replicas: e.o.Replicas}
-	}
-	return e.roll(ctx, services, targets)
-}
-
-// Restore puts each listed service back on its recorded revision.
-func (e *Env) Restore(ctx context.Context, revs pipeline.Revisions) error {
+// Roll moves every listed service to its revision, all services at once,
+// each replica by replica; a stop removes the service's replicas.
+func (e *Env) Roll(ctx context.Context, revs pipeline.Revisions) error {
 	names := make([]string, 0, len(revs))
 	for n := range revs {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	return e.roll(ctx, names, revs)
-}
-
-func (e *Env) digestRef(service, digest string) string {
-	return e.RegistryHost() + "/" + e.repo(service) + "@" + digest
-}
-
-func (e *Env) roll(ctx context.Context, services []string, targets pipeline.Revisions) error {
-	errs := make([]error, len(services))
+	errs := make([]error, len(names))
 	var wg sync.WaitGroup
-	for i, s := range services {
+	for i, s := range names {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = e.rollService(ctx, targets[s])
+			if revs[s].IsStop() {
+				errs[i] = e.stopService(ctx, s)
+			} else {
+				errs[i] = e.rollService(ctx, revs[s])
+			}
 		}()
 	}
 	wg.Wait()
-	var msgs []string
+	return joinErrors(errs)
+}
+
+// joinErrors wraps every error (errors.Is and As see each) in one line.
+func joinErrors(errs []error) error {
+	var es multiError
 	for _, err := range errs {
 		if err != nil {
-			msgs = append(msgs, err.Error())
+			es = append(es, err)
 		}
 	}
-	if len(msgs) > 0 {
-		return errors.New(strings.Join(msgs, "; "))
+	if len(es) == 0 {
+		return nil
+	}
+	return es
+}
+
+type multiError []error
+
+func (m multiError) Error() string {
+	parts := make([]string, len(m))
+	for i, err := range m {
+		parts[i] = err.Error()
+	}
+	return strings.Join(parts, "; ")
+}
+
+func (m multiError) Unwrap() []error { return m }
+
+func (e *Env) stopService(ctx context.Context, svc string) error {
+	cur, err := e.eng.list(ctx, e.o.Name, "service", svc)
+	if err != nil {
+		return fmt.Errorf("%s: %w", svc, err)
+	}
+	for _, c := range cur {
+		if err := e.eng.remove(ctx, c.Name, true); err != nil {
+			return fmt.Errorf("%s: %w", svc, err)
+		}
+	}
+	if len(cur) > 0 {
+		e.logf("    %s: stopped (%d replicas removed)", svc, len(cur))
 	}
 	return nil
 }
@@ -160,7 +150,7 @@ func (e *Env) rollService(ctx context.Context, t pipeline.Revision) error {
 	if n <= 0 {
 		n = e.o.Replicas
 	}
-	cur, err := e.list(ctx, "service", svc)
+	cur, err := e.eng.list(ctx, e.o.Name, "service", svc)
 	if err != nil {
 		return fmt.Errorf("%s: %w", svc, err)
 	}
@@ -181,7 +171,7 @@ func (e *Env) rollService(ctx context.Context, t pipeline.Revision) error {
 			delete(rest, name) // already on the target revision
 		} else {
 			if ok {
-				_, _ = docker(ctx, "rm", "-f", name) // a stopped leftover
+				_ = e.eng.remove(ctx, name, false) // a stopped leftover
 				delete(rest, name)
 			}
 			if err := e.startReplica(ctx, t, i, name); err != nil {
@@ -190,9 +180,9 @@ func (e *Env) rollService(ctx context.Context, t pipeline.Revision) error {
 			changed++
 		}
 		// Only now that replica i of the target serves, the old replica i goes.
-		for cname, c := range rest {
-			if c.replica() == i {
-				if err := stopAndRemove(ctx, cname); err != nil {
+		for _, cname := range sortedKeys(rest) {
+			if rest[cname].replica() == i {
+				if err := e.eng.remove(ctx, cname, true); err != nil {
 					return fmt.Errorf("%s: %w", svc, err)
 				}
 				delete(rest, cname)
@@ -201,8 +191,8 @@ func (e *Env) rollService(ctx context.Context, t pipeline.Revision) error {
 		}
 	}
 	// Scale down, and sweep leftovers of an interrupted rollout.
-	for cname := range rest {
-		if err := stopAndRemove(ctx, cname); err != nil {
+	for _, cname := range sortedKeys(rest) {
+		if err := e.eng.remove(ctx, cname, true); err != nil {
 			return fmt.Errorf("%s: %w", svc, err)
 		}
 		changed++
@@ -218,6 +208,15 @@ func (e *Env) rollService(ctx context.Context, t pipeline.Revision) error {
 	return nil
 }
 
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
 // shortRevision is the first 12 hex digits of a revision's digest.
 func shortRevision(id string) string {
 	if i := strings.LastIndex(id, "sha256:"); i >= 0 && len(id) >= i+7+12 {
@@ -226,49 +225,38 @@ func shortRevision(id string) string {
 	return "rev"
 }
 
-// stopAndRemove stops a replica with SIGTERM first (the service drains its
-// in-flight requests), then removes it.
-func stopAndRemove(ctx context.Context, name string) error {
-	if _, err := docker(ctx, "stop", "-t", "10", name); err != nil && !strings.Contains(err.Error(), "No such container") {
-		return fmt.Errorf("stopping %s: %w", name, err)
-	}
-	if _, err := docker(ctx, "rm", "-f", name); err != nil && !strings.Contains(err.Error(), "No such container") {
-		return fmt.Errorf("removing %s: %w", name, err)
-	}
-	return nil
-}
-
 func (e *Env) startReplica(ctx context.Context, t pipeline.Revision, i int, name string) error {
 	svc := t.Service
 	s, ok := e.m.Service(svc)
 	if !ok {
 		return fmt.Errorf("%s: not in the manifest", svc)
 	}
-	args := []string{"run", "-d", "--name", name, "--network", e.network(), "--network-alias", svc,
-		"-p", fmt.Sprintf("127.0.0.1::%d", s.Port), "--restart", "unless-stopped"}
-	args = append(args, labels(LabelEnv, e.o.Name, LabelRole, "service", LabelService, svc,
-		LabelVersion, t.Version, LabelRevision, t.ID, LabelReplica, strconv.Itoa(i))...)
-	for _, kv := range e.serviceEnv(t.Version) {
-		args = append(args, "-e", kv)
+	spec := runSpec{
+		Name: name, Image: t.ID, Network: e.network(), Aliases: []string{svc},
+		Publish: []string{fmt.Sprintf("127.0.0.1::%d", s.Port)}, Restart: "unless-stopped",
+		Labels: map[string]string{LabelEnv: e.o.Name, LabelRole: "service", LabelService: svc,
+			LabelVersion: t.Version, LabelRevision: t.ID, LabelReplica: strconv.Itoa(i)},
+		Env: e.serviceEnv(t.Version),
 	}
-	args = append(args, t.ID)
-	if _, err := docker(ctx, args...); err != nil {
+	if err := e.eng.run(ctx, spec); err != nil {
 		return fmt.Errorf("%s: starting replica %d of %s: %w", svc, i, t.Version, err)
 	}
-	if err := e.waitLive(ctx, name, s.Port); err != nil {
+	if err := e.live(ctx, name, s.Port); err != nil {
 		logs := e.tail(ctx, name, 8)
-		_, _ = docker(context.WithoutCancel(ctx), "rm", "-f", name)
-		return fmt.Errorf("%s: replica %d of %s did not come up: %v; last lines: %s", svc, i, t.Version, err, strings.Join(logs, " | "))
+		_ = e.eng.remove(context.WithoutCancel(ctx), name, false)
+		return fmt.Errorf("%s: replica %d of %s did not come up: %w; last lines: %s", svc, i, t.Version, err, strings.Join(logs, " | "))
 	}
 	return nil
 }
 
-func (e *Env) serviceEnv(version string) []string {
-	return []string{
-		"APP_ENV=local",
-		"APP_VERSION=" + version,
-		"DATABASE_URL=" + e.o.Stores.NetworkPostgresURL,
-		"REDIS_URL=" + e.o.Stores.NetworkRedisURL,
+// serviceEnv is what every service and task container gets; the URLs carry
+// the stores' passwords, so they travel as runSpec.Env (never in argv).
+func (e *Env) serviceEnv(version string) map[string]string {
+	return map[string]string{
+		"APP_ENV":      "local",
+		"APP_VERSION":  version,
+		"DATABASE_URL": e.o.Stores.NetworkPostgresURL,
+		"REDIS_URL":    e.o.Stores.NetworkRedisURL,
 	}
 }
 
@@ -277,11 +265,10 @@ func (e *Env) serviceEnv(version string) []string {
 func (e *Env) waitLive(ctx context.Context, name string, port int) error {
 	ctx, cancel := context.WithTimeout(ctx, e.o.ReplicaTimeout)
 	defer cancel()
-	hostPort, err := docker(ctx, "port", name, fmt.Sprintf("%d/tcp", port))
+	hostPort, err := e.eng.hostPort(ctx, name, port)
 	if err != nil {
 		return err
 	}
-	hostPort = strings.Fields(hostPort + " ")[0]
 	if !strings.HasPrefix(hostPort, "127.0.0.1:") {
 		return fmt.Errorf("published on %q, not on 127.0.0.1", hostPort)
 	}
@@ -299,8 +286,8 @@ func (e *Env) waitLive(ctx context.Context, name string, port int) error {
 		} else {
 			last = err.Error()
 		}
-		if st, err := docker(ctx, "inspect", "--format", "{{.State.Status}} {{.State.ExitCode}}", name); err == nil && strings.HasPrefix(st, "exited") {
-			return fmt.Errorf("the container exited (status %s)", strings.TrimPrefix(st, "exited "))
+		if st, err := e.eng.state(ctx, name); err == nil && st.Status == "exited" {
+			return fmt.Errorf("the container exited (status %d)", st.ExitCode)
 		}
 		select {
 		case <-ctx.Done():
@@ -314,15 +301,9 @@ func (e *Env) waitLive(ctx context.Context, name string, port int) error {
 func (e *Env) tail(ctx context.Context, name string, n int) []string {
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	out, err := dockerCombined(cctx, "logs", "--tail", strconv.Itoa(n), name)
+	ls, err := e.eng.logs(cctx, name, n)
 	if err != nil {
 		return []string{"(no logs: " + err.Error() + ")"}
-	}
-	var ls []string
-	for _, l := range strings.Split(strings.TrimRight(out, "\n"), "\n") {
-		if l != "" {
-			ls = append(ls, l)
-		}
 	}
 	return ls
 }

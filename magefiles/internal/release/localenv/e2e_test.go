@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -22,6 +24,7 @@ import (
 	"github.com/equiptrack/release-kit/magefiles/internal/release/localenv"
 	"github.com/equiptrack/release-kit/magefiles/internal/release/manifest"
 	"github.com/equiptrack/release-kit/magefiles/pipeline"
+	"github.com/equiptrack/release-kit/magefiles/pipeline/pipelinetest"
 	"github.com/equiptrack/release-kit/seeddata"
 )
 
@@ -40,7 +43,8 @@ type e2e struct {
 	regPort  int
 	entPort  int
 	stores   stores.Stores
-	appDir   string
+	appDir   string // this test's own copy: manifest, Dockerfile, bin/
+	srcDir   string // the application's sources (read only)
 	mu       sync.Mutex
 	lines    []string
 	replicas int
@@ -73,6 +77,7 @@ func (x *e2e) env(t *testing.T, breakMode string, edit func(*manifest.Manifest),
 	if err != nil {
 		t.Fatal(err)
 	}
+	x.isolate(m)
 	if edit != nil {
 		edit(m)
 	}
@@ -96,6 +101,65 @@ func (x *e2e) env(t *testing.T, breakMode string, edit func(*manifest.Manifest),
 		t.Fatal(err)
 	}
 	return e
+}
+
+// isolate points the manifest's go commands at the sources while their
+// output (the prebuilt binary) lands in this test's own copy of the
+// application directory: the break builds must not rewrite the binary that
+// a concurrent local:up builds its images from.
+func (x *e2e) isolate(m *manifest.Manifest) {
+	fix := func(argv []string) []string {
+		if len(argv) == 0 || argv[0] != "go" {
+			return argv
+		}
+		out := []string{"go", "-C", x.srcDir}
+		for i := 1; i < len(argv); i++ {
+			out = append(out, argv[i])
+			if argv[i] == "-o" && i+1 < len(argv) && !filepath.IsAbs(argv[i+1]) {
+				out = append(out, filepath.Join(x.appDir, argv[i+1]))
+				i++
+			}
+		}
+		return out
+	}
+	for i := range m.Prebuild {
+		m.Prebuild[i].Command = fix(m.Prebuild[i].Command)
+	}
+	m.Test.Command, m.Test.Quick = fix(m.Test.Command), fix(m.Test.Quick)
+}
+
+// copyApp copies what the manifest and the images need from the sources.
+func copyApp(t *testing.T, src string) string {
+	t.Helper()
+	dst := t.TempDir()
+	for _, f := range []string{manifest.FileName, "Dockerfile", ".dockerignore"} {
+		b, err := os.ReadFile(filepath.Join(src, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dst, f), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dst
+}
+
+// argvShim puts a `docker` first on PATH that records every argv (one line
+// each) in the returned file before running the real one.
+func argvShim(t *testing.T) string {
+	t.Helper()
+	real, err := exec.LookPath("docker")
+	if err != nil {
+		t.Fatalf("docker: %v", err)
+	}
+	dir := t.TempDir()
+	log := filepath.Join(dir, "argv.log")
+	script := fmt.Sprintf("#!/bin/sh\nprintf '%%s\\n' \"$*\" >> %q\nexec %q \"$@\"\n", log, real)
+	if err := os.WriteFile(filepath.Join(dir, "docker"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", dir+string(os.PathListSeparator)+os.Getenv("PATH"))
+	return log
 }
 
 // serving returns service → version as the services report it through the
@@ -139,15 +203,15 @@ func allOn(m *manifest.Manifest, v string) map[string]string {
 	return out
 }
 
-func versionsOf(revs pipeline.Revisions) map[string]string {
+func versionsOf(states pipeline.States) map[string]string {
 	out := map[string]string{}
-	for k, r := range revs {
-		out[k] = r.Version
+	for k, s := range states {
+		out[k] = s.Revision.Version
 	}
 	return out
 }
 
-func current(t *testing.T, e *localenv.Env) pipeline.Revisions {
+func current(t *testing.T, e *localenv.Env) pipeline.States {
 	t.Helper()
 	revs, err := e.Current(context.Background())
 	if err != nil {
@@ -191,7 +255,7 @@ func TestLocalReleaseEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end to end on Docker: not in -short")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 14*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer cancel()
 	if err := dockerup.Ensure(ctx, t.Logf); err != nil {
 		t.Fatalf("docker: %v", err)
@@ -204,15 +268,12 @@ func TestLocalReleaseEndToEnd(t *testing.T) {
 		}
 	}
 	var err error
-	if x.appDir, err = manifest.AppDir(ctx, os.Getenv); err != nil {
+	if x.srcDir, err = manifest.AppDir(ctx, os.Getenv); err != nil {
 		t.Fatal(err)
 	}
+	x.appDir = copyApp(t, x.srcDir)
+	argvLog := argvShim(t)
 	t.Cleanup(func() {
-		// The break builds wrote their binary into the application's
-		// directory: leave a good one behind.
-		if err := x.env(t, "", nil, nil).Prebuild(context.Background()); err != nil {
-			t.Errorf("cleanup: %v", err)
-		}
 		if err := localenv.Down(context.Background(), x.name, x.regPort, false, t.Logf); err != nil {
 			t.Errorf("cleanup: %v", err)
 		}
@@ -244,9 +305,14 @@ func TestLocalReleaseEndToEnd(t *testing.T) {
 		}, nil)
 		_, err := e.Pipeline().Release(ctx, A, pipeline.ReleaseOptions{Seed: true})
 		wantErrPrefix(t, err, "release failed at test: sh -c echo '--- FAIL: TestInventory (0.01s)'; exit 1: exit status 1: --- FAIL: TestInventory (0.01s)")
-		for _, n := range append(man.Names(), pipeline.SeederImage) {
-			if d, err := e.Digest(ctx, n, A); err != nil || d != "" {
-				t.Errorf("%s:%s in the registry: %q %v", n, A, d, err)
+		names := append(man.Names(), pipeline.SeederImage)
+		arts, err := e.Resolve(ctx, A, names)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range names {
+			if a := arts[n]; a.Present() {
+				t.Errorf("%s:%s in the registry: %+v", n, A, a)
 			}
 			if _, err := e.Built(ctx, A, []string{n}); err == nil {
 				t.Errorf("%s:%s was built", n, A)
@@ -294,16 +360,16 @@ func TestLocalReleaseEndToEnd(t *testing.T) {
 		if got := x.serving(t, man); !reflect.DeepEqual(got, allOn(man, B)) {
 			t.Errorf("served after %s: %v", B, got)
 		}
-		for n, r := range current(t, good) {
-			if r.Replicas != 2 {
-				t.Errorf("%s runs %d replicas, want 2", n, r.Replicas)
+		for n, st := range current(t, good) {
+			if st.Running != 2 || st.Other != 0 {
+				t.Errorf("%s runs %d replicas (%d on other revisions), want 2", n, st.Running, st.Other)
 			}
 		}
 		want := "    fingerprint: " + seeddata.ExpectedFingerprint()
 		if c := strings.Count(x.output(), want); c != 2 {
 			t.Errorf("%q printed %d times, want 2 (one per seeded release)", want, c)
 		}
-		if err := m.CheckHealth(ctx); err != nil {
+		if err := m.Health(ctx); err != nil {
 			t.Error(err)
 		}
 	})
@@ -326,7 +392,7 @@ func TestLocalReleaseEndToEnd(t *testing.T) {
 		if n, cached := summaryItems(t, x.entPort); n != before || !cached {
 			t.Fatalf("after the insert: %d items (cached %v), want the stale %d from the cache", n, cached, before)
 		}
-		if err := m.SeedVersion(ctx, B); err != nil {
+		if err := m.Seed(ctx, B); err != nil {
 			t.Fatal(err)
 		}
 		if n, _ := summaryItems(t, x.entPort); n != before+1 {
@@ -416,11 +482,88 @@ func TestLocalReleaseEndToEnd(t *testing.T) {
 		if got := x.serving(t, man); !reflect.DeepEqual(got, allOn(man, A)) {
 			t.Errorf("served: %v", got)
 		}
-		if err := m.CheckHealth(ctx); err != nil {
+		if err := m.Health(ctx); err != nil {
 			t.Errorf("unhealthy after the restore: %v", err)
 		}
 	})
+	step("no password in any docker command line", func(t *testing.T) {
+		noSecretInArgv(t, x, argvLog)
+	})
+
+	step("rollback previous", func(t *testing.T) {
+		if _, err := m.Rollback(ctx, pipeline.Previous); err != nil {
+			t.Fatal(err)
+		}
+		if got := versionsOf(current(t, good)); !reflect.DeepEqual(got, allOn(man, B)) {
+			t.Errorf("after rollback previous (of the rollback to %s): %v", A, got)
+		}
+	})
+
+	// Last: the contract suite rolls gateway to its own revisions and stops it.
+	step("the local backend passes the contract", func(t *testing.T) {
+		n := 0
+		pipelinetest.Run(t, pipelinetest.Harness{
+			Backend: good.Backend(),
+			Service: "gateway",
+			Version: func(*testing.T) string { n++; return fmt.Sprintf("v9.%d.%d", os.Getpid()%1000, n) },
+			// Two contents: A's and B's gateway images, tagged as the new version.
+			Image: func(t *testing.T, v string, variant int) pipeline.Image {
+				from := good.ImageRef("gateway", []string{B, A}[variant])
+				ref := good.ImageRef("gateway", v)
+				if out, err := dockerCLI(ctx, "tag", from, ref); err != nil {
+					t.Fatalf("docker tag: %v: %s", err, out)
+				}
+				return pipeline.Image{Service: "gateway", Version: v, Ref: ref}
+			},
+			OKCommand: []string{"version"}, FailCommand: []string{"no-such-command"},
+			Timeout: 3 * time.Minute,
+		})
+	})
 	t.Logf("end-to-end scenarios took %s", time.Since(start).Round(time.Second))
+}
+
+// noSecretInArgv fails when a password of the environment appears in any
+// docker command line the kit ran (every local user reads /proc/*/cmdline).
+func noSecretInArgv(t *testing.T, x *e2e, argvLog string) {
+	t.Helper()
+	b, err := os.ReadFile(argvLog)
+	if err != nil || len(b) == 0 {
+		t.Fatalf("the docker shim recorded nothing (%v): the check would prove nothing", err)
+	}
+	secrets := map[string]string{}
+	for what, raw := range map[string]string{"PostgreSQL": x.stores.NetworkPostgresURL, "Redis": x.stores.NetworkRedisURL} {
+		u, err := url.Parse(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if pw, ok := u.User.Password(); ok && pw != "" {
+			secrets[what+" password"] = pw
+		}
+	}
+	pw, err := os.ReadFile(filepath.Join(stateDir(t, x.name), "admin-password"))
+	if err != nil {
+		t.Fatalf("admin password: %v", err)
+	}
+	secrets["admin password"] = strings.TrimSpace(string(pw))
+	if len(secrets) != 3 {
+		t.Fatalf("found %d of the 3 secrets to look for", len(secrets))
+	}
+	lines := strings.Split(string(b), "\n")
+	runs := 0
+	for _, l := range lines {
+		if strings.HasPrefix(l, "run ") {
+			runs++
+		}
+		for what, v := range secrets {
+			if strings.Contains(l, v) {
+				t.Errorf("the %s is in a docker command line: %.60s…", what, l)
+			}
+		}
+	}
+	if runs < 5 {
+		t.Errorf("only %d docker runs recorded: the release did not go through the shim", runs)
+	}
+	t.Logf("%d docker command lines checked, %d of them docker run", len(lines), runs)
 }
 
 func mustManifest(t *testing.T, x *e2e) *manifest.Manifest {

@@ -2,10 +2,10 @@ package localenv_test
 
 import (
 	"context"
-	"os/exec"
+
+	"github.com/equiptrack/release-kit/magefiles/internal/kit/sh"
 )
 
 func dockerCLI(ctx context.Context, args ...string) (string, error) {
-	out, err := exec.CommandContext(ctx, "docker", args...).CombinedOutput()
-	return string(out), err
+	return sh.Options{Combined: true}.Run(ctx, "docker", args...)
 }

@@ -5,16 +5,6 @@ import (
 	"testing"
 )
 
-func TestLastLinesDropsBuilderNoise(t *testing.T) {
-	out := "step 1\n\nDEPRECATED: The legacy builder is deprecated\n  Install the buildx component to build images\n  https://docs.docker.com/go/buildx/\nstep 2\nerror: boom\n"
-	if got, want := lastLines(out, 2, " | "), "step 2 | error: boom"; got != want {
-		t.Errorf("got %q, want %q", got, want)
-	}
-	if got, want := lastLines(out, 10, " | "), "step 1 | step 2 | error: boom"; got != want {
-		t.Errorf("got %q, want %q", got, want)
-	}
-}
-
 func TestJoinArgsQuotes(t *testing.T) {
 	if got, want := joinArgs([]string{"go", "build", "-ldflags", "-s -w", ""}), `go build -ldflags "-s -w" ""`; got != want {
 		t.Errorf("got %q, want %q", got, want)

@@ -118,26 +118,26 @@ func (e *Env) ensureContainer(ctx context.Context, role, image string, args, cmd
 	name := e.containerName(role)
 	h := sha256.Sum256([]byte(strings.Join(append(append([]string{image}, args...), cmd...), "\x00")))
 	config := hex.EncodeToString(h[:8])
-	st, err := docker(ctx, "inspect", "--format", `{{.State.Running}} {{index .Config.Labels "`+LabelConfig+`"}}`, name)
+	st, err := cli.docker(ctx, "inspect", "--format", `{{.State.Running}} {{index .Config.Labels "`+LabelConfig+`"}}`, name)
 	switch {
 	case err == nil && st == "true "+config:
 		// running as configured
 	case err == nil && strings.HasSuffix(st, " "+config):
-		if _, err := docker(ctx, "start", name); err != nil {
+		if _, err := cli.docker(ctx, "start", name); err != nil {
 			return fmt.Errorf("starting %s: %w", name, err)
 		}
 	default:
 		if err == nil {
-			if _, err := docker(ctx, "rm", "-f", name); err != nil {
+			if _, err := cli.docker(ctx, "rm", "-f", name); err != nil {
 				return fmt.Errorf("replacing %s: %w", name, err)
 			}
 		}
 		run := []string{"run", "-d", "--name", name, "--restart", "unless-stopped"}
-		run = append(run, labels(LabelEnv, e.o.Name, LabelRole, role, LabelConfig, config)...)
+		run = append(run, labelArgs(map[string]string{LabelEnv: e.o.Name, LabelRole: role, LabelConfig: config})...)
 		run = append(run, args...)
 		run = append(run, image)
 		run = append(run, cmd...)
-		if _, err := docker(ctx, run...); err != nil {
+		if _, err := cli.docker(ctx, run...); err != nil {
 			return fmt.Errorf("starting %s: %w", name, err)
 		}
 	}
@@ -181,7 +181,7 @@ func infraImage(ctx context.Context, name, pkg string) (string, error) {
 	bin := filepath.Join(tmp, name)
 	e := &Env{o: Options{Logf: func(string, ...any) {}}}
 	if err := e.runLogged(ctx, "", childEnv(map[string]string{"CGO_ENABLED": "0"}),
-		"go", "build", "-trimpath", "-ldflags=-s -w", "-o", bin, pkg); err != nil {
+		[]string{"go", "build", "-trimpath", "-ldflags=-s -w", "-o", bin, pkg}); err != nil {
 		return "", fmt.Errorf("building the local %s: %w", name, err)
 	}
 	b, err := os.ReadFile(bin)
@@ -190,14 +190,14 @@ func infraImage(ctx context.Context, name, pkg string) (string, error) {
 	}
 	sum := sha256.Sum256(b)
 	ref := "equiptrack-kit/" + name + ":" + hex.EncodeToString(sum[:6])
-	if _, err := docker(ctx, "image", "inspect", "--format", "{{.Id}}", ref); err == nil {
+	if _, err := cli.docker(ctx, "image", "inspect", "--format", "{{.Id}}", ref); err == nil {
 		return ref, nil
 	}
 	df := fmt.Sprintf("FROM scratch\nCOPY %s /%s\nENTRYPOINT [\"/%s\"]\n", name, name, name)
 	if err := os.WriteFile(filepath.Join(tmp, "Dockerfile"), []byte(df), 0o644); err != nil {
 		return "", err
 	}
-	if _, err := docker(ctx, "build", "-q", "-t", ref, tmp); err != nil {
+	if _, err := cli.docker(ctx, "build", "-q", "-t", ref, tmp); err != nil {
 		return "", fmt.Errorf("building the local %s image: %w", name, err)
 	}
 	return ref, nil
@@ -220,13 +220,25 @@ func Down(ctx context.Context, name string, registryPort int, keepData bool, log
 	}
 	ctx, cancel := context.WithTimeout(ctx, DownTimeout)
 	defer cancel()
+	// Down holds the release lease like a release: it refuses while one
+	// runs, instead of pulling the registry from under it.
+	dir, err := StateDir(name)
+	if err != nil {
+		return err
+	}
+	host, _ := os.Hostname()
+	held, err := (&Env{stateDir: dir}).Lock(ctx, fmt.Sprintf("local:down, pid %d on %s", os.Getpid(), host), DownTimeout)
+	if err != nil {
+		return fmt.Errorf("local down of %s refused: %w", name, err)
+	}
+	defer func() { _ = held.Unlock(context.WithoutCancel(ctx)) }()
 	var errs []error
-	ids, err := docker(ctx, "ps", "-a", "-q", "--filter", "label="+LabelEnv+"="+name)
+	ids, err := cli.docker(ctx, "ps", "-a", "-q", "--filter", "label="+LabelEnv+"="+name)
 	if err != nil {
 		return err
 	}
 	if ids != "" {
-		if _, err := docker(ctx, append([]string{"rm", "-f"}, strings.Fields(ids)...)...); err != nil {
+		if _, err := cli.docker(ctx, append([]string{"rm", "-f"}, strings.Fields(ids)...)...); err != nil {
 			errs = append(errs, err)
 		}
 		logf("local down: removed %d containers of %s", len(strings.Fields(ids)), name)
@@ -252,12 +264,12 @@ func Down(ctx context.Context, name string, registryPort int, keepData bool, log
 		time.Sleep(time.Second)
 	}
 	if !keepData {
-		if _, err := docker(ctx, "volume", "rm", name+"-registry-data"); err != nil && !strings.Contains(err.Error(), "No such volume") {
+		if _, err := cli.docker(ctx, "volume", "rm", name+"-registry-data"); err != nil && !strings.Contains(err.Error(), "No such volume") {
 			errs = append(errs, err)
 		}
 		if registryPort > 0 {
 			// By ID: an image whose tag moved on is listed as <none>.
-			ids, err := docker(ctx, "images", "-q", "--filter", "reference=127.0.0.1:"+strconv.Itoa(registryPort)+"/*/*")
+			ids, err := cli.docker(ctx, "images", "-q", "--filter", "reference=127.0.0.1:"+strconv.Itoa(registryPort)+"/*/*")
 			if err == nil && ids != "" {
 				seen := map[string]bool{}
 				var rm []string
@@ -267,7 +279,7 @@ func Down(ctx context.Context, name string, registryPort int, keepData bool, log
 						rm = append(rm, id)
 					}
 				}
-				if _, err := docker(ctx, append([]string{"rmi", "-f"}, rm...)...); err != nil {
+				if _, err := cli.docker(ctx, append([]string{"rmi", "-f"}, rm...)...); err != nil {
 					errs = append(errs, err)
 				}
 			}

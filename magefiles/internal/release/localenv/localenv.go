@@ -13,14 +13,11 @@
 package localenv
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -29,6 +26,7 @@ import (
 
 	"github.com/equiptrack/release-kit/magefiles/internal/docker/stores"
 	"github.com/equiptrack/release-kit/magefiles/internal/kit/cachedir"
+	"github.com/equiptrack/release-kit/magefiles/internal/release/configure"
 	"github.com/equiptrack/release-kit/magefiles/internal/release/manifest"
 	"github.com/equiptrack/release-kit/magefiles/pipeline"
 	"github.com/equiptrack/release-kit/seeddata"
@@ -87,6 +85,10 @@ type Env struct {
 	m        *manifest.Manifest
 	stateDir string
 	adminPw  string
+	// eng is the Docker engine (a fake in the unit tests); live waits until
+	// a new replica serves (waitLive, or the fake's answer).
+	eng  engine
+	live func(ctx context.Context, name string, port int) error
 }
 
 var dnsLabel = regexp.MustCompile(`^[a-z][a-z0-9-]{0,40}[a-z0-9]$`)
@@ -166,7 +168,9 @@ func New(o Options) (*Env, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Env{o: o, m: o.Manifest, stateDir: dir}, nil
+	e := &Env{o: o, m: o.Manifest, stateDir: dir, eng: cli}
+	e.live = e.waitLive
+	return e, nil
 }
 
 // StateDir is where an environment keeps its release record, lock and
@@ -204,98 +208,25 @@ func (e *Env) containerName(parts ...string) string {
 	return e.o.Name + "-" + strings.Join(parts, "-")
 }
 
-// Pipeline returns the release pipeline wired to this environment.
+// Backend is this environment as the pipeline's backend.
+func (e *Env) Backend() pipeline.Backend {
+	return pipeline.Backend{Builder: e, Registry: e, Tasks: e, Deployer: e,
+		Prober: &pipeline.HTTPProber{Base: e.URL()}, Store: e}
+}
+
+// Pipeline returns the release pipeline wired to this environment, mapped
+// from the manifest by the one backend-neutral constructor.
 func (e *Env) Pipeline() *pipeline.Pipeline {
-	h := e.o.Health
-	for _, s := range e.m.Services {
-		h.Ready = append(h.Ready, pipeline.ReadyCheck{Service: s.Name, Path: s.PublicHealthPath})
+	p, err := configure.Pipeline(e.m, e.Backend(), configure.Options{
+		Env: e.o.Name, RunTests: e.RunTests,
+		Seed: true, ExpectedFingerprint: seeddata.ExpectedFingerprint(),
+		Health: e.o.Health, Timeouts: e.o.Timeouts, Logf: e.o.Logf,
+	})
+	if err != nil {
+		// New checked the manifest and Backend is complete: unreachable.
+		panic(err)
 	}
-	if h.SmokePath == "" {
-		h.SmokePath = e.m.Smoke.Path
-		h.SmokeStatus = e.m.Smoke.ExpectStatus
-	}
-	if h.PagePath == "" {
-		h.PagePath = e.m.Page.Path
-	}
-	return &pipeline.Pipeline{
-		Env:      e.o.Name,
-		Services: e.m.Names(),
-		RunTests: e.RunTests,
-		Builder:  e,
-		Registry: e,
-		Tasks:    e,
-		Deployer: e,
-		Prober:   &pipeline.HTTPProber{Base: e.URL()},
-		Store:    e,
-		Migrate:  pipeline.MigrateConfig{Service: e.m.Migrate.Service, Command: e.m.Migrate.Command},
-		Seed:     &pipeline.SeedConfig{ExpectedFingerprint: seeddata.ExpectedFingerprint()},
-		Health:   h,
-		Timeouts: e.o.Timeouts,
-		Logf:     e.o.Logf,
-	}
-}
-
-// ---- running docker ----
-
-// docker runs the docker CLI and returns its trimmed stdout; the error
-// carries the end of stderr.
-func docker(ctx context.Context, args ...string) (string, error) {
-	var stdout, stderr bytes.Buffer
-	cmd := exec.CommandContext(ctx, "docker", args...)
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	cmd.WaitDelay = 5 * time.Second
-	if err := cmd.Run(); err != nil {
-		msg := strings.TrimSpace(stderr.String())
-		if msg == "" {
-			msg = err.Error()
-		}
-		return strings.TrimSpace(stdout.String()), fmt.Errorf("docker %s: %s", first(args, 2), lastLines(msg, 3, " / "))
-	}
-	return strings.TrimSpace(stdout.String()), nil
-}
-
-func first(args []string, n int) string {
-	if len(args) > n {
-		args = args[:n]
-	}
-	return strings.Join(args, " ")
-}
-
-// lastLines keeps the last n non-empty lines of s, joined by sep.
-func lastLines(s string, n int, sep string) string {
-	var ls []string
-	for _, l := range strings.Split(strings.TrimSpace(s), "\n") {
-		if strings.TrimSpace(l) != "" && !strings.HasPrefix(l, "DEPRECATED: The legacy builder") &&
-			!strings.Contains(l, "Install the buildx component") && !strings.Contains(l, "docs.docker.com/go/buildx") {
-			ls = append(ls, strings.TrimRight(l, "\r"))
-		}
-	}
-	if len(ls) > n {
-		ls = ls[len(ls)-n:]
-	}
-	return strings.Join(ls, sep)
-}
-
-// runLogged runs a command, streaming its output when verbose; otherwise the
-// output is kept and its end returned in the error.
-func (e *Env) runLogged(ctx context.Context, dir string, env []string, argv ...string) error {
-	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
-	cmd.Dir = dir
-	cmd.Env = env
-	cmd.WaitDelay = 5 * time.Second
-	var buf bytes.Buffer
-	if e.o.Verbose {
-		cmd.Stdout, cmd.Stderr = io.MultiWriter(os.Stdout, &buf), io.MultiWriter(os.Stderr, &buf)
-	} else {
-		cmd.Stdout, cmd.Stderr = &buf, &buf
-	}
-	if err := cmd.Run(); err != nil {
-		if ctx.Err() != nil {
-			return fmt.Errorf("%s: %w", first(argv, 3), ctx.Err())
-		}
-		return fmt.Errorf("%s: %v: %s", first(argv, 3), err, lastLines(buf.String(), 12, " | "))
-	}
-	return nil
+	return p
 }
 
 // FreePort returns a port free on 127.0.0.1 now (for isolated environments).
@@ -306,14 +237,6 @@ func FreePort() (int, error) {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-func labels(kv ...string) []string {
-	var out []string
-	for i := 0; i+1 < len(kv); i += 2 {
-		out = append(out, "--label", kv[i]+"="+kv[i+1])
-	}
-	return out
 }
 
 func writeFile(path string, b []byte, mode os.FileMode) error {

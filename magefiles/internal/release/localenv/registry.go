@@ -7,7 +7,10 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
+
+	"github.com/equiptrack/release-kit/magefiles/internal/kit/sh"
 
 	"github.com/equiptrack/release-kit/magefiles/internal/release/version"
 	"github.com/equiptrack/release-kit/magefiles/pipeline"
@@ -22,9 +25,45 @@ var manifestAccept = strings.Join([]string{
 
 var httpClient = &http.Client{Timeout: 10 * time.Second}
 
-// Digest asks the registry for service:tag (a HEAD request): the digest, or
+// Resolve asks the registry for every named image of the version at once.
+// The local registry has no batch call: one HEAD per image, all in flight
+// together, so a release still waits for one round trip.
+func (e *Env) Resolve(ctx context.Context, version string, images []string) (pipeline.Artifacts, error) {
+	arts := make([]pipeline.Artifact, len(images))
+	errs := make([]error, len(images))
+	var wg sync.WaitGroup
+	for i, n := range images {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var d string
+			d, errs[i] = e.digest(ctx, n, version)
+			arts[i] = e.artifact(n, version, d)
+		}()
+	}
+	wg.Wait()
+	if err := joinErrors(errs); err != nil {
+		return nil, err
+	}
+	out := pipeline.Artifacts{}
+	for i, n := range images {
+		out[n] = arts[i]
+	}
+	return out, nil
+}
+
+// artifact names an image by digest in this registry ("" digest: absent).
+func (e *Env) artifact(service, version, digest string) pipeline.Artifact {
+	a := pipeline.Artifact{Service: service, Version: version}
+	if digest != "" {
+		a.Digest, a.Ref = digest, e.RegistryHost()+"/"+e.repo(service)+"@"+digest
+	}
+	return a
+}
+
+// digest asks the registry for service:tag (a HEAD request): the digest, or
 // "" when the tag is absent.
-func (e *Env) Digest(ctx context.Context, service, tag string) (string, error) {
+func (e *Env) digest(ctx context.Context, service, tag string) (string, error) {
 	u := fmt.Sprintf("http://%s/v2/%s/manifests/%s", e.RegistryHost(), e.repo(service), tag)
 	req, err := http.NewRequestWithContext(ctx, http.MethodHead, u, nil)
 	if err != nil {
@@ -55,47 +94,47 @@ var pushedDigest = regexp.MustCompile(`digest: (sha256:[0-9a-f]{64})`)
 // the one the registry holds (the local image's repo digests name it);
 // otherwise the push is refused: tags are immutable. The registry refuses
 // such a push too — the kit's check just says it better, and earlier.
-func (e *Env) Push(ctx context.Context, img pipeline.Image) (string, error) {
-	have, err := e.Digest(ctx, img.Service, img.Version)
+func (e *Env) Push(ctx context.Context, img pipeline.Image) (pipeline.Artifact, error) {
+	have, err := e.digest(ctx, img.Service, img.Version)
 	if err != nil {
-		return "", err
+		return pipeline.Artifact{}, err
 	}
 	if have != "" {
 		local, err := e.repoDigests(ctx, img.Ref)
 		if err != nil {
-			return "", err
+			return pipeline.Artifact{}, err
 		}
 		for _, d := range local {
 			if d == have {
-				return have, nil // this very image is already there
+				return e.artifact(img.Service, img.Version, have), nil // this very image is already there
 			}
 		}
-		return "", fmt.Errorf("%s exists in the registry as %s and the local image is different (rebuilt?): %w",
+		return pipeline.Artifact{}, fmt.Errorf("%s exists in the registry as %s and the local image is different (rebuilt?): %w",
 			img.Ref, have, pipeline.ErrImmutableTag)
 	}
-	out, err := docker(ctx, "push", img.Ref)
+	out, err := cli.docker(ctx, "push", img.Ref)
 	if err != nil {
-		return "", err
+		return pipeline.Artifact{}, err
 	}
 	m := pushedDigest.FindStringSubmatch(out)
 	if m == nil {
-		return "", fmt.Errorf("docker push %s printed no digest: %s", img.Ref, lastLines(out, 3, " / "))
+		return pipeline.Artifact{}, fmt.Errorf("docker push %s printed no digest: %s", img.Ref, strings.ReplaceAll(sh.Tail(out, 3), "\n", " / "))
 	}
 	// Trust, but verify: the registry must now hold what Docker pushed.
-	got, err := e.Digest(ctx, img.Service, img.Version)
+	got, err := e.digest(ctx, img.Service, img.Version)
 	if err != nil {
-		return "", err
+		return pipeline.Artifact{}, err
 	}
 	if got != m[1] {
-		return "", fmt.Errorf("pushed %s as %s but the registry holds %q", img.Ref, m[1], got)
+		return pipeline.Artifact{}, fmt.Errorf("pushed %s as %s but the registry holds %q", img.Ref, m[1], got)
 	}
-	return got, nil
+	return e.artifact(img.Service, img.Version, got), nil
 }
 
 // repoDigests lists the registry digests Docker knows for a local image
 // (for this registry's repository only).
 func (e *Env) repoDigests(ctx context.Context, ref string) ([]string, error) {
-	out, err := docker(ctx, "image", "inspect", "--format", "{{json .RepoDigests}}", ref)
+	out, err := cli.docker(ctx, "image", "inspect", "--format", "{{json .RepoDigests}}", ref)
 	if err != nil {
 		return nil, fmt.Errorf("%s is not built on this machine: %w", ref, err)
 	}

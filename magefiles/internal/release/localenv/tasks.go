@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -21,43 +20,38 @@ import (
 const TaskLogLines = 60
 
 // Run runs a one-off task as a container on the environment's network from
-// the version's image in the registry (by digest), waits for it to stop
+// its prepared revision (the image by digest), waits for it to stop
 // (within ctx), and reports its exit code and last output lines. The
 // command replaces the image's CMD and keeps its ENTRYPOINT, as ECS's
 // containerOverrides.command does, so one manifest means the same everywhere.
 func (e *Env) Run(ctx context.Context, spec pipeline.TaskSpec) (pipeline.TaskResult, error) {
-	d, err := e.Digest(ctx, spec.Image, spec.Version)
-	if err != nil {
-		return pipeline.TaskResult{}, err
+	rev := spec.Revision
+	if rev.ID == "" {
+		return pipeline.TaskResult{}, fmt.Errorf("the %s task has no prepared revision", spec.Name)
 	}
-	if d == "" {
-		return pipeline.TaskResult{}, fmt.Errorf("%s:%s is not in the registry", spec.Image, spec.Version)
-	}
-	ref := e.digestRef(spec.Image, d)
 	name := e.containerName(spec.Name, strconv.FormatInt(time.Now().UnixNano(), 36))
-	args := []string{"run", "-d", "--name", name, "--network", e.network()}
-	args = append(args, labels(LabelEnv, e.o.Name, LabelRole, "task", LabelService, spec.Image, LabelVersion, spec.Version, LabelRevision, ref)...)
-	env := e.serviceEnv(spec.Version)
-	if spec.Image == pipeline.SeederImage {
+	env := e.serviceEnv(rev.Version)
+	if rev.Service == pipeline.SeederImage {
 		pw, err := e.adminPassword()
 		if err != nil {
 			return pipeline.TaskResult{}, err
 		}
-		env = append(env, "SEED_ADMIN_PASSWORD="+pw)
+		env["SEED_ADMIN_PASSWORD"] = pw
 	}
-	for _, kv := range env {
-		args = append(args, "-e", kv)
+	run := runSpec{
+		Name: name, Image: rev.ID, Network: e.network(),
+		Labels: map[string]string{LabelEnv: e.o.Name, LabelRole: "task", LabelService: rev.Service,
+			LabelVersion: rev.Version, LabelRevision: rev.ID},
+		Env: env, Cmd: spec.Command,
 	}
-	args = append(args, ref)
-	args = append(args, spec.Command...)
 	start := time.Now()
-	if _, err := docker(ctx, args...); err != nil {
+	if err := e.eng.run(ctx, run); err != nil {
 		return pipeline.TaskResult{}, fmt.Errorf("starting the %s task: %w", spec.Name, err)
 	}
 	defer func() {
-		_, _ = docker(context.WithoutCancel(ctx), "rm", "-f", name)
+		_ = e.eng.remove(context.WithoutCancel(ctx), name, false)
 	}()
-	if _, err := docker(ctx, "wait", name); err != nil {
+	if err := e.eng.wait(ctx, name); err != nil {
 		logs := e.tail(ctx, name, 10)
 		if ctx.Err() != nil {
 			return pipeline.TaskResult{Logs: logs, StopCode: "TaskTimeout"},
@@ -65,26 +59,21 @@ func (e *Env) Run(ctx context.Context, spec pipeline.TaskSpec) (pipeline.TaskRes
 		}
 		return pipeline.TaskResult{Logs: logs}, fmt.Errorf("waiting for the %s task: %w", spec.Name, err)
 	}
-	st, err := docker(ctx, "inspect", "--format", "{{.State.ExitCode}} {{.State.OOMKilled}}", name)
+	st, err := e.eng.state(ctx, name)
 	if err != nil {
 		return pipeline.TaskResult{}, err
 	}
-	f := strings.Fields(st)
-	code, err := strconv.Atoi(f[0])
-	if err != nil {
-		return pipeline.TaskResult{}, fmt.Errorf("exit code of %s: %q", name, st)
-	}
 	res := pipeline.TaskResult{
-		Containers: []pipeline.ContainerExit{{Name: spec.Name, ExitCode: code}},
+		Containers: []pipeline.ContainerExit{{Name: spec.Name, ExitCode: st.ExitCode}},
 		// The stop code and reason ECS would give, so messages read alike.
 		StopCode:   "EssentialContainerExited",
 		StopReason: "Essential container in task exited",
 		Logs:       e.tail(ctx, name, TaskLogLines),
 	}
-	if len(f) > 1 && f[1] == "true" {
+	if st.OOMKilled {
 		res.StopReason = "OutOfMemoryError: container killed due to memory usage"
 	}
-	e.logf("    %s task exited %d (%s)", spec.Name, code, since(start))
+	e.logf("    %s task exited %d (%s)", spec.Name, st.ExitCode, since(start))
 	return res, nil
 }
 
@@ -115,15 +104,3 @@ func (e *Env) adminPassword() (string, error) {
 
 // AdminPasswordFile is where the local admin password is kept.
 func (e *Env) AdminPasswordFile() string { return filepath.Join(e.stateDir, "admin-password") }
-
-// dockerCombined runs docker and returns stdout and stderr interleaved (a
-// container's logs arrive on both).
-func dockerCombined(ctx context.Context, args ...string) (string, error) {
-	cmd := exec.CommandContext(ctx, "docker", args...)
-	cmd.WaitDelay = 5 * time.Second
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		return string(out), fmt.Errorf("docker %s: %v: %s", first(args, 2), err, lastLines(string(out), 3, " / "))
-	}
-	return string(out), nil
-}

@@ -23,8 +23,8 @@ import (
 	"github.com/equiptrack/release-kit/magefiles/internal/kit/sh"
 )
 
-// fileName is the manifest's name inside the application directory.
-const fileName = "manifest.json"
+// FileName is the manifest's name inside the application directory.
+const FileName = "manifest.json"
 
 // AppDirEnv names the variable that points the kit at an application.
 const AppDirEnv = "APP_DIR"
@@ -152,7 +152,7 @@ func Load(dir string, getenv func(string) string) (*Manifest, error) {
 	if err != nil {
 		return nil, fmt.Errorf("manifest in %s: %w", dir, err)
 	}
-	path := filepath.Join(abs, fileName)
+	path := filepath.Join(abs, FileName)
 	b, err := os.ReadFile(path)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {

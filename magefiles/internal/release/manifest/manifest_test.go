@@ -104,11 +104,11 @@ func TestFargateSizes(t *testing.T) {
 
 func TestLoadChecksFiles(t *testing.T) {
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, fileName), []byte(good), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, FileName), []byte(good), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	_, err := Load(dir, env(nil))
-	want := "manifest " + filepath.Join(dir, fileName) + ": services[0].dockerfile: " + filepath.Join(dir, "Dockerfile") + " not found"
+	want := "manifest " + filepath.Join(dir, FileName) + ": services[0].dockerfile: " + filepath.Join(dir, "Dockerfile") + " not found"
 	if err == nil || !strings.HasPrefix(err.Error(), want) {
 		t.Fatalf("got %v\nwant prefix %s", err, want)
 	}

@@ -95,7 +95,7 @@ func NewCheckerWith(ctx context.Context, root string, o CheckerOptions, logf sh.
 	if d := time.Since(start); d > time.Second {
 		logf("infra: toolchain ready in %s (%s)", d.Round(100*time.Millisecond), env.Binary)
 	}
-	locks := dropLocks
+	locks := DropLocks
 	if mode == OnlineMode {
 		locks = KeepLocks
 	}
@@ -104,7 +104,7 @@ func NewCheckerWith(ctx context.Context, root string, o CheckerOptions, logf sh.
 		return nil, err
 	}
 	if mode == OfflineMode {
-		if env.TypesFile, err = writeUsedTypes(scratch); err != nil {
+		if env.TypesFile, err = WriteUsedTypes(scratch); err != nil {
 			cleanup()
 			return nil, err
 		}

@@ -70,7 +70,7 @@ type Env struct {
 	// from the registry, as in GitHub Actions).
 	Mirror *tfreplica.Mirror
 	// TypesFile, when set, restricts the replica to the types listed in it
-	// (see writeUsedTypes): much faster provider starts.
+	// (see WriteUsedTypes): much faster provider starts.
 	TypesFile string
 	// Verbose streams every command's output to Stdout/Stderr.
 	Verbose        bool

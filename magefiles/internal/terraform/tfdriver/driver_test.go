@@ -174,7 +174,7 @@ func TestDiscover(t *testing.T) {
 }
 
 func TestScratchLeavesOutLockAndState(t *testing.T) {
-	dir, cleanup, err := Scratch("testdata/tree", dropLocks)
+	dir, cleanup, err := Scratch("testdata/tree", DropLocks)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -56,12 +56,12 @@ func testCtx(t *testing.T, d time.Duration) context.Context {
 func TestCheckerRejectsBrokenConfigurations(t *testing.T) {
 	env := offlineEnv(t)
 	ctx := testCtx(t, 10*time.Minute)
-	scratch, cleanup, err := Scratch("testdata/broken", dropLocks)
+	scratch, cleanup, err := Scratch("testdata/broken", DropLocks)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer cleanup()
-	if env.TypesFile, err = writeUsedTypes(scratch); err != nil {
+	if env.TypesFile, err = WriteUsedTypes(scratch); err != nil {
 		t.Fatal(err)
 	}
 	cases := []struct {
@@ -127,12 +127,12 @@ func TestCheckerOnTestTree(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	scratch, cleanup, err := Scratch("testdata/tree", dropLocks)
+	scratch, cleanup, err := Scratch("testdata/tree", DropLocks)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer cleanup()
-	if env.TypesFile, err = writeUsedTypes(scratch); err != nil {
+	if env.TypesFile, err = WriteUsedTypes(scratch); err != nil {
 		t.Fatal(err)
 	}
 	c := &Checker{Env: env, Root: "testdata/tree", Scratch: scratch, Targets: targets, Parallel: 2, Logf: t.Logf, PlanDir: t.TempDir(), inited: map[string]bool{}}
@@ -228,7 +228,7 @@ func TestCheckerOnTestTree(t *testing.T) {
 func TestCheckerReportsFailingTest(t *testing.T) {
 	env := offlineEnv(t)
 	ctx := testCtx(t, 5*time.Minute)
-	scratch, cleanup, err := Scratch("testdata/tree", dropLocks)
+	scratch, cleanup, err := Scratch("testdata/tree", DropLocks)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -246,7 +246,7 @@ func TestCheckerReportsFailingTest(t *testing.T) {
 	if err := os.WriteFile(bad, []byte(mutated), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if env.TypesFile, err = writeUsedTypes(scratch); err != nil {
+	if env.TypesFile, err = WriteUsedTypes(scratch); err != nil {
 		t.Fatal(err)
 	}
 	d, err := env.Open(filepath.Join(scratch, "modules", "app"))
@@ -272,12 +272,12 @@ func TestRepositoryTerraform(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	scratch, cleanup, err := Scratch(root, dropLocks)
+	scratch, cleanup, err := Scratch(root, DropLocks)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer cleanup()
-	if env.TypesFile, err = writeUsedTypes(scratch); err != nil {
+	if env.TypesFile, err = WriteUsedTypes(scratch); err != nil {
 		t.Fatal(err)
 	}
 	c := &Checker{Env: env, Root: root, Scratch: scratch, Targets: targets, Parallel: defaultParallel, Logf: t.Logf, inited: map[string]bool{}}
@@ -307,12 +307,12 @@ func TestTerraformAcceptsTheTree(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		scratch, cleanup, err := Scratch(root, dropLocks)
+		scratch, cleanup, err := Scratch(root, DropLocks)
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer cleanup()
-		if env.TypesFile, err = writeUsedTypes(scratch); err != nil {
+		if env.TypesFile, err = WriteUsedTypes(scratch); err != nil {
 			t.Fatal(err)
 		}
 		_, err = runAll(ctx, targets, defaultParallel, "terraform init+validate+test", t.Logf, func(ctx context.Context, tg Target) error {

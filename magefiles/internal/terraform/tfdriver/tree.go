@@ -105,16 +105,16 @@ func testFiles(dir string) ([]string, error) {
 type Locks int
 
 const (
-	// dropLocks: offline, the committed hashes are the real provider's and
+	// DropLocks: offline, the committed hashes are the real provider's and
 	// would make an init with the replica fail.
-	dropLocks Locks = iota
+	DropLocks Locks = iota
 	// KeepLocks: online, the committed lock files are verified.
 	KeepLocks
 )
 
 // Scratch copies a Terraform tree to a new temporary directory, leaving out
 // what must not travel: .terraform directories, state and plan files, and
-// with dropLocks the lock files. The returned cleanup removes the copy.
+// with DropLocks the lock files. The returned cleanup removes the copy.
 func Scratch(root string, locks Locks) (string, func(), error) {
 	dst, err := os.MkdirTemp("", "tfcheck-")
 	if err != nil {
@@ -240,9 +240,9 @@ func usedTypes(root string) ([]string, error) {
 	return sortedKeys(set), nil
 }
 
-// writeUsedTypes writes usedTypes(root) to root/.kit-replica-types and
+// WriteUsedTypes writes usedTypes(root) to root/.kit-replica-types and
 // returns the file's path, for Env.TypesFile.
-func writeUsedTypes(root string) (string, error) {
+func WriteUsedTypes(root string) (string, error) {
 	types, err := usedTypes(root)
 	if err != nil {
 		return "", fmt.Errorf("scan %s for resource types: %w", root, err)

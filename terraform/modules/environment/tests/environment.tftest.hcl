@@ -123,6 +123,7 @@ mock_provider "aws" {
 
 variables {
   environment        = "staging"
+  account_id         = "123456789012"
   availability_zones = ["us-east-1a", "us-east-1b"]
   services = {
     gateway   = { cpu = 512, memory = 1024, public_path = "/api/*", desired_count = 2, on_demand_base = 1 }
@@ -279,6 +280,49 @@ run "outputs_for_the_release_targets" {
     condition     = startswith(output.url, "https://")
     error_message = "the URL is HTTPS"
   }
+  # The release facts parameter says what the outputs say (the deploy role reads only it).
+  assert {
+    condition     = aws_ssm_parameter.release_facts.name == "/equiptrack/staging/release/facts" && output.release_facts_parameter == aws_ssm_parameter.release_facts.name
+    error_message = "facts parameter name"
+  }
+  assert {
+    condition = alltrue([
+      jsondecode(aws_ssm_parameter.release_facts.value).account_id == output.account_id,
+      jsondecode(aws_ssm_parameter.release_facts.value).region == output.region,
+      jsondecode(aws_ssm_parameter.release_facts.value).cluster_name == output.cluster_name,
+      jsondecode(aws_ssm_parameter.release_facts.value).url == output.url,
+      jsondecode(aws_ssm_parameter.release_facts.value).registry_immutable == output.registry_immutable,
+      jsondecode(aws_ssm_parameter.release_facts.value).task_security_group_id == output.task_security_group_id,
+      jsonencode(jsondecode(aws_ssm_parameter.release_facts.value).private_subnet_ids) == jsonencode(output.private_subnet_ids),
+      jsondecode(aws_ssm_parameter.release_facts.value).lock_parameter == "/equiptrack/staging/release/lock",
+      jsondecode(aws_ssm_parameter.release_facts.value).record_parameter == "/equiptrack/staging/release/record",
+    ])
+    error_message = "the facts parameter differs from the outputs"
+  }
+  assert {
+    condition = alltrue([for k, s in output.services : alltrue([
+      jsondecode(aws_ssm_parameter.release_facts.value).services[k].service_name == s.service_name,
+      jsondecode(aws_ssm_parameter.release_facts.value).services[k].task_definition_family == s.task_definition_family,
+      jsondecode(aws_ssm_parameter.release_facts.value).services[k].container_name == s.container_name,
+      jsondecode(aws_ssm_parameter.release_facts.value).services[k].repository_url == s.repository_url,
+      jsondecode(aws_ssm_parameter.release_facts.value).services[k].log_group == s.log_group,
+      jsondecode(aws_ssm_parameter.release_facts.value).services[k].desired_count == s.desired_count,
+      jsondecode(aws_ssm_parameter.release_facts.value).services[k].task_definition_arn == module.service[k].task_definition_arn,
+    ])]) && length(jsondecode(aws_ssm_parameter.release_facts.value).services) == 6
+    error_message = "the facts' services differ from the outputs"
+  }
+  assert {
+    condition     = jsondecode(aws_ssm_parameter.release_facts.value).seeder.task_definition_family == output.seeder.task_definition_family && jsondecode(aws_ssm_parameter.release_facts.value).seeder.repository_url == output.seeder.repository_url
+    error_message = "the facts' seeder differs from the outputs"
+  }
+}
+
+run "rejects_bad_account_id" {
+  command = plan
+  variables {
+    account_id = "12345"
+  }
+  expect_failures = [var.account_id]
 }
 
 # The two cost levers switched back: Container Insights on (RunningTaskCount alarms per service, no

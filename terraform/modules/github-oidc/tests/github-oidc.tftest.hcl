@@ -117,12 +117,8 @@ run "dev_deploy_policy_is_scoped" {
     error_message = "SSM parameters only under /equiptrack/dev"
   }
   assert {
-    condition     = one([for s in jsondecode(aws_iam_role_policy.deploy.policy).Statement : s.Resource if s.Sid == "ReadThisEnvironmentsState"]) == "arn:aws:s3:::equiptrack-tfstate-123456789012/equiptrack/dev/terraform.tfstate"
-    error_message = "deploy reads only the dev state object"
-  }
-  assert {
-    condition     = !strcontains(aws_iam_role_policy.deploy.policy, "s3:PutObject")
-    error_message = "deploy never writes state"
+    condition     = !strcontains(aws_iam_role_policy.deploy.policy, "s3:")
+    error_message = "deploy never touches Terraform state (it holds secrets): the facts come from SSM"
   }
   assert {
     condition     = !strcontains(aws_iam_role_policy.deploy.policy, "staging")

@@ -1,0 +1,69 @@
+package targets
+
+import (
+	"context"
+	"time"
+
+	"github.com/equiptrack/release-kit/magefiles/pipeline"
+)
+
+// The dev targets: the AWS environment in us-west-2. Versions are a 7–40 hex commit SHA (images tagged with it and latest), refused
+// before any work. They read the AWS SDK's usual settings (AWS_PROFILE,
+// AWS_REGION, credentials; AWS_ENDPOINT_URL), APP_DIR and QUICK_TESTS, and
+// EQUIPTRACK_AWS_POLL, EQUIPTRACK_AWS_BACKOFF, EQUIPTRACK_READY_TIMEOUT,
+// EQUIPTRACK_DEPLOY_TIMEOUT (docs/releasing.md).
+
+// Release runs the pipeline on dev: Test → Build → Push → Prepare → Migrate →
+// Deploy → Health → (Seed). -seed=true (or SEED=1) seeds after a healthy
+// deploy; -dryRun=true prints what would be built, pushed, registered and
+// rolled, changing nothing. Appends a job summary to GITHUB_STEP_SUMMARY.
+func (Dev) Release(ctx context.Context, version string, seed, dryRun *bool) error {
+	return devEnv.release(ctx, version, seed, dryRun)
+}
+
+// Rollback redeploys an earlier version's images (or "previous": the
+// version recorded before the last release), then checks health; a failure
+// restores what ran. -dryRun=true changes nothing.
+func (Dev) Rollback(ctx context.Context, version string, dryRun *bool) error {
+	return devEnv.rollback(ctx, version, dryRun)
+}
+
+// Status prints per service the version, revision, desired/running/pending
+// and rollout state, the URL, the last attempt and the lease;
+// -format=json for machines.
+func (Dev) Status(ctx context.Context, format *string) error { return devEnv.status(ctx, format) }
+
+// Health runs the health check on the environment's URL.
+func (Dev) Health(ctx context.Context) error { return devEnv.health(ctx) }
+
+// Seed runs the released version's seeder task and checks its fingerprint.
+func (Dev) Seed(ctx context.Context) error { return devEnv.seed(ctx) }
+
+// Unlock breaks the release lease (a crashed run's stale one).
+func (Dev) Unlock(ctx context.Context) error { return devEnv.unlock(ctx) }
+
+// Logs prints a service's log lines (-since=10m by default).
+func (Dev) Logs(ctx context.Context, service string, since *time.Duration) error {
+	return devEnv.logs(ctx, service, since)
+}
+
+// Build builds the version's images (the step alone).
+func (Dev) Build(ctx context.Context, version string) error {
+	return devEnv.step(ctx, version, (*pipeline.Pipeline).Build)
+}
+
+// Push pushes the version's built images to ECR (the step alone).
+func (Dev) Push(ctx context.Context, version string) error {
+	return devEnv.step(ctx, version, (*pipeline.Pipeline).Push)
+}
+
+// Migrate runs the version's migration task (the step alone).
+func (Dev) Migrate(ctx context.Context, version string) error {
+	return devEnv.step(ctx, version, (*pipeline.Pipeline).Migrate)
+}
+
+// Deploy rolls every service to the version's images, restoring on failure
+// (the step alone).
+func (Dev) Deploy(ctx context.Context, version string) error {
+	return devEnv.step(ctx, version, (*pipeline.Pipeline).Deploy)
+}
