@@ -14,10 +14,19 @@ import (
 
 // Seed starts (or reuses) the local PostgreSQL and Redis containers, applies
 // the schema, seeds the demo dataset and prints the fingerprint and how to
-// connect. The admin password comes from SEED_ADMIN_PASSWORD; when absent it
-// is generated and printed once, on the run that creates the admin. Env:
-// SEED_ADMIN_PASSWORD, EQUIPTRACK_LOCAL_PG_PORT, EQUIPTRACK_LOCAL_REDIS_PORT.
-func (Local) Seed(ctx context.Context) error {
+// connect. The admin password comes from SEED_ADMIN_PASSWORD (at least 12
+// characters); when absent it is generated and printed once, on the run that
+// creates the admin. A run that leaves drift fails unless -allowDrift=true.
+// Env: SEED_ADMIN_PASSWORD, EQUIPTRACK_LOCAL_PG_PORT, EQUIPTRACK_LOCAL_REDIS_PORT.
+func (Local) Seed(ctx context.Context, allowDrift *bool) error {
+	// Validated before any container starts.
+	opts, err := seeddata.OptionsFromEnv(os.Getenv)
+	if err != nil {
+		return fmt.Errorf("local:seed: %w", err)
+	}
+	if opts.AdminPassword != "" && len([]rune(opts.AdminPassword)) < seeddata.MinAdminPasswordLen {
+		return fmt.Errorf("local:seed: SEED_ADMIN_PASSWORD is shorter than %d characters", seeddata.MinAdminPasswordLen)
+	}
 	// The first run builds the data image (about a minute); later ones reuse it.
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Minute)
 	defer cancel()
@@ -33,9 +42,11 @@ func (Local) Seed(ctx context.Context) error {
 		return fmt.Errorf("local:seed: %w", err)
 	}
 	logf("migrate: applied %v, schema at version %d (%d ms)", applied, schema.Latest(), time.Since(t1).Milliseconds())
-	opts := seeddata.OptionsFromEnv(os.Getenv)
-	opts.DatabaseURL, opts.RedisURL = st.PostgresURL, st.RedisURL
+	// The local stores serve TLS with a self-signed certificate: their URLs
+	// say sslmode=require, and no CA applies.
+	opts.DatabaseURL, opts.RedisURL, opts.RootCAs = st.PostgresURL, st.RedisURL, nil
 	opts.GenerateAdminPassword = true
+	opts.AllowDrift = allowDrift != nil && *allowDrift
 	if _, err := seeddata.Run(ctx, opts, os.Stdout); err != nil {
 		return fmt.Errorf("local:seed: %w", err)
 	}
