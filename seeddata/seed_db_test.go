@@ -155,8 +155,8 @@ func TestFullSeedOfEmptyDatabase(t *testing.T) {
 	if tot := rep2.Totals(); tot.Created != 0 || tot.Updated != 0 || tot.Drift != 0 || tot.Unchanged != fullTotal {
 		t.Errorf("re-run totals %+v, want %d unchanged only", tot, fullTotal)
 	}
-	if rep2.Fingerprint != ExpectedFingerprint() || !strings.Contains(out2, "(no-op re-run)") {
-		t.Errorf("re-run fingerprint %s / output:\n%s", rep2.Fingerprint, out2)
+	if rep2.Fingerprint != ExpectedFingerprint() || !regexp.MustCompile(`\nseed: done in \d+ ms \(no-op re-run\): created 0, updated 0, unchanged 710, drift 0, conflicts 0, broken chains 0\n$`).MatchString(out2) {
+		t.Errorf("re-run fingerprint %s / output does not end in the no-op line:\n%s", rep2.Fingerprint, out2)
 	}
 	t.Logf("full seed %d ms, no-op re-run %d ms", rep.Duration.Milliseconds(), rep2.Duration.Milliseconds())
 
@@ -366,10 +366,23 @@ func TestUserRowsSurviveAndConfirmedReseedRestores(t *testing.T) {
 		t.Fatalf("user rows before %q", got)
 	}
 
-	// A normal run: touches no user row, reports the edits as drift, reverts nothing.
-	rep, out := seed(t, ctx, Options{DatabaseURL: u})
-	if tot := rep.Totals(); tot.Created != 0 || tot.Updated != 0 || tot.Drift != 5 {
+	// A normal run: touches no user row, reports the edits as drift, reverts
+	// nothing, says so in its last line and fails (ErrDrift) — it is not a no-op.
+	var dout bytes.Buffer
+	rep, err := Run(ctx, Options{DatabaseURL: u}, &dout)
+	out := dout.String()
+	if !errors.Is(err, ErrDrift) || err.Error() != "drift left: committed, but 5 drifted rows, 0 conflicts and 0 broken movement chains remain (listed above); a confirmed reseed restores seed rows, -allowDrift=true accepts them" {
+		t.Fatalf("normal run after user edits: %v\n%s", err, out)
+	}
+	if !regexp.MustCompile(`\nseed: done in \d+ ms \(DRIFT LEFT: the database differs from the dataset\): created 0, updated 0, unchanged 706, drift 5, conflicts 0, broken chains 0\n$`).MatchString(out) || strings.Contains(out, "no-op") {
+		t.Fatalf("last line does not say drift:\n%s", out)
+	}
+	if tot := rep.Totals(); tot.Created != 0 || tot.Updated != 0 || tot.Drift != 5 || !rep.Committed {
 		t.Fatalf("normal run after user edits: %+v\n%s", tot, out)
+	}
+	// -allowDrift accepts it, and says so.
+	if _, aout := seed(t, ctx, Options{DatabaseURL: u, AllowDrift: true}); !strings.Contains(aout, "(DRIFT LEFT, accepted by -allowDrift): created 0, updated 0, unchanged 706, drift 5") {
+		t.Fatalf("allowed drift:\n%s", aout)
 	}
 	for table, drift := range map[string]int{TLocations: 1, TItems: 1, TRolePermissions: 1, TMovements: 2} {
 		if rep.Table(table).Drift != drift {
@@ -398,7 +411,7 @@ func TestUserRowsSurviveAndConfirmedReseedRestores(t *testing.T) {
 	// A reseed with the wrong confirmation is refused, and changes nothing.
 	before := rep.Fingerprint
 	var wout bytes.Buffer
-	_, err := Run(ctx, Options{DatabaseURL: u, Reseed: true, Confirm: "some-other-db"}, &wout)
+	_, err = Run(ctx, Options{DatabaseURL: u, Reseed: true, Confirm: "some-other-db"}, &wout)
 	if !errors.Is(err, ErrReseedNotConfirmed) || !strings.Contains(err.Error(), `does not match the database name "`+dbName(t, u)+`"`) {
 		t.Fatalf("wrong confirm: %v", err)
 	}
@@ -406,24 +419,40 @@ func TestUserRowsSurviveAndConfirmedReseedRestores(t *testing.T) {
 		t.Fatal("a refused reseed changed the data")
 	}
 
-	// The confirmed reseed restores exactly the seed rows, and no user row moves.
+	// The confirmed reseed restores exactly the seed rows. ET-STW-001 is back
+	// where the dataset has it, so the user's later movement (to HOSP-F) and
+	// the re-keyed copy of ET-RISE-003's movement (handed to users) no longer
+	// chain: both are removed and reported; every other user row stays.
 	rep, out = seed(t, ctx, Options{DatabaseURL: u, Reseed: true, Confirm: dbName(t, u)})
-	if tot := rep.Totals(); tot.Created != 2 || tot.Updated != 2 || tot.Drift != 0 || tot.Disowned != 1 {
-		t.Fatalf("reseed totals %+v\n%s", tot, out)
+	if tot := rep.Totals(); tot.Created != 2 || tot.Updated != 2 || tot.Drift != 0 || tot.Disowned != 1 || len(rep.BrokenChains) != 0 {
+		t.Fatalf("reseed totals %+v, broken %v\n%s", tot, rep.BrokenChains, out)
+	}
+	if len(rep.RemovedMovements) != 2 || !strings.HasPrefix(rep.RemovedMovements[1], `ET-STW-001 2026-02-01T10:00:00.000000Z `) ||
+		!strings.HasSuffix(rep.RemovedMovements[1], ` → HOSP-F ("user move")`) || !strings.HasPrefix(rep.RemovedMovements[0], "ET-RISE-003 ") {
+		t.Fatalf("removed movements %q", rep.RemovedMovements)
+	}
+	if !strings.Contains(out, "reseed: removed movement ET-STW-001 2026-02-01T10:00:00.000000Z ") {
+		t.Fatalf("reseed output does not name the removed movement:\n%s", out)
 	}
 	if rep.Fingerprint != ExpectedFingerprint() {
 		t.Fatalf("fingerprint after reseed %s, want %s", rep.Fingerprint, ExpectedFingerprint())
 	}
-	if got := userRows(); got != allUserRows {
-		t.Fatalf("user rows after reseed %q, want %q", got, allUserRows)
+	if got, want := userRows(), "1;1;1;1;1;0"; got != want {
+		t.Fatalf("user rows after reseed %q, want %q", got, want)
 	}
-	// The re-keyed movement was handed to users, not deleted.
-	if n := queryInt(t, ctx, c, `SELECT count(*) FROM movements m JOIN items i ON i.id = m.item_id WHERE i.asset_tag = 'ET-RISE-003' AND NOT m.seed_owned`); n != 1 {
-		t.Fatalf("%d disowned movements of ET-RISE-003, want 1", n)
+	if n := queryInt(t, ctx, c, `SELECT count(*) FROM movements m JOIN items i ON i.id = m.item_id WHERE i.asset_tag = 'ET-RISE-003' AND NOT m.seed_owned`); n != 0 {
+		t.Fatalf("%d user movements of ET-RISE-003 left, want 0", n)
 	}
-	// And a normal run afterwards is a no-op.
+	// The chain invariant holds for every item, checked with the test's own SQL.
+	if n := queryInt(t, ctx, c, brokenChainsSQL); n != 0 {
+		t.Fatalf("%d items with a broken movement chain after the reseed", n)
+	}
+	// And a normal run afterwards is a no-op, and verify passes.
 	if rep, _ := seed(t, ctx, Options{DatabaseURL: u}); rep.Totals().Created+rep.Totals().Updated+rep.Totals().Drift != 0 {
 		t.Fatalf("run after reseed: %+v", rep.Totals())
+	}
+	if vr, _ := seed(t, ctx, Options{DatabaseURL: u, Verify: true}); !vr.Verified {
+		t.Fatal("verify after reseed failed")
 	}
 	// And the admin's password was not touched by any of it.
 	var hash string
@@ -453,6 +482,16 @@ func TestAdminPassword(t *testing.T) {
 	if !errors.Is(err, ErrAdminPassword) || !strings.Contains(err.Error(), "SEED_ADMIN_PASSWORD is not set") {
 		t.Fatalf("no password: %v", err)
 	}
+	// The tables written before the failure say "rolled back", never "created".
+	for _, want := range []string{"  permissions            rolled back (would have created 9, updated 0)\n",
+		"  roles                  rolled back (would have created 6, updated 0)\n"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("failed run output lacks %q:\n%s", want, out.String())
+		}
+	}
+	if strings.Contains(out.String(), "created    9") || !regexp.MustCompile(`\nseed: failed after \d+ ms and rolled back: nothing was written\n$`).MatchString(out.String()) {
+		t.Errorf("failed run output:\n%s", out.String())
+	}
 	if n := queryInt(t, ctx, c, `SELECT count(*) FROM roles`); n != 0 {
 		t.Fatalf("%d roles written by a failed run", n)
 	}
@@ -467,13 +506,13 @@ func TestAdminPassword(t *testing.T) {
 	}
 	// Re-run, even with a password in the environment: kept, not printed.
 	h := hashOf()
-	rep, out2 := seed(t, ctx, Options{DatabaseURL: u, Steps: []string{StepRoles}, AdminPassword: "another-one", GenerateAdminPassword: true})
-	if rep.AdminPassword != "kept" || hashOf() != h || strings.Contains(out2, m[1]) || strings.Contains(out2, "another-one") {
+	rep, out2 := seed(t, ctx, Options{DatabaseURL: u, Steps: []string{StepRoles}, AdminPassword: "another-one-pw", GenerateAdminPassword: true})
+	if rep.AdminPassword != "kept" || hashOf() != h || strings.Contains(out2, m[1]) || strings.Contains(out2, "another-one-pw") {
 		t.Fatalf("re-run touched or printed the password (report %q):\n%s", rep.AdminPassword, out2)
 	}
 	// Asked to: reset from the environment.
-	rep, out3 := seed(t, ctx, Options{DatabaseURL: u, Steps: []string{StepRoles}, AdminPassword: "another-one", ResetAdminPassword: true})
-	if ok, _ := VerifyPassword(hashOf(), "another-one"); !ok || rep.AdminPassword != "reset" || strings.Contains(out3, "another-one") {
+	rep, out3 := seed(t, ctx, Options{DatabaseURL: u, Steps: []string{StepRoles}, AdminPassword: "another-one-pw", ResetAdminPassword: true})
+	if ok, _ := VerifyPassword(hashOf(), "another-one-pw"); !ok || rep.AdminPassword != "reset" || strings.Contains(out3, "another-one-pw") {
 		t.Fatalf("reset: report %q, output:\n%s", rep.AdminPassword, out3)
 	}
 }
@@ -540,25 +579,38 @@ func TestErrorPaths(t *testing.T) {
 	if !errors.Is(err, ErrUnreachable) || strings.Contains(err.Error(), "hunter2") {
 		t.Fatalf("unreachable: %v", err)
 	}
-	// Redis unreachable: the data is committed (the seed is idempotent, a
-	// re-run finishes the job), and the error says the cache was not invalidated.
+	// Redis unreachable: found before the database is touched, one line,
+	// nothing written.
 	migrated := migratedDB(t, ctx)
+	mc := connectT(t, ctx, migrated)
 	_, err = Run(ctx, Options{DatabaseURL: migrated, RedisURL: "redis://127.0.0.1:1/0", AdminPassword: testPassword}, &out)
-	if err == nil || !strings.HasPrefix(err.Error(), "data committed, but cache not invalidated: redis 127.0.0.1:1:") || strings.Contains(err.Error(), "\n") {
+	if err == nil || err.Error() != "cache unreachable: redis 127.0.0.1:1: dial tcp 127.0.0.1:1: connect: connection refused; nothing written" || !errors.Is(err, ErrUnreachable) {
 		t.Fatalf("redis unreachable: %v", err)
 	}
-	// Bad options before any work.
+	if n := queryInt(t, ctx, mc, `SELECT count(*) FROM permissions`); n != 0 {
+		t.Fatalf("%d rows written although Redis was unreachable", n)
+	}
+	// Bad options before any work: every one of them, on a migrated
+	// database that stays empty.
 	for _, o := range []Options{
 		{},
-		{DatabaseURL: empty, Steps: []string{"bogus"}},
-		{DatabaseURL: empty, Verify: true, Reseed: true, Confirm: "x"},
-		{DatabaseURL: empty, Confirm: "x"},
-		{DatabaseURL: empty, Verify: true, Expected: "abc"},
-		{DatabaseURL: empty, Steps: []string{}},
+		{DatabaseURL: migrated, Steps: []string{"bogus"}},
+		{DatabaseURL: migrated, Verify: true, Reseed: true, Confirm: "x"},
+		{DatabaseURL: migrated, Confirm: "x"},
+		{DatabaseURL: migrated, Verify: true, Expected: "abc"},
+		{DatabaseURL: migrated, Steps: []string{}},
+		{DatabaseURL: migrated, RedisURL: "redis://h:notaport/0", AdminPassword: testPassword},
+		{DatabaseURL: migrated, RedisURL: "http://h:6379/0", AdminPassword: testPassword},
+		{DatabaseURL: migrated, AdminPassword: "elevenchars"},
+		{DatabaseURL: migrated, Verify: true, AllowDrift: true},
+		{DatabaseURL: "postgres://u:pw@h:notaport/d", AdminPassword: testPassword},
 	} {
 		if _, err := Run(ctx, o, &out); !errors.Is(err, ErrBadOptions) {
 			t.Errorf("options %+v: %v, want ErrBadOptions", o, err)
 		}
+	}
+	if n := queryInt(t, ctx, mc, `SELECT count(*) FROM permissions`); n != 0 {
+		t.Fatalf("%d rows written by runs with bad options", n)
 	}
 	if _, err := Run(ctx, Options{DatabaseURL: empty, Reseed: true}, &out); !errors.Is(err, ErrReseedNotConfirmed) {
 		t.Errorf("reseed without confirm: %v", err)

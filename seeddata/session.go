@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -12,22 +11,34 @@ import (
 )
 
 // session is one run's state: the connection, the dataset in record form and
-// the report being filled.
+// the report being filled. It prints nothing: Run renders the report once the
+// outcome (committed or rolled back) is known.
 type session struct {
 	conn *pgx.Conn
 	ds   *Dataset
 	recs map[string][]Record
 	opts Options
-	out  io.Writer
 	rep  *Report
 
 	adminHash string // computed lazily: argon2id costs ~50 ms
 
-	// loaded holds the tables as last read; wrote says whether anything was
-	// written since, so a no-op run fingerprints what it read already.
-	loaded map[string]*tableState
-	wrote  bool
+	// state holds every table as read at the start of the run (re-read for
+	// the fingerprint when anything was written); fates says, for the
+	// dataset keys of the tables planned so far, what each will be once the
+	// run commits.
+	state map[string]*tableState
+	fates map[string]map[string]fate
+	wrote bool
 }
+
+// fate is what a natural key is after a run.
+type fate int
+
+const (
+	fateAbsent fate = iota // no row holds the key
+	fateSeed               // a seed row holds it
+	fateUser               // a row users added holds it
+)
 
 // dbRow is a row as loaded from the database.
 type dbRow struct {
@@ -103,14 +114,16 @@ const (
 	actCreate
 	actUpdate
 	actDrift
+	actConflict   // a row users added stands in the way; left alone
 	actLedgerOnly // row equals the dataset but the ledger lacks or misstates it
 )
 
 type planned struct {
 	act    action
 	rec    Record
-	why    string // drift reason
+	why    string // drift or conflict reason
 	hash   string
+	fate   fate   // what the key is after the run (dataset rows only)
 	ctid   string // for disown
 	delKey string // ledger key to delete on disown
 }
@@ -119,30 +132,42 @@ type planned struct {
 //
 //	absent, never seeded here           → create
 //	absent, in the ledger               → drift (a user deleted it); reseed: create
-//	present, not seed-owned             → drift (a user's row holds the key); never touched
+//	present, not seed-owned             → conflict (a user's row holds the key); never touched
 //	present, equal to the dataset       → unchanged
 //	present, equal to the ledger        → update (the dataset changed since)
 //	present, differs from the ledger    → drift (a user edited it); reseed: update
 //
-// and for seed-owned rows whose key is not in the dataset: drift, or in a
-// reseed, disown (seed_owned = false; kept, never deleted, so nothing a user
-// made can be lost with it).
-func plan(table string, want []Record, st *tableState, reseed bool) (acts []planned, disown []planned) {
+// A create or update becomes a conflict when a row users added holds the
+// row's unique name (locations, item types), or when a row it refers to is
+// not a seed row after this run (a user's row, a conflict, a deleted row):
+// the seeder writes seed-owned rows only, pointing at seed-owned rows only.
+//
+// Seed-owned rows whose key is not in the dataset: drift, or in a reseed,
+// disown (seed_owned = false; kept, so nothing a user made can be lost).
+func plan(table string, want []Record, st *tableState, reseed bool, fateOf func(table, key string) fate) (acts []planned, disown []planned) {
 	inData := make(map[string]bool, len(want))
+	userNames := map[string]string{} // unique name → key of the user row holding it
+	if uniqueName[table] {
+		for _, k := range st.order {
+			if row := st.rows[k]; !row.seedOwned {
+				userNames[row.rec.Vals[0]] = k
+			}
+		}
+	}
 	for _, rec := range want {
 		k := rec.KeyString()
 		inData[k] = true
 		h := rec.Hash(table)
 		row, present := st.rows[k]
 		led, inLedger := st.ledger[k]
-		p := planned{rec: rec, hash: h}
+		p := planned{rec: rec, hash: h, fate: fateSeed}
 		switch {
 		case !present && inLedger && !reseed:
-			p.act, p.why = actDrift, "deleted since seeded (not recreated; a confirmed reseed restores it)"
+			p.act, p.why, p.fate = actDrift, "deleted since seeded (not recreated; a confirmed reseed restores it)", fateAbsent
 		case !present:
 			p.act = actCreate
 		case !row.seedOwned:
-			p.act, p.why = actDrift, "a row users added holds this natural key (left alone)"
+			p.act, p.why, p.fate = actConflict, "a row users added holds this key (left alone)", fateUser
 		default:
 			dh := row.rec.Hash(table)
 			switch {
@@ -156,7 +181,18 @@ func plan(table string, want []Record, st *tableState, reseed bool) (acts []plan
 				p.act, p.why = actDrift, "edited since seeded (not reverted; a confirmed reseed restores it)"
 			}
 		}
+		if p.act == actCreate || p.act == actUpdate {
+			if why := blocked(table, rec, userNames, fateOf); why != "" {
+				p.act, p.why = actConflict, why
+				if p.fate = fateAbsent; present {
+					p.fate = fateSeed // the seed row stays as it is
+				}
+			}
+		}
 		acts = append(acts, p)
+	}
+	if table == TMovements {
+		chainWhole(acts)
 	}
 	for _, k := range st.order {
 		row := st.rows[k]
@@ -174,6 +210,44 @@ func plan(table string, want []Record, st *tableState, reseed bool) (acts []plan
 	return acts, disown
 }
 
+// chainWhole keeps movement chains whole: when one of an item's movements is
+// a conflict, creating the others would leave a chain with a gap, so they are
+// conflicts too.
+func chainWhole(acts []planned) {
+	first := map[string]string{} // item → key of its first conflicting movement
+	for _, p := range acts {
+		if p.act == actConflict {
+			if _, ok := first[p.rec.Key[0]]; !ok {
+				first[p.rec.Key[0]] = p.rec.KeyString()
+			}
+		}
+	}
+	for i, p := range acts {
+		if k, ok := first[p.rec.Key[0]]; ok && p.act == actCreate {
+			acts[i].act, acts[i].fate = actConflict, fateAbsent
+			acts[i].why = fmt.Sprintf("movement %s of the same item is a conflict; creating this one would break the item's chain", k)
+		}
+	}
+}
+
+// blocked says why a record cannot be written, or "".
+func blocked(table string, rec Record, userNames map[string]string, fateOf func(table, key string) fate) string {
+	if uniqueName[table] {
+		if holder, ok := userNames[rec.Vals[0]]; ok && holder != rec.KeyString() {
+			return fmt.Sprintf("name %q is held by a row users added (%s); left alone", rec.Vals[0], holder)
+		}
+	}
+	for _, ref := range parentRefs(table, rec) {
+		switch fateOf(ref[0], ref[1]) {
+		case fateUser:
+			return fmt.Sprintf("refers to %s %s, a row users added (left alone)", ref[0], ref[1])
+		case fateAbsent:
+			return fmt.Sprintf("refers to %s %s, which is not a seed row (conflict or deleted)", ref[0], ref[1])
+		}
+	}
+	return ""
+}
+
 func count(table, step string, acts []planned, disown []planned) TableCounts {
 	c := TableCounts{Table: table, Step: step, Disowned: len(disown)}
 	for _, p := range acts {
@@ -185,11 +259,30 @@ func count(table, step string, acts []planned, disown []planned) TableCounts {
 		case actDrift:
 			c.Drift++
 			c.DriftKeys = append(c.DriftKeys, p.rec.KeyString()+": "+p.why)
+		case actConflict:
+			c.Conflicts++
+			c.ConflictKeys = append(c.ConflictKeys, p.rec.KeyString()+": "+p.why)
 		default:
 			c.Unchanged++
 		}
 	}
 	return c
+}
+
+// fateOf is what a natural key of table is after this run: as planned for
+// the tables this run writes, as read for the others.
+func (s *session) fateOf(table, key string) fate {
+	if f, ok := s.fates[table][key]; ok {
+		return f
+	}
+	row, ok := s.state[table].rows[key]
+	switch {
+	case !ok:
+		return fateAbsent
+	case row.seedOwned:
+		return fateSeed
+	}
+	return fateUser
 }
 
 func (s *session) begin(ctx context.Context, readOnly bool) (pgx.Tx, error) {
@@ -228,18 +321,33 @@ func (s *session) seed(ctx context.Context) error {
 		}
 		return fmt.Errorf("seed advisory lock: %w", err)
 	}
-	if w := time.Since(lockStart); w > 100*time.Millisecond {
-		fmt.Fprintf(s.out, "seed: waited %d ms for another seeder to finish\n", w.Milliseconds())
-	}
+	s.rep.LockWait = time.Since(lockStart)
 	if _, err := tx.Exec(ctx, `SET LOCAL lock_timeout = 0`); err != nil {
 		return fmt.Errorf("reset lock_timeout: %w", err)
 	}
+	// One round trip reads every table and the ledger. Reading a child table
+	// before its parents are written is sound: writes never change a natural
+	// key or an owner, and rows that exist already reference rows that exist.
+	if s.state, err = loadTables(ctx, tx, Tables, true); err != nil {
+		return err
+	}
+	s.fates = map[string]map[string]fate{}
+	history := false // whether items or movements may change
 	for _, step := range s.opts.Steps {
 		t0 := time.Now()
 		if err := s.runStep(ctx, tx, step); err != nil {
 			return fmt.Errorf("%s: %w", step, err)
 		}
-		fmt.Fprintf(s.out, "step %s: %d ms\n", step, time.Since(t0).Milliseconds())
+		s.rep.StepDurations = append(s.rep.StepDurations, time.Since(t0))
+		history = history || step == StepInventory || step == StepMovements
+	}
+	if s.opts.Reseed && history {
+		if err := s.repairChains(ctx, tx); err != nil {
+			return err
+		}
+	}
+	if s.rep.BrokenChains, err = brokenChains(ctx, tx); err != nil {
+		return err
 	}
 	if err := s.fingerprint(ctx, tx); err != nil {
 		return err
@@ -247,6 +355,7 @@ func (s *session) seed(ctx context.Context) error {
 	if err := tx.Commit(ctx); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
+	s.rep.Committed = true
 	return nil
 }
 
@@ -256,32 +365,24 @@ func (s *session) verify(ctx context.Context) error {
 		return err
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // read-only
-	st, err := loadTables(ctx, tx, Tables, true)
-	if err != nil {
+	if s.state, err = loadTables(ctx, tx, Tables, true); err != nil {
 		return fmt.Errorf("verify: %w", err)
 	}
+	s.fates = map[string]map[string]fate{}
 	for _, step := range s.opts.Steps {
 		for _, t := range StepTables[step] {
-			acts, _ := plan(t, s.recs[t], st[t], false)
-			c := count(t, step, acts, nil)
-			s.rep.Tables = append(s.rep.Tables, c)
-			fmt.Fprintf(s.out, "  %-22s missing %4d  would update %4d  unchanged %4d  drift %4d\n", t, c.Created, c.Updated, c.Unchanged, c.Drift)
-			s.printDrift(c)
+			acts, _ := plan(t, s.recs[t], s.state[t], false, s.fateOf)
+			s.rep.Tables = append(s.rep.Tables, count(t, step, acts, nil))
 		}
 	}
-	s.rep.Fingerprint = fingerprintOf(st)
+	// The invariant over the whole table, rows users added included: the
+	// fingerprint covers seed rows only and cannot see a user's movement that
+	// contradicts its item's location.
+	if s.rep.BrokenChains, err = brokenChains(ctx, tx); err != nil {
+		return fmt.Errorf("verify: %w", err)
+	}
+	s.rep.Fingerprint = fingerprintOf(s.state)
 	return nil
-}
-
-func (s *session) printDrift(c TableCounts) {
-	const show = 5
-	for i, k := range c.DriftKeys {
-		if i == show {
-			fmt.Fprintf(s.out, "    … and %d more drifted rows in %s\n", len(c.DriftKeys)-show, c.Table)
-			break
-		}
-		fmt.Fprintf(s.out, "    drift %s %s\n", c.Table, k)
-	}
 }
 
 func fingerprintOf(st map[string]*tableState) string {
@@ -297,80 +398,63 @@ func fingerprintOf(st map[string]*tableState) string {
 }
 
 func (s *session) fingerprint(ctx context.Context, tx pgx.Tx) error {
-	var missing []string
-	for _, t := range Tables {
-		if _, ok := s.loaded[t]; !ok || s.wrote {
-			missing = append(missing, t)
-		}
-	}
-	if len(missing) > 0 {
-		st, err := loadTables(ctx, tx, missing, false)
+	if s.wrote {
+		st, err := loadTables(ctx, tx, Tables, false)
 		if err != nil {
 			return fmt.Errorf("fingerprint: %w", err)
 		}
-		for t, ts := range st {
-			s.loaded[t] = ts
-		}
+		s.state = st
 	}
-	s.rep.Fingerprint = fingerprintOf(s.loaded)
+	s.rep.Fingerprint = fingerprintOf(s.state)
 	return nil
 }
 
-// prerequisites: generate_movements needs the inventory's items and
-// locations; the other steps need only the schema.
-func (s *session) checkPrerequisites(ctx context.Context, tx pgx.Tx, step string) error {
-	if step != StepMovements {
+// checkPrerequisites: generate_movements needs the inventory's items and
+// locations (seeded earlier in this run or before: present, whoever owns
+// them); the other steps need only the schema.
+func (s *session) checkPrerequisites(step string) error {
+	if _, ranInventory := s.fates[TItems]; step != StepMovements || ranInventory {
+		// Run in this run: what it could not create is a conflict, reported
+		// per row by the movements that refer to it.
 		return nil
 	}
-	var tags, codes []string
+	items, locs := 0, 0
 	for _, it := range s.ds.Items {
-		tags = append(tags, it.AssetTag)
+		if s.fateOf(TItems, it.AssetTag) != fateAbsent {
+			items++
+		}
 	}
 	for _, l := range s.ds.Locations {
-		codes = append(codes, l.Code)
+		if s.fateOf(TLocations, l.Code) != fateAbsent {
+			locs++
+		}
 	}
-	var items, locs int
-	err := tx.QueryRow(ctx, `SELECT (SELECT count(*) FROM items WHERE asset_tag = ANY($1)),
-		(SELECT count(*) FROM locations WHERE code = ANY($2))`, tags, codes).Scan(&items, &locs)
-	if err != nil {
-		return fmt.Errorf("check prerequisites: %w", err)
-	}
-	if items < len(tags) || locs < len(codes) {
+	if items < len(s.ds.Items) || locs < len(s.ds.Locations) {
 		return fmt.Errorf("%w: %d of %d seed items and %d of %d seed locations present; run %s first",
-			ErrPrerequisite, items, len(tags), locs, len(codes), StepInventory)
+			ErrPrerequisite, items, len(s.ds.Items), locs, len(s.ds.Locations), StepInventory)
 	}
 	return nil
 }
 
 func (s *session) runStep(ctx context.Context, tx pgx.Tx, step string) error {
-	if err := s.checkPrerequisites(ctx, tx, step); err != nil {
+	if err := s.checkPrerequisites(step); err != nil {
 		return err
 	}
-	tables := StepTables[step]
-	// One round trip reads the step's tables and their ledger. Loading a
-	// child table before its parents are written is sound: writes never
-	// change a natural key, and rows that exist already reference parents
-	// that exist already.
-	st, err := loadTables(ctx, tx, tables, true)
-	if err != nil {
-		return err
-	}
-	for _, t := range tables {
-		s.loaded[t] = st[t]
-		acts, disown := plan(t, s.recs[t], st[t], s.opts.Reseed)
+	for _, t := range StepTables[step] {
+		acts, disown := plan(t, s.recs[t], s.state[t], s.opts.Reseed, s.fateOf)
+		fates := make(map[string]fate, len(acts))
+		for _, p := range acts {
+			if p.delKey == "" { // dataset rows only
+				fates[p.rec.KeyString()] = p.fate
+			}
+		}
+		s.fates[t] = fates
 		wrote, err := s.write(ctx, tx, t, acts, disown)
 		if err != nil {
 			return err
 		}
 		s.wrote = s.wrote || wrote
-		c := count(t, step, acts, disown)
-		s.rep.Tables = append(s.rep.Tables, c)
-		line := fmt.Sprintf("  %-22s created %4d  updated %4d  unchanged %4d  drift %4d", t, c.Created, c.Updated, c.Unchanged, c.Drift)
-		if s.opts.Reseed {
-			line += fmt.Sprintf("  disowned %d", c.Disowned)
-		}
-		fmt.Fprintln(s.out, line)
-		s.printDrift(c)
+		s.rep.Tables = append(s.rep.Tables, count(t, step, acts, disown))
 	}
 	if step == StepRoles {
 		return s.adminPassword(ctx, tx)
@@ -389,8 +473,10 @@ func recArgs(r Record) []any {
 	return args
 }
 
-// write sends a table's inserts, updates, disowns and ledger changes in one
-// pipelined batch; every row statement must touch exactly one row.
+// write sends a table's updates, inserts, disowns and ledger changes in one
+// pipelined batch; every row statement must touch exactly one row. Updates
+// go first, so a reseed that restores a renamed seed row frees its old name
+// before a restored row takes it.
 func (s *session) write(ctx context.Context, tx pgx.Tx, table string, acts, disown []planned) (bool, error) {
 	spec := tableSQLs[table]
 	b := &pgx.Batch{}
@@ -404,26 +490,28 @@ func (s *session) write(ctx context.Context, tx pgx.Tx, table string, acts, diso
 	}
 	const ledgerUpsert = `INSERT INTO seed_ledger (table_name, natural_key, row_hash) VALUES ($1, $2, $3)
 		ON CONFLICT (table_name, natural_key) DO UPDATE SET row_hash = EXCLUDED.row_hash`
-	for _, p := range acts {
-		k := p.rec.KeyString()
-		switch p.act {
-		case actCreate:
-			args := recArgs(p.rec)
-			if table == TUsers {
-				h, err := s.passwordHashFor(p.rec.Key[0])
-				if err != nil {
-					return false, err
-				}
-				args = append(args, h)
+	for _, pass := range []action{actUpdate, actLedgerOnly, actCreate} {
+		for _, p := range acts {
+			if p.act != pass {
+				continue
 			}
-			b.Queue(spec.insert, args...).Exec(one("insert", k))
-		case actUpdate:
-			b.Queue(spec.update, recArgs(p.rec)...).Exec(one("update", k))
-		case actLedgerOnly:
-		default:
-			continue
+			k := p.rec.KeyString()
+			switch p.act {
+			case actCreate:
+				args := recArgs(p.rec)
+				if table == TUsers {
+					h, err := s.passwordHashFor(p.rec.Key[0])
+					if err != nil {
+						return false, err
+					}
+					args = append(args, h)
+				}
+				b.Queue(spec.insert, args...).Exec(one("insert", k))
+			case actUpdate:
+				b.Queue(spec.update, recArgs(p.rec)...).Exec(one("update", k))
+			}
+			b.Queue(ledgerUpsert, table, k, p.hash)
 		}
-		b.Queue(ledgerUpsert, table, k, p.hash)
 	}
 	for _, p := range disown {
 		b.Queue(`UPDATE `+pgx.Identifier{table}.Sanitize()+` SET seed_owned = false WHERE ctid = $1::tid`, p.ctid).Exec(one("disown", p.delKey))
@@ -467,39 +555,44 @@ func (s *session) newAdminHash() (hash, how string, err error) {
 			return "", "", err
 		}
 		how = "generated"
-		// The one and only time a password is printed: generated locally,
-		// for the developer to log in with.
-		fmt.Fprintf(s.out, "admin password (generated, shown once, store it now): %s\n", pw)
+		// Printed by Run once the run has committed, never before: a
+		// password shown for a rolled-back run would log in nowhere.
+		s.rep.generatedPassword = pw
 	}
 	hash, err = HashPassword(pw)
 	return hash, how, err
 }
 
 // adminPassword handles the admin's password after the roles step: set when
-// the user was created, reset only when asked, otherwise kept.
+// the user was created, reset only when asked, otherwise kept. Only the
+// seed's admin is ever touched: an "admin" users created is a conflict.
 func (s *session) adminPassword(ctx context.Context, tx pgx.Tx) error {
 	switch {
 	case s.rep.AdminPassword != "":
 		// just created with the user
 	case s.opts.ResetAdminPassword:
+		if s.fateOf(TUsers, AdminUsername) != fateSeed {
+			return fmt.Errorf("%w: reset admin password: user %q is not the seeder's (a row users added, or deleted); the seeder changes only its own rows", ErrConflict, AdminUsername)
+		}
 		h, how, err := s.newAdminHash()
 		if err != nil {
 			return err
 		}
-		ct, err := tx.Exec(ctx, `UPDATE users SET password_hash = $2 WHERE username = $1`, AdminUsername, h)
+		ct, err := tx.Exec(ctx, `UPDATE users SET password_hash = $2 WHERE username = $1 AND seed_owned`, AdminUsername, h)
 		if err != nil {
 			return fmt.Errorf("reset admin password: %w", err)
 		}
 		if ct.RowsAffected() != 1 {
-			return fmt.Errorf("reset admin password: user %q not found", AdminUsername)
+			return fmt.Errorf("reset admin password: seed user %q not found", AdminUsername)
 		}
 		s.rep.AdminPassword = "reset"
 		if how == "generated" {
 			s.rep.AdminPassword = "generated"
 		}
+	case s.fateOf(TUsers, AdminUsername) != fateSeed:
+		s.rep.AdminPassword = "untouched (not the seeder's user)"
 	default:
 		s.rep.AdminPassword = "kept"
 	}
-	fmt.Fprintf(s.out, "  admin password: %s\n", s.rep.AdminPassword)
 	return nil
 }

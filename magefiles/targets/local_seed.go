@@ -20,8 +20,9 @@ import (
 // where): the release pipeline's seed task uses the same file, so the two
 // never leave different passwords. Env: EQUIPTRACK_LOCAL_PG_PORT,
 // EQUIPTRACK_LOCAL_REDIS_PORT. SEED_ADMIN_PASSWORD is refused when it differs
-// from the stored password.
-func (Local) Seed(ctx context.Context) error {
+// from the stored password. A run that leaves drift fails unless
+// -allowDrift=true.
+func (Local) Seed(ctx context.Context, allowDrift *bool) error {
 	o, err := localStoresOptions()
 	if err != nil {
 		return fmt.Errorf("local:seed: %w", err)
@@ -54,6 +55,7 @@ func (Local) Seed(ctx context.Context) error {
 		// Set it every run: a database seeded before the password was stored
 		// (or by hand) then agrees with the file too.
 		ResetAdminPassword: true,
+		AllowDrift:         allowDrift != nil && *allowDrift,
 	}
 	if _, err := seeddata.Run(ctx, opts, os.Stdout); err != nil {
 		return fmt.Errorf("local:seed: %w", err)

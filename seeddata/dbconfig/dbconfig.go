@@ -20,7 +20,11 @@ import (
 const (
 	DefaultPostgresPort = 5432
 	DefaultRedisPort    = 6379
-	DefaultSSLMode      = "prefer"
+	// DefaultSSLMode is used when neither the URL nor DB_SSLMODE names one:
+	// encrypted always (libpq's and pgx's "prefer" silently falls back to
+	// plain text). RDS for PostgreSQL 15+ forces TLS and the kit's local
+	// stores serve it too.
+	DefaultSSLMode = "require"
 )
 
 // Getenv is os.Getenv's shape.
@@ -48,7 +52,7 @@ func DatabaseURL(getenv Getenv) (string, error) {
 			// Never echo the value: it may carry a password.
 			return "", errors.New("DATABASE_URL is not a postgres://user:pass@host:port/db URL")
 		}
-		return u, nil
+		return WithDefaultSSLMode(u), nil
 	}
 	var sec dbSecret
 	if raw := strings.TrimSpace(getenv("DB_SECRET")); raw != "" {

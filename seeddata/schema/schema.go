@@ -22,6 +22,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/equiptrack/release-kit/seeddata/dbconfig"
 )
 
 //go:embed migrations/*.sql
@@ -45,6 +47,35 @@ type Migration struct {
 
 // ErrNotMigrated means the database lacks the schema or is behind it.
 var ErrNotMigrated = errors.New("schema missing or out of date: run migrations first")
+
+// ErrForeignMigrations means a schema_migrations table exists that another
+// migration tool made (golang-migrate, for one, has version and dirty):
+// its version numbers say nothing about equiptrack's migrations, so reading
+// them as ours would skip migrations and report success over a database
+// without the schema.
+var ErrForeignMigrations = errors.New("schema_migrations belongs to another migration tool")
+
+// ourColumns is schema_migrations as Migrate creates it.
+const ourColumns = "version integer, name text, applied_at timestamp with time zone"
+
+// checkOwnTable returns ErrForeignMigrations when the schema_migrations table
+// the search path resolves to has other columns than ours; nil when it is
+// ours or absent.
+func checkOwnTable(ctx context.Context, tx pgx.Tx) error {
+	var cols, where *string
+	err := tx.QueryRow(ctx, `SELECT string_agg(a.attname || ' ' || format_type(a.atttypid, a.atttypmod), ', ' ORDER BY a.attnum),
+		min(n.nspname || '.' || c.relname)
+		FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_attribute a ON a.attrelid = c.oid
+		WHERE c.oid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped`, MigrationsTable).Scan(&cols, &where)
+	if err != nil {
+		return fmt.Errorf("inspect %s: %w", MigrationsTable, err)
+	}
+	if cols == nil || *cols == ourColumns {
+		return nil
+	}
+	return fmt.Errorf("%w: table %s has columns (%s), equiptrack's has (%s); migrate into another database or schema, or rename that table",
+		ErrForeignMigrations, *where, *cols, ourColumns)
+}
 
 // Beginner is what Apply and Check need: *pgx.Conn, *pgxpool.Pool and pgx.Tx
 // all satisfy it.
@@ -114,6 +145,9 @@ func Migrate(ctx context.Context, db Beginner) ([]int, error) {
 	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, lockKey); err != nil {
 		return nil, fmt.Errorf("migrate: advisory lock: %w", err)
 	}
+	if err := checkOwnTable(ctx, tx); err != nil {
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
 	if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS `+MigrationsTable+` (
 		version    integer     PRIMARY KEY,
 		name       text        NOT NULL,
@@ -143,10 +177,20 @@ func Migrate(ctx context.Context, db Beginner) ([]int, error) {
 	return done, nil
 }
 
-// ApplyURL connects to databaseURL, applies the migrations and disconnects,
-// returning the versions it applied.
+// ApplyURL connects to databaseURL (sslmode=require unless it names one),
+// applies the migrations and disconnects, returning the versions it applied.
 func ApplyURL(ctx context.Context, databaseURL string) ([]int, error) {
-	conn, err := pgx.Connect(ctx, databaseURL)
+	cfg, err := dbconfig.ConnConfig(databaseURL, nil)
+	if err != nil {
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	return ApplyConfig(ctx, cfg)
+}
+
+// ApplyConfig is ApplyURL for a parsed configuration (e.g. from
+// dbconfig.ConnConfig with the RDS CA bundle).
+func ApplyConfig(ctx context.Context, cfg *pgx.ConnConfig) ([]int, error) {
+	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("migrate: connect: %w", err)
 	}
@@ -162,6 +206,9 @@ func Check(ctx context.Context, db Beginner) error {
 		return fmt.Errorf("schema check: begin: %w", err)
 	}
 	defer tx.Rollback(ctx) //nolint:errcheck // read-only
+	if err := checkOwnTable(ctx, tx); err != nil {
+		return err
+	}
 	applied, err := appliedVersions(ctx, tx)
 	if err != nil {
 		var pgErr *pgconn.PgError

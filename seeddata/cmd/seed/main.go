@@ -4,7 +4,9 @@
 //
 //	seed [flags]
 //
-// Environment: DATABASE_URL, REDIS_URL, SEED_ADMIN_PASSWORD. Run `seed -h`.
+// Environment: DATABASE_URL, REDIS_URL, SEED_ADMIN_PASSWORD, DB_SSLROOTCERT.
+// Secrets come from the environment only, never from flags: a command line is
+// readable by every local user (/proc/<pid>/cmdline, ps). Run `seed -h`.
 package main
 
 import (
@@ -19,7 +21,6 @@ import (
 	"syscall"
 
 	"github.com/equiptrack/release-kit/seeddata"
-	"github.com/equiptrack/release-kit/seeddata/dbconfig"
 
 	// The image is FROM scratch: without these fallback roots (used only when
 	// the system has none) rediss:// to ElastiCache and sslmode=verify-full
@@ -32,39 +33,57 @@ const usageHead = `Usage: seed [flags]
 Seeds the equiptrack demo dataset (steps setup_default_roles,
 reseed_complete_inventory, generate_movements), idempotently, then deletes the
 Redis keys matching %s. Prints per-table counts and
-"fingerprint: <64 hex>". Exit status: 0 ok, 1 failed, 2 bad usage.
+"fingerprint: <64 hex>", and last, how the run ended. Exit status: 0 ok,
+1 failed (including a run that left drift, without -allow-drift), 2 bad usage.
 
-Environment:
-  DATABASE_URL         PostgreSQL URL (any sslmode), e.g. postgres://u:p@host:5432/db?sslmode=require
+Environment (connection strings and passwords are read from here only, never
+from flags: a command line is readable by every local user):
+  DATABASE_URL         PostgreSQL URL, e.g. postgres://u:p@host:5432/db?sslmode=verify-full
+                       (without an sslmode: require)
   DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_PASSWORD, DB_SSLMODE, DB_SECRET
                        used instead when DATABASE_URL is unset (as on ECS, where the
-                       credentials are injected from Secrets Manager)
+                       credentials are injected from Secrets Manager); DB_SSLMODE default require
+  DB_SSLROOTCERT       "rds": verify the server against the Amazon RDS CA bundle built
+                       into this binary (needs sslmode verify-full or verify-ca)
   REDIS_URL            Redis URL, e.g. redis://host:6379/0 (optional: without it no cache is invalidated)
   REDIS_HOST, REDIS_PORT  used instead when REDIS_URL is unset
-  SEED_ADMIN_PASSWORD  the admin user's password; needed only when the admin user is created
-                       or -reset-admin-password is given. Never printed.
+  SEED_ADMIN_PASSWORD  the admin user's password (at least 12 characters); needed only when the
+                       admin user is created or -reset-admin-password is given. Never printed.
 
 Flags:
 `
 
+// removedFlags were taken out because their values are secrets: a
+// password on a command line is readable by every local user.
+var removedFlags = map[string]string{"database-url": "DATABASE_URL", "redis-url": "REDIS_URL"}
+
 // parseArgs turns the command line and environment into seeder options. It
 // reports bad usage as an error; -h gives flag.ErrHelp.
 func parseArgs(args []string, getenv func(string) string, stderr io.Writer) (seeddata.Options, error) {
+	// Checked before parsing, so the error never repeats the value.
+	for _, a := range args {
+		if a == "--" {
+			break
+		}
+		name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if env, ok := removedFlags[name]; ok && strings.HasPrefix(a, "-") {
+			return seeddata.Options{}, fmt.Errorf("-%s is not a flag any more: a URL holding a password on a command line is readable by every local user; set %s in the environment", name, env)
+		}
+	}
 	fs := flag.NewFlagSet("seed", flag.ContinueOnError)
 	// Errors are reported by the caller in one line; the usage text only on -h.
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
-	var o seeddata.Options
+	o, envErr := seeddata.OptionsFromEnv(getenv)
 	var steps string
-	fs.StringVar(&o.DatabaseURL, "database-url", getenv("DATABASE_URL"), "PostgreSQL URL (default $DATABASE_URL)")
-	fs.StringVar(&o.RedisURL, "redis-url", getenv("REDIS_URL"), "Redis URL (default $REDIS_URL)")
 	fs.StringVar(&steps, "steps", "all", "comma-separated steps to run in order: "+strings.Join(seeddata.AllSteps, ",")+" (or roles,inventory,movements)")
-	fs.BoolVar(&o.Verify, "verify", false, "only check: print the state, exit 1 when the fingerprint differs from the expected one")
+	fs.BoolVar(&o.Verify, "verify", false, "only check: print the state, exit 1 when the fingerprint differs from the expected one or a movement chain is broken")
 	fs.StringVar(&o.Expected, "expect", "", "expected fingerprint for -verify (default: the shipped dataset's)")
 	fs.BoolVar(&o.Reseed, "reseed", false, "restore every seed row by natural key, user edits included (needs -confirm)")
 	fs.StringVar(&o.Confirm, "confirm", "", "the database's name, to confirm -reseed")
+	fs.BoolVar(&o.AllowDrift, "allow-drift", false, "exit 0 even when the run leaves drift, conflicts or broken movement chains")
 	fs.BoolVar(&o.GenerateAdminPassword, "generate-admin-password", false, "local use: without SEED_ADMIN_PASSWORD, generate the admin password and print it once")
-	fs.BoolVar(&o.ResetAdminPassword, "reset-admin-password", false, "set the existing admin user's password again")
+	fs.BoolVar(&o.ResetAdminPassword, "reset-admin-password", false, "set the seed admin user's password again")
 	fs.DurationVar(&o.LockTimeout, "lock-timeout", 0, "how long to wait for another seeder (default 60s)")
 	fs.DurationVar(&o.ConnectTimeout, "connect-timeout", 0, "how long to try connecting (default 10s)")
 	if err := fs.Parse(args); err != nil {
@@ -79,7 +98,9 @@ func parseArgs(args []string, getenv func(string) string, stderr io.Writer) (see
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected argument %q (flags only; see -h)", fs.Arg(0))
 	}
-	o.AdminPassword = getenv("SEED_ADMIN_PASSWORD")
+	if envErr != nil {
+		return o, envErr
+	}
 	var err error
 	if o.Steps, err = seeddata.ParseSteps(steps); err != nil {
 		return o, err
@@ -87,20 +108,8 @@ func parseArgs(args []string, getenv func(string) string, stderr io.Writer) (see
 	if o.Expected != "" && !seeddata.IsFingerprint(o.Expected) {
 		return o, fmt.Errorf("-expect must be 64 hex digits, got %q", o.Expected)
 	}
-	// On ECS the task gets DB_* and REDIS_* variables with the credentials
-	// injected from Secrets Manager, never a ready-made URL.
-	if o.DatabaseURL == "" && (getenv("DB_HOST") != "" || getenv("DB_SECRET") != "") {
-		if o.DatabaseURL, err = dbconfig.DatabaseURL(getenv); err != nil {
-			return o, err
-		}
-	}
 	if o.DatabaseURL == "" {
-		return o, errors.New("DATABASE_URL is not set (nor DB_HOST; or pass -database-url)")
-	}
-	if o.RedisURL == "" && getenv("REDIS_HOST") != "" {
-		if o.RedisURL, err = dbconfig.RedisURL(getenv); err != nil {
-			return o, err
-		}
+		return o, errors.New("DATABASE_URL is not set (nor DB_HOST)")
 	}
 	return o, nil
 }

@@ -5,12 +5,25 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"os"
+	"os/exec"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/equiptrack/release-kit/seeddata"
 )
+
+// TestMain lets a test run this binary as the seed command itself (to see
+// what a real process prints on its stderr, library log lines included).
+func TestMain(m *testing.M) {
+	if os.Getenv("SEED_TEST_RUN_MAIN") == "1" {
+		main()
+		return
+	}
+	os.Exit(m.Run())
+}
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 
@@ -28,12 +41,12 @@ func TestParseArgsFromEnvironment(t *testing.T) {
 }
 
 func TestParseArgsFlags(t *testing.T) {
-	o, err := parseArgs([]string{"-database-url", "postgres://flag/y", "-steps", "roles,inventory",
-		"-reseed", "-confirm", "y", "-lock-timeout", "5s"}, env(nil), &bytes.Buffer{})
+	o, err := parseArgs([]string{"-steps", "roles,inventory",
+		"-reseed", "-confirm", "y", "-lock-timeout", "5s", "-allow-drift"}, env(map[string]string{"DATABASE_URL": "postgres://env/y"}), &bytes.Buffer{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if o.DatabaseURL != "postgres://flag/y" || !o.Reseed || o.Confirm != "y" || o.LockTimeout.Seconds() != 5 ||
+	if o.DatabaseURL != "postgres://env/y" || !o.Reseed || o.Confirm != "y" || o.LockTimeout.Seconds() != 5 || !o.AllowDrift ||
 		!slices.Equal(o.Steps, []string{seeddata.StepRoles, seeddata.StepInventory}) {
 		t.Fatalf("options = %+v", o)
 	}
@@ -45,14 +58,26 @@ func TestBadUsageIsOneLineAndExit2(t *testing.T) {
 		env  map[string]string
 		want string
 	}{
-		"unknown flag":   {[]string{"-bogus"}, map[string]string{"DATABASE_URL": "postgres://x/y"}, "seed: flag provided but not defined: -bogus (see -h)\n"},
-		"no database":    {nil, nil, "seed: DATABASE_URL is not set (nor DB_HOST; or pass -database-url)\n"},
-		"bad step":       {[]string{"-steps", "roles,nope"}, map[string]string{"DATABASE_URL": "postgres://x/y"}, `unknown step "nope"`},
-		"bad expect":     {[]string{"-verify", "-expect", "abc"}, map[string]string{"DATABASE_URL": "postgres://x/y"}, "-expect must be 64 hex digits"},
-		"positional":     {[]string{"extra"}, map[string]string{"DATABASE_URL": "postgres://x/y"}, `unexpected argument "extra"`},
-		"confirm alone":  {[]string{"-confirm", "y"}, map[string]string{"DATABASE_URL": "postgres://x/y"}, "-confirm is only meaningful with -reseed"},
-		"reseed no conf": {[]string{"-reseed"}, map[string]string{"DATABASE_URL": "postgres://x/y"}, "confirm with -confirm=<database name>"},
-		"bad url":        {nil, map[string]string{"DATABASE_URL": "::not a url"}, "DATABASE_URL is not a valid PostgreSQL URL"},
+		"unknown flag": {[]string{"-bogus"}, map[string]string{"DATABASE_URL": "postgres://x/y"}, "seed: flag provided but not defined: -bogus (see -h)\n"},
+		"no database":  {nil, nil, "seed: DATABASE_URL is not set (nor DB_HOST)\n"},
+		"url flag": {[]string{"-database-url=postgres://u:hunter2@h/d"}, nil,
+			"seed: -database-url is not a flag any more: a URL holding a password on a command line is readable by every local user; set DATABASE_URL in the environment\n"},
+		"redis flag": {[]string{"--redis-url", "redis://:hunter2@h:6379/0"}, map[string]string{"DATABASE_URL": "postgres://x/y"},
+			"seed: -redis-url is not a flag any more: a URL holding a password on a command line is readable by every local user; set REDIS_URL in the environment\n"},
+		"bad redis url": {nil, map[string]string{"DATABASE_URL": "postgres://x/y", "REDIS_URL": "redis://:hunter2@h:notaport/0"},
+			"seed: bad seeder options: REDIS_URL is not a valid redis:// or rediss:// URL\n"},
+		"short password": {nil, map[string]string{"DATABASE_URL": "postgres://x/y", "SEED_ADMIN_PASSWORD": "hunter2hunt"},
+			"seed: bad seeder options: SEED_ADMIN_PASSWORD is shorter than 12 characters\n"},
+		"bad root cert": {nil, map[string]string{"DATABASE_URL": "postgres://x/y", "DB_SSLROOTCERT": "/ca.pem"}, `DB_SSLROOTCERT="/ca.pem": only "rds"`},
+		"rds needs verify": {nil, map[string]string{"DATABASE_URL": "postgres://u:hunter2@x/y?sslmode=require", "DB_SSLROOTCERT": "rds"},
+			"seed: bad seeder options: DB_SSLROOTCERT needs sslmode=verify-full (or verify-ca): with any other sslmode the server's certificate is not verified\n"},
+		"verify allow drift": {[]string{"-verify", "-allow-drift"}, map[string]string{"DATABASE_URL": "postgres://x/y"}, "-allow-drift is for seed runs"},
+		"bad step":           {[]string{"-steps", "roles,nope"}, map[string]string{"DATABASE_URL": "postgres://x/y"}, `unknown step "nope"`},
+		"bad expect":         {[]string{"-verify", "-expect", "abc"}, map[string]string{"DATABASE_URL": "postgres://x/y"}, "-expect must be 64 hex digits"},
+		"positional":         {[]string{"extra"}, map[string]string{"DATABASE_URL": "postgres://x/y"}, `unexpected argument "extra"`},
+		"confirm alone":      {[]string{"-confirm", "y"}, map[string]string{"DATABASE_URL": "postgres://x/y"}, "-confirm is only meaningful with -reseed"},
+		"reseed no conf":     {[]string{"-reseed"}, map[string]string{"DATABASE_URL": "postgres://x/y"}, "confirm with -confirm=<database name>"},
+		"bad url":            {nil, map[string]string{"DATABASE_URL": "::not a url"}, "DATABASE_URL is not a valid PostgreSQL URL"},
 	} {
 		var out, errb bytes.Buffer
 		code := run(context.Background(), tc.args, env(tc.env), &out, &errb)
@@ -64,6 +89,9 @@ func TestBadUsageIsOneLineAndExit2(t *testing.T) {
 		}
 		if out.Len() != 0 {
 			t.Errorf("%s: stdout %q, want nothing", name, out.String())
+		}
+		if strings.Contains(errb.String(), "hunter2") {
+			t.Errorf("%s: stderr %q repeats a password", name, errb.String())
 		}
 	}
 }
@@ -93,6 +121,28 @@ func TestUnreachableDatabaseExit1(t *testing.T) {
 	want := "seed: database unreachable: cannot connect to 127.0.0.1:1: dial: connect: connection refused\n"
 	if errb.String() != want {
 		t.Fatalf("stderr %q, want %q", errb.String(), want)
+	}
+}
+
+// An unreachable Redis is one line on stderr — the seeder's, not go-redis's
+// pool log lines — and fails the run before the database is touched (here
+// the database is unreachable too: reaching it would be a second error).
+func TestUnreachableRedisOneLine(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, os.Args[0])
+	cmd.Env = append(os.Environ(), "SEED_TEST_RUN_MAIN=1",
+		"DATABASE_URL=postgres://u:secret@127.0.0.1:1/x?sslmode=disable", "REDIS_URL=redis://:secret@127.0.0.1:1/0")
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 1 {
+		t.Fatalf("exit %v, want 1 (stderr %q)", err, errb.String())
+	}
+	want := "seed: cache unreachable: redis 127.0.0.1:1: dial tcp 127.0.0.1:1: connect: connection refused; nothing written\n"
+	if errb.String() != want || out.Len() != 0 {
+		t.Fatalf("stderr %q stdout %q, want stderr %q only", errb.String(), out.String(), want)
 	}
 }
 

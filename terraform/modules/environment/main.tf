@@ -20,7 +20,8 @@ locals {
     DB_HOST        = module.postgres.address
     DB_PORT        = tostring(module.postgres.port)
     DB_NAME        = module.postgres.db_name
-    DB_SSLMODE     = "require"
+    DB_SSLMODE     = "verify-full" # the server's certificate and host name, checked against
+    DB_SSLROOTCERT = "rds"         # the RDS CA bundle built into the images (seeddata/dbconfig)
     REDIS_URL      = module.redis.url
     REDIS_HOST     = module.redis.address
     REDIS_PORT     = tostring(module.redis.port)

@@ -5,6 +5,7 @@
 package config
 
 import (
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"github.com/equiptrack/release-kit/seeddata/dbconfig"
@@ -30,6 +31,9 @@ type Config struct {
 
 	// DatabaseURL is a pgx connection string. It may hold a password: never log it.
 	DatabaseURL string
+	// DBRootCAs, when not nil (DB_SSLROOTCERT=rds), is what the database's
+	// certificate is verified against: the RDS CA bundle built into the binary.
+	DBRootCAs *x509.CertPool
 	// RedisURL is a go-redis URL (redis://[user:pass@]host:port/db).
 	RedisURL string
 
@@ -75,6 +79,8 @@ func FromEnv(getenv Getenv) (Config, error) {
 	c.Port = port
 
 	c.DatabaseURL, err = DatabaseURL(getenv)
+	errs = appendErr(errs, err)
+	c.DBRootCAs, err = dbconfig.RootCAs(getenv)
 	errs = appendErr(errs, err)
 	c.RedisURL, err = RedisURL(getenv)
 	errs = appendErr(errs, err)

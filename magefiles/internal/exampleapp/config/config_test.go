@@ -76,17 +76,17 @@ func TestDBSecret(t *testing.T) {
 		want string
 	}{
 		{"rds managed", map[string]string{"DB_SECRET": `{"username":"etadmin","password":"s3cr:t"}`, "DB_HOST": "rds", "DB_NAME": "equiptrack"},
-			"postgres://etadmin:s3cr%3At@rds:5432/equiptrack?sslmode=prefer"},
+			"postgres://etadmin:s3cr%3At@rds:5432/equiptrack?sslmode=require"},
 		{"full secret, numeric port", map[string]string{"DB_SECRET": `{"username":"u","password":"p","host":"h","port":5433,"dbname":"d","engine":"postgres"}`},
-			"postgres://u:p@h:5433/d?sslmode=prefer"},
+			"postgres://u:p@h:5433/d?sslmode=require"},
 		{"string port", map[string]string{"DB_SECRET": `{"username":"u","password":"p","host":"h","port":"5434","dbname":"d"}`},
-			"postgres://u:p@h:5434/d?sslmode=prefer"},
+			"postgres://u:p@h:5434/d?sslmode=require"},
 		{"plain vars win", map[string]string{"DB_SECRET": `{"username":"u","password":"p","host":"h","dbname":"d"}`, "DB_USER": "v", "DB_HOST": "k", "DB_PASSWORD": "q"},
-			"postgres://v:q@k:5432/d?sslmode=prefer"},
+			"postgres://v:q@k:5432/d?sslmode=require"},
 		{"no password", map[string]string{"DB_HOST": "h", "DB_NAME": "d", "DB_USER": "u", "DB_SSLMODE": "disable"},
 			"postgres://u@h:5432/d?sslmode=disable"},
 		{"ipv6 host", map[string]string{"DB_HOST": "::1", "DB_NAME": "d", "DB_USER": "u"},
-			"postgres://u@[::1]:5432/d?sslmode=prefer"},
+			"postgres://u@[::1]:5432/d?sslmode=require"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -207,8 +207,12 @@ run "staging_shape" {
     error_message = "APP_ENV is the environment"
   }
   assert {
-    condition     = { for e in module.service["inventory"].container_definition.environment : e.name => e.value }["DB_SSLMODE"] == "require"
-    error_message = "the database connection requires TLS"
+    condition     = { for e in module.service["inventory"].container_definition.environment : e.name => e.value }["DB_SSLMODE"] == "verify-full"
+    error_message = "the database connection verifies the server"
+  }
+  assert {
+    condition     = { for e in module.service["inventory"].container_definition.environment : e.name => e.value }["DB_SSLROOTCERT"] == "rds"
+    error_message = "the database's certificate is verified against the RDS CA bundle in the image"
   }
   assert {
     condition     = { for e in module.service["gateway"].container_definition.environment : e.name => e.value }["SERVICE_DOMAIN"] == "equiptrack-staging.internal"

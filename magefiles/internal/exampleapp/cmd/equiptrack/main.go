@@ -32,6 +32,7 @@ import (
 
 	"github.com/equiptrack/release-kit/magefiles/internal/exampleapp/config"
 	"github.com/equiptrack/release-kit/magefiles/internal/exampleapp/service"
+	"github.com/equiptrack/release-kit/seeddata/dbconfig"
 	"github.com/equiptrack/release-kit/seeddata/schema"
 )
 
@@ -120,6 +121,11 @@ func serve(ctx context.Context, log *slog.Logger, getenv config.Getenv, mode str
 	if err != nil {
 		return fmt.Errorf("configuration: %w", err)
 	}
+	if cfg.DBRootCAs != nil {
+		if err := dbconfig.UseRootCAs(&pcfg.ConnConfig.Config, cfg.DBRootCAs); err != nil {
+			return fmt.Errorf("configuration: %w", err)
+		}
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
 	if err != nil {
 		return fmt.Errorf("database pool: %w", err)
@@ -147,9 +153,13 @@ func migrate(ctx context.Context, log *slog.Logger, getenv config.Getenv, mode s
 	defer cancel()
 	start := time.Now()
 	log.Info("migrating", "version", versionOf(getenv), "latest_migration", schema.Latest())
-	pcfg, err := pgx.ParseConfig(dbURL)
+	roots, err := dbconfig.RootCAs(getenv)
 	if err != nil {
-		return errors.New("configuration: the database URL does not parse") // never echo it: it holds a password
+		return fmt.Errorf("configuration: %w", err)
+	}
+	pcfg, err := dbconfig.ConnConfig(dbURL, roots)
+	if err != nil {
+		return fmt.Errorf("configuration: %w", err) // never echoes the URL: it holds a password
 	}
 	if pcfg.ConnectTimeout == 0 {
 		// Without it a database behind a dropping firewall holds the release
