@@ -3,7 +3,8 @@
 // to full commit SHAs with their version in a comment, minimal permissions
 // per job, deploy jobs in an environment with a concurrency group that never
 // cancels a running job, a timeout on every job, no ${{ }} inside run:
-// scripts. It also resolves what each trigger runs — the called reusable
+// scripts, reusable workflows that resolve their setup action when another
+// repository calls them. It also resolves what each trigger runs — the called reusable
 // workflow's jobs with the trigger's inputs substituted — so a test can hold
 // each deploy step to the Mage target it must call and each job's OIDC
 // subject claim to the trust of the role it assumes.
@@ -469,4 +470,47 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// KitPath is where a reusable workflow checks the kit out to reach its
+// setup action: a ./ path in a workflow called from another repository
+// resolves in the caller's checkout, not in the kit.
+const KitPath = ".kit"
+
+// CheckReusable holds a workflow_call workflow to what makes it work from
+// another repository: every local action it uses lives under ./.kit/, and
+// the job first checks the kit out there, from the kit's repository at the
+// kit-ref input when one is given.
+func CheckReusable(w *Workflow) []string {
+	if _, ok := w.On["workflow_call"]; !ok {
+		return nil
+	}
+	var problems []string
+	for _, id := range sortedKeys(w.Jobs) {
+		j := w.Jobs[id]
+		where := fmt.Sprintf("%s: job %s", w.File, id)
+		if strings.HasPrefix(j.Uses, "./") {
+			problems = append(problems, where+": calls "+j.Uses+", which resolves in the caller's repository")
+		}
+		kit := false
+		for i, s := range j.Steps {
+			if strings.HasPrefix(s.Uses, "actions/checkout@") && s.With["path"] == KitPath {
+				if !strings.Contains(s.With["repository"], "inputs.kit-ref") || !strings.Contains(s.With["repository"], "'equiptrack/release-kit'") || !strings.Contains(s.With["ref"], "inputs.kit-ref") {
+					problems = append(problems, fmt.Sprintf("%s: step %d checks out %s without taking repository and ref from inputs.kit-ref", where, i+1, KitPath))
+				}
+				kit = true
+				continue
+			}
+			if !strings.HasPrefix(s.Uses, "./") {
+				continue
+			}
+			switch {
+			case !strings.HasPrefix(s.Uses, "./"+KitPath+"/"):
+				problems = append(problems, fmt.Sprintf("%s: step %d uses %s, which resolves in the caller's checkout: use ./%s/…", where, i+1, s.Uses, KitPath))
+			case !kit:
+				problems = append(problems, fmt.Sprintf("%s: step %d uses %s before the kit is checked out to %s", where, i+1, s.Uses, KitPath))
+			}
+		}
+	}
+	return problems
 }

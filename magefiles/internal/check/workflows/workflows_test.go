@@ -199,6 +199,9 @@ func TestPermissionsConcurrencyTimeoutsAndScripts(t *testing.T) {
 		for _, p := range CheckJobs(all[f]) {
 			t.Error(p)
 		}
+		for _, p := range CheckReusable(all[f]) {
+			t.Error(p)
+		}
 	}
 	a, err := LoadAction(setupAction)
 	if err != nil {
@@ -260,6 +263,7 @@ func TestChecksCatchEveryBrokenPromise(t *testing.T) {
 	}
 	got := append(CheckPermissions(bad, nil), CheckJobs(bad)...)
 	got = append(got, CheckPinned(AllUses(bad.File, bad.Raw))...)
+	got = append(got, CheckReusable(bad)...)
 	want := []string{
 		"bad.yml: top-level permissions contents: write, want at most contents: read",
 		"bad.yml: job deploy: permission packages: write is more than it needs",
@@ -272,6 +276,10 @@ func TestChecksCatchEveryBrokenPromise(t *testing.T) {
 		"bad.yml: job other: concurrency group \"releases\" does not name environment dev",
 		"bad.yml:17: actions/checkout@v4 is not pinned to a full commit SHA",
 		"bad.yml:18: actions/setup-go@d35c59abb061a4a6fb18e82ac0862c26744d6ab5 has no # vX.Y.Z comment naming its release",
+		"bad.yml: job deploy: step 4 uses ./.github/actions/setup, which resolves in the caller's checkout: use ./.kit/…",
+		"bad.yml: job lint: step 1 uses ./.kit/.github/actions/setup before the kit is checked out to .kit",
+		"bad.yml: job other: step 1 checks out .kit without taking repository and ref from inputs.kit-ref",
+		"bad.yml: job call: calls ./.github/workflows/reusable-seed.yml, which resolves in the caller's repository",
 	}
 	sort.Strings(got)
 	sort.Strings(want)
