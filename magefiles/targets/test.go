@@ -95,7 +95,7 @@ func (Test) Unit(ctx context.Context) error {
 	return gotest.Run(ctx, gotest.Options{Short: true, Extra: os.Getenv("GOTEST_FLAGS")})
 }
 
-// Lint runs gofmt, go vet, staticcheck and actionlint.
+// Lint runs gofmt, go vet, staticcheck and actionlint with shellcheck.
 func (Test) Lint(ctx context.Context) error { return lintRepo(ctx) }
 
 func lintRepo(ctx context.Context) error {

@@ -1,15 +1,21 @@
 // Package lint runs the repository's static checks: gofmt, go vet,
-// staticcheck and actionlint (with shellcheck when present) on the workflows.
+// staticcheck and actionlint with shellcheck on the workflows (shellcheck
+// installed from Debian on demand, like dockerup installs docker.io).
 package lint
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/equiptrack/release-kit/magefiles/internal/docker/dockerup"
+	"github.com/equiptrack/release-kit/magefiles/internal/kit/cachedir"
+	"github.com/equiptrack/release-kit/magefiles/internal/kit/filelock"
 	"github.com/equiptrack/release-kit/magefiles/internal/kit/gotool"
 	"github.com/equiptrack/release-kit/magefiles/internal/kit/sh"
 )
@@ -41,15 +47,7 @@ func Checks(logf sh.Logf) []Check {
 			return run(ctx, root, bin, "./...")
 		}},
 		{"actionlint", func(ctx context.Context, root string) error {
-			files, _ := filepath.Glob(filepath.Join(root, ".github", "workflows", "*.y*ml"))
-			if len(files) == 0 {
-				return nil
-			}
-			bin, err := gotool.Ensure(ctx, Actionlint, logf)
-			if err != nil {
-				return err
-			}
-			return run(ctx, root, bin)
+			return actionlint(ctx, root, logf)
 		}},
 	}
 }
@@ -68,6 +66,59 @@ func Run(ctx context.Context, root string, logf sh.Logf) error {
 		logf("lint: %-12s %s (%s)", c.Name, status, time.Since(t0).Round(10*time.Millisecond))
 	}
 	return errors.Join(errs...)
+}
+
+// actionlint lints every workflow under root/.github/workflows with
+// shellcheck on their run: scripts. The shellcheck binary is passed
+// explicitly: actionlint silently skips the scripts when it finds none.
+func actionlint(ctx context.Context, root string, logf sh.Logf) error {
+	files, _ := filepath.Glob(filepath.Join(root, ".github", "workflows", "*.y*ml"))
+	if len(files) == 0 {
+		return nil
+	}
+	bin, err := gotool.Ensure(ctx, Actionlint, logf)
+	if err != nil {
+		return err
+	}
+	sc, err := EnsureShellcheck(ctx, logf)
+	if err != nil {
+		return err
+	}
+	return run(ctx, root, bin, append([]string{"-shellcheck=" + sc, "-pyflakes="}, files...)...)
+}
+
+// EnsureShellcheck returns the path of shellcheck, installing Debian's
+// package once per machine when it is missing (a file lock keeps two test
+// processes from running apt-get at once).
+func EnsureShellcheck(ctx context.Context, logf sh.Logf) (string, error) {
+	if p, err := exec.LookPath("shellcheck"); err == nil {
+		return p, nil
+	}
+	if _, err := exec.LookPath("apt-get"); err != nil {
+		return "", errors.New("shellcheck: not installed and apt-get is not available: install shellcheck")
+	}
+	if os.Geteuid() != 0 {
+		return "", errors.New("shellcheck: not installed; run as root to let the kit install Debian's shellcheck, or install it")
+	}
+	dir, err := cachedir.Dir("apt")
+	if err != nil {
+		return "", err
+	}
+	unlock, err := filelock.Lock(ctx, filepath.Join(dir, "install.lock"), nil)
+	if err != nil {
+		return "", fmt.Errorf("shellcheck: %w", err)
+	}
+	defer unlock()
+	if p, err := exec.LookPath("shellcheck"); err == nil {
+		return p, nil // installed while we waited
+	}
+	logf("lint: installing Debian's shellcheck package (once per machine)…")
+	t0 := time.Now()
+	if err := dockerup.AptInstall(ctx, "shellcheck"); err != nil {
+		return "", fmt.Errorf("shellcheck: %w", err)
+	}
+	logf("lint: shellcheck installed in %s", time.Since(t0).Round(time.Second))
+	return exec.LookPath("shellcheck")
 }
 
 func gofmt(ctx context.Context, root string) error {
