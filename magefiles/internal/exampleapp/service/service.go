@@ -38,6 +38,10 @@ type Options struct {
 	// reason: the image was built to fail its health check (for the kit's
 	// end-to-end tests).
 	BreakReadyz string
+	// BreakJS, when non-empty, makes the UI's app.js throw an Error with
+	// this message before anything else: an image every HTTP check passes
+	// and only a browser catches.
+	BreakJS string
 }
 
 // App is one running service.

@@ -2,6 +2,7 @@ package service
 
 import (
 	"bytes"
+	"fmt"
 	"embed"
 	"html/template"
 	"io/fs"
@@ -27,7 +28,22 @@ func (a *App) routeUI(mux *http.ServeMux) {
 	})
 	sub, _ := fs.Sub(staticFiles, "static")
 	assets := http.StripPrefix("/static/", http.FileServerFS(sub))
+	if a.opts.BreakJS != "" {
+		js, err := fs.ReadFile(sub, "app.js")
+		if err != nil {
+			panic(err) // embedded: a build bug
+		}
+		broken := append([]byte(fmt.Sprintf("throw new Error(%q);\n", a.opts.BreakJS)), js...)
+		mux.HandleFunc("GET /static/app.js", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+			w.Header().Set("Cache-Control", "no-cache")
+			_, _ = w.Write(broken)
+		})
+	}
 	for _, name := range []string{"app.js", "app.css"} {
+		if name == "app.js" && a.opts.BreakJS != "" {
+			continue
+		}
 		mux.Handle("GET /static/"+name, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Cache-Control", "public, max-age=300")
 			assets.ServeHTTP(w, r)

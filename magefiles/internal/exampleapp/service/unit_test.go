@@ -210,6 +210,23 @@ func TestUIPageAndAssets(t *testing.T) {
 	}
 }
 
+func TestUIBuiltToFailInTheBrowser(t *testing.T) {
+	a, _ := unitApp("ui")
+	a.opts.BreakJS = "built to fail in the browser (breakMode=js)"
+	h := a.Handler()
+	code, hdr, body := get(t, h, "/static/app.js")
+	if code != 200 || !strings.Contains(hdr.Get("Content-Type"), "javascript") {
+		t.Fatalf("app.js: %d %s", code, hdr.Get("Content-Type"))
+	}
+	if want := "throw new Error(\"built to fail in the browser (breakMode=js)\");\n// The equiptrack EXAMPLE build"; !strings.HasPrefix(string(body), want) {
+		t.Errorf("app.js starts %q, want %q", body[:min(len(body), 80)], want)
+	}
+	// Every HTTP check still passes: the page itself is unchanged.
+	if code, _, _ := get(t, h, "/"); code != 200 {
+		t.Errorf("/: %d", code)
+	}
+}
+
 func TestSplitAPIPath(t *testing.T) {
 	cases := []struct {
 		in, svc, rest string

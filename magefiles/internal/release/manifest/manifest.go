@@ -79,6 +79,16 @@ type Page struct {
 	Path string `json:"path"`
 }
 
+// LoadRequest is one entry of the demo-load mix (`<env>:load`): a path
+// through the public entry, its weight, and whether the API latency budget
+// applies to it.
+type LoadRequest struct {
+	Name   string `json:"name"`
+	Path   string `json:"path"`
+	Weight int    `json:"weight"`
+	API    bool   `json:"api"`
+}
+
 // Manifest is a loaded, expanded and validated manifest.
 type Manifest struct {
 	// Dir is the application directory (absolute); Path the manifest file.
@@ -92,6 +102,22 @@ type Manifest struct {
 	Migrate     Migrate   `json:"migrate"`
 	Smoke       Smoke     `json:"smoke"`
 	Page        Page      `json:"page"`
+	// Load is the demo-load mix; empty means the smoke request (API, weight
+	// 3) and the page (weight 1).
+	Load []LoadRequest `json:"load,omitempty"`
+}
+
+// LoadMix returns the demo-load mix: Load, or the default made of the smoke
+// request and the page.
+func (m *Manifest) LoadMix() []LoadRequest {
+	if len(m.Load) > 0 {
+		return m.Load
+	}
+	mix := []LoadRequest{{Name: "smoke", Path: m.Smoke.Path, Weight: 3, API: true}}
+	if m.Page.Path != "" {
+		mix = append(mix, LoadRequest{Name: "page", Path: m.Page.Path, Weight: 1})
+	}
+	return mix
 }
 
 // Names returns the service names in manifest order.
@@ -310,6 +336,18 @@ func (m *Manifest) Validate() error {
 	}
 	if m.Page.Path != "" && !strings.HasPrefix(m.Page.Path, "/") {
 		add("page.path: %q must start with /", m.Page.Path)
+	}
+	loadNames := map[string]bool{}
+	for i, l := range m.Load {
+		switch {
+		case l.Name == "" || loadNames[l.Name]:
+			add("load[%d].name: %q must be set and unique", i, l.Name)
+		case !strings.HasPrefix(l.Path, "/") || strings.HasPrefix(l.Path, "//"):
+			add("load[%d].path: %q must be a path starting with one /", i, l.Path)
+		case l.Weight < 1:
+			add("load[%d].weight: %d must be at least 1", i, l.Weight)
+		}
+		loadNames[l.Name] = true
 	}
 	if len(errs) > 0 {
 		return errors.New(strings.Join(errs, "; "))

@@ -9,7 +9,9 @@
 //	equiptrack version        print the version and build mode
 //
 // Built to fail, for the kit's end-to-end tests: -ldflags "-X main.breakMode=migrate"
-// makes migrate exit 1; "-X main.breakMode=readyz" makes /readyz answer 503.
+// makes migrate exit 1; "-X main.breakMode=readyz" makes /readyz answer 503;
+// "-X main.breakMode=js" makes the UI's script throw in the browser (every
+// HTTP check still passes: only a real browser sees it).
 package main
 
 import (
@@ -45,6 +47,7 @@ const (
 	breakNone    = ""
 	breakMigrate = "migrate"
 	breakReadyz  = "readyz"
+	breakJS      = "js"
 )
 
 // MigrateTimeout bounds a whole migrate run (connect, lock wait, apply).
@@ -100,10 +103,10 @@ func run(ctx context.Context, args []string, getenv config.Getenv, out io.Writer
 
 func parseBreakMode(s string) (string, error) {
 	switch s {
-	case breakNone, breakMigrate, breakReadyz:
+	case breakNone, breakMigrate, breakReadyz, breakJS:
 		return s, nil
 	}
-	return "", fmt.Errorf("this binary was built with an unknown break mode %q (known: %q, %q, or empty)", s, breakMigrate, breakReadyz)
+	return "", fmt.Errorf("this binary was built with an unknown break mode %q (known: %q, %q, %q, or empty)", s, breakMigrate, breakReadyz, breakJS)
 }
 
 func serve(ctx context.Context, log *slog.Logger, getenv config.Getenv, mode string) error {
@@ -116,6 +119,10 @@ func serve(ctx context.Context, log *slog.Logger, getenv config.Getenv, mode str
 	if mode == breakReadyz {
 		opts.BreakReadyz = "this image was built to fail its readiness check (breakMode=readyz)"
 		log.Warn("built to fail: /readyz will always answer 503", "break_mode", mode)
+	}
+	if mode == breakJS {
+		opts.BreakJS = "built to fail in the browser (breakMode=js)"
+		log.Warn("built to fail: the UI's script throws in the browser", "break_mode", mode)
 	}
 	pcfg, err := service.PoolConfig(cfg.DatabaseURL)
 	if err != nil {

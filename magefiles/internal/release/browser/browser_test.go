@@ -1,0 +1,125 @@
+package browser
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+)
+
+// page is a small copy of the example UI's shape: a table filled from the
+// API by a script after DOMContentLoaded, an error row when the API fails.
+const page = `<!doctype html><html><head><title>t</title><script src="/app.js" defer></script></head>
+<body><table id="items"><tbody></tbody></table></body></html>`
+
+const appJS = `"use strict";
+async function load() {
+  const tbody = document.querySelector("#items tbody");
+  try {
+    const res = await fetch("/api/items");
+    if (!res.ok) throw new Error("HTTP " + res.status);
+    const items = await res.json();
+    for (const it of items) { const tr = document.createElement("tr"); tr.textContent = it; tbody.appendChild(tr); }
+  } catch (err) {
+    const tr = document.createElement("tr"); const td = document.createElement("td");
+    td.className = "error"; td.textContent = "could not load: " + err.message; tr.appendChild(td); tbody.appendChild(tr);
+  }
+}
+document.addEventListener("DOMContentLoaded", load);
+`
+
+// site serves the page; js replaces the script, api the items endpoint.
+func site(t *testing.T, js string, api http.HandlerFunc) string {
+	t.Helper()
+	mux := http.NewServeMux()
+	mux.HandleFunc("/{$}", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		w.Write([]byte(page))
+	})
+	mux.HandleFunc("/app.js", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/javascript")
+		w.Write([]byte(js))
+	})
+	mux.HandleFunc("/api/items", api)
+	s := httptest.NewServer(mux)
+	t.Cleanup(s.Close)
+	return s.URL + "/"
+}
+
+func items(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Write([]byte(`["ET-STW-001","ET-STW-002"]`))
+}
+
+func chromium(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("needs Chromium: not under -short")
+	}
+	// Installed before the tests by the test target (tools before tests);
+	// Ensure only finds it then. Missing is a failure, never a skip.
+	p, err := Ensure(context.Background(), t.Logf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestPageThatRendersItsItemsPasses(t *testing.T) {
+	bin := chromium(t)
+	url := site(t, appJS, items)
+	res, err := Check(context.Background(), url, Options{ExecPath: bin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Ready <= 0 || res.DOMContentLoaded <= 0 || res.Load <= 0 || res.Ready > 3*time.Second {
+		t.Errorf("timing = %s; want all set and ready within 3s", res.Summary())
+	}
+	if len(res.JSErrors) != 0 {
+		t.Errorf("JS errors: %q", res.JSErrors)
+	}
+	if !bytes.HasPrefix(res.Screenshot, []byte("\x89PNG\r\n\x1a\n")) {
+		t.Errorf("screenshot is not a PNG (%d bytes)", len(res.Screenshot))
+	}
+}
+
+func TestJavaScriptErrorFails(t *testing.T) {
+	bin := chromium(t)
+	url := site(t, `throw new Error("built to fail");`+"\n"+appJS, items)
+	_, err := Check(context.Background(), url, Options{ExecPath: bin})
+	want := "browser: " + url + ": JavaScript error on the page: Uncaught Error: built to fail"
+	if err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Fatalf("err = %v, want %q", err, want)
+	}
+}
+
+func TestErrorRowIsNotReady(t *testing.T) {
+	bin := chromium(t)
+	url := site(t, appJS, func(w http.ResponseWriter, r *http.Request) { http.Error(w, "down", http.StatusServiceUnavailable) })
+	res, err := Check(context.Background(), url, Options{ExecPath: bin, Timeout: 4 * time.Second})
+	want := "browser: " + url + ` did not render "#items tbody tr" within 4s`
+	if err == nil || err.Error() != want {
+		t.Fatalf("err = %v, want %q", err, want)
+	}
+	if len(res.Screenshot) == 0 {
+		t.Error("no screenshot of the failed page")
+	}
+}
+
+func TestSlowAPIIsOverBudget(t *testing.T) {
+	bin := chromium(t)
+	url := site(t, appJS, func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(1500 * time.Millisecond)
+		items(w, r)
+	})
+	res, err := Check(context.Background(), url, Options{ExecPath: bin, Budget: time.Second})
+	if err == nil || !strings.HasPrefix(err.Error(), "browser: "+url+" ready in 1") || !strings.Contains(err.Error(), "over the 1000ms budget") {
+		t.Fatalf("err = %v, want over budget", err)
+	}
+	if res.Ready < 1500*time.Millisecond {
+		t.Errorf("ready = %s, want at least the API's 1.5s", res.Ready)
+	}
+}
