@@ -2,8 +2,8 @@ package service
 
 import (
 	"bytes"
-	"fmt"
 	"embed"
+	"fmt"
 	"html/template"
 	"io/fs"
 	"net/http"
