@@ -139,6 +139,7 @@ var knownFree = map[string]string{
 	"aws_cloudwatch_event_rule":               "EventBridge: events published by AWS services (ECS state changes) are free",
 	"aws_cloudwatch_event_target":             "EventBridge: delivering AWS service events to a target is free",
 	"aws_kms_alias":                           "priced with its key",
+	"aws_ssm_parameter":                       "standard SSM parameters are free (Intelligent-Tiering turns one advanced, $0.05/month, only above 4 KB)",
 	"aws_appautoscaling_target":               "configuration",
 	"aws_appautoscaling_scheduled_action":     "configuration (its hours are priced on the service)",
 	"aws_appautoscaling_policy":               "configuration",

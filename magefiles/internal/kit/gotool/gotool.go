@@ -114,7 +114,8 @@ func build(ctx context.Context, t Tool, bin string) error {
 		WaitDelay: 10 * time.Second,
 	}
 	if _, err := o.Run(ctx, "go", "install", "-trimpath", t.Package+"@"+t.Version); err != nil {
-		return err
+		// sh names "go install -trimpath"; say which tool failed.
+		return fmt.Errorf("go install %s@%s: %w", t.Package, t.Version, err)
 	}
 	return os.Rename(filepath.Join(gobin, t.Name()), bin)
 }
