@@ -125,7 +125,7 @@ func TestLocations(t *testing.T) {
 	}
 }
 
-// The permission matrix of DESIGN §5, written out independently of roles.json.
+// The permission matrix of the product brief, written out independently of roles.json.
 func TestPermissionMatrix(t *testing.T) {
 	d := mustLoad(t)
 	read := []string{"items:read", "locations:read", "movements:read", "reports:read"}
