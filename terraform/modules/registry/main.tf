@@ -3,7 +3,7 @@
 # can move `latest` on every push to main.
 
 # Why (AVD-AWS-0033): the AWS-managed AES256 encryption is sufficient here; a customer-managed KMS key costs $1/month per key per environment and adds nothing for these images.
-# Why (AVD-AWS-0031): mutability is an input on purpose: dev is MUTABLE so CI can move `latest` (DESIGN §6); staging is IMMUTABLE (asserted by terraform/envtest).
+# Why (AVD-AWS-0031): mutability is an input on purpose: dev is MUTABLE so CI can move `latest` (docs/infrastructure.md); staging is IMMUTABLE (asserted by terraform/envtest).
 #trivy:ignore:AVD-AWS-0033
 #trivy:ignore:AVD-AWS-0031
 resource "aws_ecr_repository" "this" {

@@ -7,15 +7,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/equiptrack/release-kit/magefiles/internal/docker/dockerup"
-	"github.com/equiptrack/release-kit/magefiles/internal/kit/cachedir"
-	"github.com/equiptrack/release-kit/magefiles/internal/kit/filelock"
 	"github.com/equiptrack/release-kit/magefiles/internal/kit/gotool"
 	"github.com/equiptrack/release-kit/magefiles/internal/kit/sh"
 )
@@ -91,34 +88,10 @@ func actionlint(ctx context.Context, root string, logf sh.Logf) error {
 // package once per machine when it is missing (a file lock keeps two test
 // processes from running apt-get at once).
 func EnsureShellcheck(ctx context.Context, logf sh.Logf) (string, error) {
-	if p, err := exec.LookPath("shellcheck"); err == nil {
-		return p, nil
-	}
-	if _, err := exec.LookPath("apt-get"); err != nil {
-		return "", errors.New("shellcheck: not installed and apt-get is not available: install shellcheck")
-	}
-	if os.Geteuid() != 0 {
-		return "", errors.New("shellcheck: not installed; run as root to let the kit install Debian's shellcheck, or install it")
-	}
-	dir, err := cachedir.Dir("apt")
-	if err != nil {
-		return "", err
-	}
-	unlock, err := filelock.Lock(ctx, filepath.Join(dir, "install.lock"), nil)
-	if err != nil {
-		return "", fmt.Errorf("shellcheck: %w", err)
-	}
-	defer unlock()
-	if p, err := exec.LookPath("shellcheck"); err == nil {
-		return p, nil // installed while we waited
-	}
-	logf("lint: installing Debian's shellcheck package (once per machine)…")
-	t0 := time.Now()
-	if err := dockerup.AptInstall(ctx, "shellcheck"); err != nil {
-		return "", fmt.Errorf("shellcheck: %w", err)
-	}
-	logf("lint: shellcheck installed in %s", time.Since(t0).Round(time.Second))
-	return exec.LookPath("shellcheck")
+	return dockerup.EnsurePackage(ctx, logf, "shellcheck", func() string {
+		p, _ := exec.LookPath("shellcheck")
+		return p
+	})
 }
 
 func gofmt(ctx context.Context, root string) error {

@@ -188,3 +188,38 @@ func lock(ctx context.Context) (func(), error) {
 	}
 	return unlock, nil
 }
+
+// EnsurePackage returns what find locates, installing the Debian package
+// pkg first when find locates nothing (root and apt-get required). One lock
+// for every such install: apt-get cannot run twice at once, and two test
+// processes may want the same tool.
+func EnsurePackage(ctx context.Context, logf sh.Logf, pkg string, find func() string) (string, error) {
+	if p := find(); p != "" {
+		return p, nil
+	}
+	if _, err := exec.LookPath("apt-get"); err != nil || os.Geteuid() != 0 {
+		return "", fmt.Errorf("%s: not installed, and the kit can install Debian's %s only as root with apt-get: install it", pkg, pkg)
+	}
+	dir, err := cachedir.Dir("apt")
+	if err != nil {
+		return "", err
+	}
+	unlock, err := filelock.Lock(ctx, filepath.Join(dir, "install.lock"), nil)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", pkg, err)
+	}
+	defer unlock()
+	if p := find(); p != "" {
+		return p, nil // installed while we waited
+	}
+	logf("%s: installing Debian's %s package (once per machine)…", pkg, pkg)
+	t0 := time.Now()
+	if err := AptInstall(ctx, pkg); err != nil {
+		return "", fmt.Errorf("%s: %w", pkg, err)
+	}
+	logf("%s: installed in %s", pkg, time.Since(t0).Round(time.Second))
+	if p := find(); p != "" {
+		return p, nil
+	}
+	return "", fmt.Errorf("%s: installed, yet not found", pkg)
+}

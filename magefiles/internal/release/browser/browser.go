@@ -22,8 +22,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -32,8 +30,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/equiptrack/release-kit/magefiles/internal/docker/dockerup"
-	"github.com/equiptrack/release-kit/magefiles/internal/kit/cachedir"
-	"github.com/equiptrack/release-kit/magefiles/internal/kit/filelock"
 	"github.com/equiptrack/release-kit/magefiles/internal/kit/sh"
 )
 
@@ -53,34 +49,7 @@ func Find() string {
 // Ensure returns the path of Chromium, installing Debian's chromium package
 // first when none is installed (root and apt-get required).
 func Ensure(ctx context.Context, logf sh.Logf) (string, error) {
-	if p := Find(); p != "" {
-		return p, nil
-	}
-	dir, err := cachedir.Dir("chromium")
-	if err != nil {
-		return "", err
-	}
-	unlock, err := filelock.Lock(ctx, filepath.Join(dir, "install.lock"), nil)
-	if err != nil {
-		return "", fmt.Errorf("chromium: lock: %w", err)
-	}
-	defer unlock()
-	if p := Find(); p != "" {
-		return p, nil
-	}
-	if _, err := exec.LookPath("apt-get"); err != nil || os.Geteuid() != 0 {
-		return "", errors.New("chromium: not installed, and the kit can install Debian's chromium only as root with apt-get")
-	}
-	logf("chromium: installing Debian's chromium package (once per machine)…")
-	t0 := time.Now()
-	if err := dockerup.AptInstall(ctx, "chromium"); err != nil {
-		return "", fmt.Errorf("chromium: %w", err)
-	}
-	logf("chromium: installed in %s", time.Since(t0).Round(time.Second))
-	if p := Find(); p != "" {
-		return p, nil
-	}
-	return "", errors.New("chromium: installed, yet no chromium binary in " + strings.Join(Candidates, ", "))
+	return dockerup.EnsurePackage(ctx, logf, "chromium", Find)
 }
 
 // Options say what to check; zero values take the defaults in brackets.
