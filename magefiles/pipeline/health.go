@@ -39,11 +39,60 @@ type HealthConfig struct {
 	LatencyPath string
 	Parallel    int
 	P95Budget   time.Duration
-	// PagePath (the UI page) and the same-origin assets it references
-	// (scripts, stylesheets, images) must all load within PageBudget [3s].
-	// Empty skips the page check.
+	// PagePath is the UI page; empty skips the page check. With a Browser,
+	// the page is opened in it and must be loaded and ready (its data
+	// rendered) within PageBudget [3s] of navigation start, without a
+	// JavaScript error. Without one, the page and the same-origin assets it
+	// references (scripts, stylesheets, images) are fetched and must all
+	// arrive within PageBudget: a cruder measure, for machines with no
+	// browser.
 	PagePath   string
 	PageBudget time.Duration
+	// Browser opens the UI page in a real browser; nil falls back to the
+	// fetch described above. The targets set it where a browser is
+	// available.
+	Browser UIChecker
+}
+
+// UIChecker opens the UI in a real browser. The pipeline stays free of any
+// browser driver: a backend-neutral implementation (headless Chromium over
+// the DevTools protocol) is plugged in by the targets.
+type UIChecker interface {
+	// CheckUI opens url — the public entry's base URL and
+	// HealthConfig.PagePath, so the page goes through whatever a user's
+	// browser goes through — and waits until the page has rendered its items
+	// table (#items) from the API: an error row instead of items does not
+	// count. It returns the page's navigation timing, measured from
+	// navigation start, and where it kept a screenshot of the page.
+	//
+	// It fails on a JavaScript error on the page (an uncaught exception or
+	// a console error), when the page is not ready within the checker's own
+	// timeout, or when the browser cannot run; the UICheck is then filled as
+	// far as the page got, screenshot included. It does not judge the
+	// budget: the pipeline does, so every backend applies the same one.
+	CheckUI(ctx context.Context, url string) (UICheck, error)
+}
+
+// UICheck is what the browser saw of the UI page.
+type UICheck struct {
+	// DOMContentLoaded and Load are the navigation timing events' ends;
+	// Ready is when the page had rendered its data. All are measured from
+	// navigation start; zero when the page never got there.
+	DOMContentLoaded time.Duration `json:"dom_content_loaded_ns"`
+	Load             time.Duration `json:"load_ns"`
+	Ready            time.Duration `json:"ready_ns"`
+	// Screenshot is where the picture of the page was kept ("" when none
+	// was taken): beside the environment's release record.
+	Screenshot string `json:"screenshot,omitempty"`
+}
+
+// Slowest is what the budget applies to: the later of the load event and
+// the data on screen — a page is loaded for its user when both happened.
+func (u UICheck) Slowest() time.Duration { return max(u.Load, u.Ready) }
+
+// Summary is "DOMContentLoaded 120ms, load 180ms, ready 240ms".
+func (u UICheck) Summary() string {
+	return fmt.Sprintf("DOMContentLoaded %s, load %s, ready %s", round(u.DOMContentLoaded), round(u.Load), round(u.Ready))
 }
 
 func (h HealthConfig) withDefaults() HealthConfig {
@@ -71,7 +120,9 @@ func (h HealthConfig) withDefaults() HealthConfig {
 	return h
 }
 
-func (p *Pipeline) healthStep(ctx context.Context) error {
+// healthStep runs the checks; what the browser saw goes into o (and from
+// there into the attempt's record), pass or fail.
+func (p *Pipeline) healthStep(ctx context.Context, o *op) error {
 	h := p.HealthCheck.withDefaults()
 	if err := p.waitReady(ctx, h); err != nil {
 		return err
@@ -96,6 +147,9 @@ func (p *Pipeline) healthStep(ctx context.Context) error {
 		}
 		p.logf("    API p95 over %d parallel requests: %s (budget %s)", h.Parallel, round(p95), h.P95Budget)
 	}
+	if h.PagePath != "" && h.Browser != nil {
+		return p.browserCheck(ctx, o, h)
+	}
 	if h.PagePath != "" {
 		d, n, err := p.pageLoad(ctx, h.PagePath)
 		if err != nil {
@@ -104,8 +158,28 @@ func (p *Pipeline) healthStep(ctx context.Context) error {
 		if d > h.PageBudget {
 			return fmt.Errorf("UI page %s loaded (document and %d assets) in %s, over the %s budget", h.PagePath, n, round(d), h.PageBudget)
 		}
-		p.logf("    UI page %s: document and %d assets in %s (budget %s)", h.PagePath, n, round(d), h.PageBudget)
+		p.logf("    UI page %s (fetched, no browser): document and %d assets in %s (budget %s)", h.PagePath, n, round(d), h.PageBudget)
 	}
+	return nil
+}
+
+// browserCheck opens the UI page in the browser and judges its timing
+// against the page budget.
+func (p *Pipeline) browserCheck(ctx context.Context, o *op, h HealthConfig) error {
+	url := strings.TrimRight(p.Prober.URL(), "/") + h.PagePath
+	ui, err := h.Browser.CheckUI(ctx, url)
+	o.ui = &ui
+	shot := ""
+	if ui.Screenshot != "" {
+		shot = "; screenshot " + ui.Screenshot
+	}
+	if err != nil {
+		return fmt.Errorf("UI page %s in the browser: %w (%s%s)", h.PagePath, err, ui.Summary(), shot)
+	}
+	if ui.Slowest() > h.PageBudget {
+		return fmt.Errorf("UI page %s in the browser: loaded and ready in %s, over the %s budget (%s%s)", h.PagePath, round(ui.Slowest()), h.PageBudget, ui.Summary(), shot)
+	}
+	p.logf("    UI page %s in the browser: %s (budget %s)%s", h.PagePath, ui.Summary(), h.PageBudget, shot)
 	return nil
 }
 
@@ -122,7 +196,11 @@ func (p *Pipeline) waitReady(ctx context.Context, h HealthConfig) error {
 			r, err := p.Prober.Get(ctx, c.Path)
 			switch {
 			case err != nil:
-				last[c.Service] = err.Error()
+				// A request cut off by the deadline says nothing about the
+				// service: keep the last answer it gave, if any.
+				if ctx.Err() == nil || last[c.Service] == "" {
+					last[c.Service] = err.Error()
+				}
 				still = append(still, c)
 			case r.Status != http.StatusOK:
 				last[c.Service] = fmt.Sprintf("%d", r.Status)

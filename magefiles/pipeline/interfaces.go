@@ -295,6 +295,10 @@ type Attempt struct {
 	Restore string `json:"restore,omitempty"`
 	// Left is what each service ran after a partial restore.
 	Left States `json:"left,omitempty"`
+	// UI is what the browser saw in the attempt's Health step (nil when no
+	// browser checked the page): the navigation timing and where the
+	// screenshot is kept.
+	UI *UICheck `json:"ui,omitempty"`
 }
 
 // Lease is who holds an environment's release lock, and until when.

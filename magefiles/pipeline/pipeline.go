@@ -252,6 +252,8 @@ type op struct {
 	version string
 	started time.Time
 	rep     *Report
+	// ui is what the browser saw in this operation's Health step.
+	ui *UICheck
 }
 
 func newOp(kind, record, version string, rep *Report) *op {

@@ -90,8 +90,9 @@ func (p *Pipeline) Deploy(ctx context.Context, version string) error {
 
 // Health runs the health checks against the public entry.
 func (p *Pipeline) Health(ctx context.Context) error {
-	return p.run(ctx, newOp("", StepHealth, "", nil), StepHealth, func(ctx context.Context) (bool, error) {
-		return false, p.healthStep(ctx)
+	o := newOp("", StepHealth, "", nil)
+	return p.run(ctx, o, StepHealth, func(ctx context.Context) (bool, error) {
+		return false, p.healthStep(ctx, o)
 	})
 }
 
@@ -298,7 +299,7 @@ func (p *Pipeline) rollAndCheck(ctx context.Context, o *op, targets Revisions, w
 	})
 	if err == nil && withHealth {
 		err = p.run(ctx, o, StepHealth, func(ctx context.Context) (bool, error) {
-			return false, p.healthStep(ctx)
+			return false, p.healthStep(ctx, o)
 		})
 	}
 	if err != nil {
@@ -417,7 +418,7 @@ func (p *Pipeline) restore(ctx context.Context, before States) restoreOutcome {
 }
 
 func (p *Pipeline) attempt(o *op, err error, out restoreOutcome) Attempt {
-	a := Attempt{Kind: o.record, Version: o.version, Started: o.started, Finished: time.Now().UTC(), Result: "succeeded"}
+	a := Attempt{Kind: o.record, Version: o.version, Started: o.started, Finished: time.Now().UTC(), Result: "succeeded", UI: o.ui}
 	if err != nil {
 		a.Result = "failed"
 		a.Error = err.Error()

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/magefile/mage/mg"
 
+	"github.com/equiptrack/release-kit/magefiles/internal/kit/cachedir"
 	"github.com/equiptrack/release-kit/magefiles/internal/kit/sh"
 	"github.com/equiptrack/release-kit/magefiles/internal/release/awsenv"
 	"github.com/equiptrack/release-kit/magefiles/internal/release/configure"
@@ -72,9 +73,19 @@ type awsRun struct {
 
 func (a *awsEnv) check(v string) error { return version.Validate(a.kind, v) }
 
-// open reads the settings, opens the environment (region, facts, account
-// checked before anything else) and builds its pipeline.
-func (a *awsEnv) open(ctx context.Context, seed bool) (*awsRun, error) {
+// awsSettings are what every AWS target reads from the process
+// environment: the backend's options, the services manifest and whether
+// the quick tests run.
+type awsSettings struct {
+	opts        awsenv.Options
+	m           *manifest.Manifest
+	quick       bool
+	poll, ready time.Duration
+	deployLimit time.Duration
+}
+
+// settings reads the settings of the environment's targets.
+func (a *awsEnv) settings(ctx context.Context) (*awsSettings, error) {
 	poll, err := envDuration(envPoll)
 	if err != nil {
 		return nil, err
@@ -107,27 +118,57 @@ func (a *awsEnv) open(ctx context.Context, seed bool) (*awsRun, error) {
 	if err != nil {
 		return nil, fmt.Errorf("AWS configuration: %w", err)
 	}
-	e, err := awsenv.Open(ctx, awsenv.Options{
-		Env: a.name, Region: a.region, Config: cfg, Poll: poll, MaxPoll: 5 * poll, RetryBackoff: backoff, Logf: logf,
-	})
+	return &awsSettings{
+		opts: awsenv.Options{Env: a.name, Region: a.region, Config: cfg, Poll: poll, MaxPoll: 5 * poll, RetryBackoff: backoff, Logf: logf},
+		m:    m, quick: quick, poll: poll, ready: ready, deployLimit: deploy,
+	}, nil
+}
+
+// builder builds the environment's images (dev also tags them latest).
+func (a *awsEnv) builder(e *awsenv.Env, m *manifest.Manifest) *awsenv.DockerBuilder {
+	return &awsenv.DockerBuilder{Env: e, Manifest: m, Latest: a.kind == version.Commit, Verbose: mg.Verbose()}
+}
+
+// open reads the settings, opens the environment (region, facts, account
+// checked before anything else) and builds its pipeline.
+func (a *awsEnv) open(ctx context.Context, seed bool) (*awsRun, error) {
+	st, err := a.settings(ctx)
 	if err != nil {
 		return nil, err
 	}
-	b := e.Backend(&awsenv.DockerBuilder{Env: e, Manifest: m, Latest: a.kind == version.Commit, Verbose: mg.Verbose()})
+	e, err := awsenv.Open(ctx, st.opts)
+	if err != nil {
+		return nil, err
+	}
+	m := st.m
+	b := e.Backend(a.builder(e, m))
 	argv := m.Test.Command
-	if quick && len(m.Test.Quick) > 0 {
+	if st.quick && len(m.Test.Quick) > 0 {
 		argv = m.Test.Quick
 	}
 	p, err := configure.Pipeline(m, b, configure.Options{
 		Env: a.name, RunTests: runAppTests(m.Dir, argv), Seed: seed, ExpectedFingerprint: seeddata.ExpectedFingerprint(),
-		Health:   pipeline.HealthConfig{PollInterval: poll, ReadyTimeout: ready},
-		Timeouts: pipeline.Timeouts{Deploy: deploy},
+		Health:   pipeline.HealthConfig{PollInterval: st.poll, ReadyTimeout: st.ready},
+		Timeouts: pipeline.Timeouts{Deploy: st.deployLimit},
 		Holder:   holder(), Logf: logf,
 	})
 	if err != nil {
 		return nil, err
 	}
 	return &awsRun{env: a, e: e, p: p, m: m}, nil
+}
+
+// useBrowser gives the Health step its browser (EQUIPTRACK_BROWSER), the
+// screenshot kept in this machine's state directory of the environment
+// (cachedir aws/<env>): the release record lives in SSM, which holds no
+// pictures, and the record's attempt names the file.
+func (r *awsRun) useBrowser(ctx context.Context) error {
+	dir, err := cachedir.Dir("aws", r.env.name)
+	if err != nil {
+		return err
+	}
+	r.p.HealthCheck.Browser, err = healthBrowser(ctx, dir)
+	return err
 }
 
 // runAppTests runs the application's test command (the Test step).
@@ -177,6 +218,9 @@ func (a *awsEnv) release(ctx context.Context, v string, seed, dryRun *bool) erro
 	if err := a.check(v); err != nil {
 		return err
 	}
+	if _, err := browserMode(); err != nil {
+		return err
+	}
 	doSeed, err := envBool("SEED")
 	if err != nil {
 		return err
@@ -190,6 +234,9 @@ func (a *awsEnv) release(ctx context.Context, v string, seed, dryRun *bool) erro
 	}
 	if dryRun != nil && *dryRun {
 		return r.dryRun(ctx, v, true)
+	}
+	if err := r.useBrowser(ctx); err != nil {
+		return err
 	}
 	rep, err := r.p.Release(ctx, v, pipeline.ReleaseOptions{Seed: doSeed})
 	return r.summary(ctx, "release", v, rep, err)
@@ -220,6 +267,9 @@ func (a *awsEnv) rollback(ctx context.Context, v string, dryRun *bool) error {
 			return fmt.Errorf("%w (or %q)", err, pipeline.Previous)
 		}
 	}
+	if _, err := browserMode(); err != nil {
+		return err
+	}
 	r, err := a.open(ctx, false)
 	if err != nil {
 		return err
@@ -236,6 +286,9 @@ func (a *awsEnv) rollback(ctx context.Context, v string, dryRun *bool) error {
 			v = rec.PreviousVersion
 		}
 		return r.dryRun(ctx, v, false)
+	}
+	if err := r.useBrowser(ctx); err != nil {
+		return err
 	}
 	rep, err := r.p.Rollback(ctx, v)
 	return r.summary(ctx, "rollback", v, rep, err)
@@ -261,6 +314,9 @@ func (a *awsEnv) status(ctx context.Context, format *string) error {
 		return st.WriteJSON(os.Stdout)
 	}
 	st.WriteText(os.Stdout, time.Now())
+	if l := screenshotLine(st.Last.UI); l != "" {
+		fmt.Println(l)
+	}
 	return nil
 }
 
@@ -277,8 +333,14 @@ func (a *awsEnv) step(ctx context.Context, v string, fn func(*pipeline.Pipeline,
 }
 
 func (a *awsEnv) health(ctx context.Context) error {
+	if _, err := browserMode(); err != nil {
+		return err
+	}
 	r, err := a.open(ctx, false)
 	if err != nil {
+		return err
+	}
+	if err := r.useBrowser(ctx); err != nil {
 		return err
 	}
 	return r.p.Health(ctx)

@@ -22,7 +22,9 @@ import (
 
 // awsWorld seeds a fake environment and points the targets at it through
 // the SDK's own settings (AWS_ENDPOINT_URL, static credentials, region),
-// with millisecond polls and backoff.
+// with millisecond polls and backoff. No browser: the fake's URL answers a
+// bare page with no items table, which a browser would wait for in vain
+// (the browser's Health check is tested end to end on the local backend).
 func awsWorld(t *testing.T, env, region string, immutable bool, versions ...string) *awsfixture.World {
 	t.Helper()
 	w := awsfixture.New(t, awsfixture.Options{Env: env, Region: region, Immutable: immutable, Versions: versions})
@@ -38,7 +40,7 @@ func pointAt(t *testing.T, f *fakeaws.Fake, region string) {
 		"AWS_SECRET_ACCESS_KEY": "fake-secret", "AWS_SESSION_TOKEN": "", "AWS_PROFILE": "",
 		"AWS_CONFIG_FILE": filepath.Join(dir, "config"), "AWS_SHARED_CREDENTIALS_FILE": filepath.Join(dir, "credentials"),
 		envPoll: "1ms", envBackoff: "1ms", envReadyTimeout: "300ms", envDeployTimeout: "", "SEED": "", "QUICK_TESTS": "",
-		"GITHUB_STEP_SUMMARY": "", "GITHUB_RUN_ID": "",
+		"GITHUB_STEP_SUMMARY": "", "GITHUB_RUN_ID": "", envBrowser: "off",
 	} {
 		t.Setenv(k, v)
 	}
@@ -98,8 +100,10 @@ func TestStagingReleaseOfSixServices(t *testing.T) {
 	Staging{}.mustRelease(t, "v1.1.0")
 	t.Logf("staging:release v1.1.0 (images in ECR) against the fake: %s, %d AWS calls", time.Since(start).Round(time.Millisecond), len(w.Fake.Calls()))
 	servicesOn(t, w, 2)
-	if n := count(w.Fake.Calls(), "ecs:RegisterTaskDefinition"); n != 6 {
-		t.Errorf("registered %d revisions, want 6", n)
+	// The six services' revisions, and the migration's own (its family
+	// with the inventory image).
+	if n := count(w.Fake.Calls(), "ecs:RegisterTaskDefinition"); n != 7 {
+		t.Errorf("registered %d revisions, want 7", n)
 	}
 	if n := count(w.Fake.Calls(), "ecs:UpdateService"); n != 6 {
 		t.Errorf("%d UpdateService, want 6", n)
@@ -192,7 +196,7 @@ func TestStagingFailuresLeaveOrRestoreEveryService(t *testing.T) {
 	t.Run("migration exits 1: every service untouched", func(t *testing.T) {
 		w := awsWorld(t, "staging", "us-east-1", true, "v1.0.0", "v1.1.0")
 		w.Fake.SetTaskOutcome(func(fakeaws.TaskRun) fakeaws.Outcome {
-			return fakeaws.Outcome{ExitCodes: map[string]int{"inventory": 1}, Logs: []string{"ERROR: column exists"}}
+			return fakeaws.Outcome{ExitCodes: map[string]int{"migrate": 1}, Logs: []string{"ERROR: column exists"}}
 		})
 		w.Fake.ResetCalls()
 		err := Staging{}.Release(ctx, "v1.1.0", nil, nil)
@@ -203,9 +207,11 @@ func TestStagingFailuresLeaveOrRestoreEveryService(t *testing.T) {
 			t.Fatalf("%d UpdateService after a failed migration", n)
 		}
 		servicesOn(t, w, 1)
-		out := captureStdout(t, func() error { return Staging{}.Logs(ctx, "inventory", ptr(time.Hour)) })
-		if !strings.Contains(out, "ERROR: column exists") || !strings.Contains(out, " ecs/inventory/") {
-			t.Errorf("staging:logs inventory printed %q", out)
+		// The migration runs in its own task definition, logging to its own
+		// group.
+		out := captureStdout(t, func() error { return Staging{}.Logs(ctx, "migrate", ptr(time.Hour)) })
+		if !strings.Contains(out, "ERROR: column exists") || !strings.Contains(out, " ecs/migrate/") {
+			t.Errorf("staging:logs migrate printed %q", out)
 		}
 		if err := (Staging{}).Logs(ctx, "nosuch", nil); err == nil || !strings.HasPrefix(err.Error(), "nosuch is not a service of staging") {
 			t.Errorf("logs of an unknown service: %v", err)

@@ -11,7 +11,8 @@ import (
 // before any work. They read the AWS SDK's usual settings (AWS_PROFILE,
 // AWS_REGION, credentials; AWS_ENDPOINT_URL), APP_DIR and QUICK_TESTS, and
 // EQUIPTRACK_AWS_POLL, EQUIPTRACK_AWS_BACKOFF, EQUIPTRACK_READY_TIMEOUT,
-// EQUIPTRACK_DEPLOY_TIMEOUT (docs/releasing.md).
+// EQUIPTRACK_DEPLOY_TIMEOUT (docs/releasing.md), and EQUIPTRACK_BROWSER
+// (auto, on, off: whether Health opens the UI in headless Chromium).
 
 // Release runs the pipeline on dev: Test → Build → Push → Prepare → Migrate →
 // Deploy → Health → (Seed). -seed=true (or SEED=1) seeds after a healthy
@@ -33,8 +34,19 @@ func (Dev) Rollback(ctx context.Context, version string, dryRun *bool) error {
 // -format=json for machines.
 func (Dev) Status(ctx context.Context, format *string) error { return devEnv.status(ctx, format) }
 
-// Health runs the health check on the environment's URL.
+// Health runs the health check on the environment's URL, the UI in
+// headless Chromium when there is one (its screenshot kept on this machine).
 func (Dev) Health(ctx context.Context) error { return devEnv.health(ctx) }
+
+// Load sends a demo load to dev's URL, read from the environment's facts
+// (never from the command line): -users virtual users (default 20) for
+// -duration (default 60s) over the manifest's mix of API calls and page
+// loads; prints requests, req/s, p50/p95/p99 and errors per endpoint and
+// overall (-format=text|json), then the verdict against the budgets (API p95
+// < 500 ms, no errors), and fails when it does. docs/load.md.
+func (Dev) Load(ctx context.Context, users *int, duration, format *string) error {
+	return devEnv.load(ctx, users, duration, format)
+}
 
 // Seed runs the released version's seeder task and checks its fingerprint.
 func (Dev) Seed(ctx context.Context) error { return devEnv.seed(ctx) }

@@ -47,10 +47,15 @@ func (Infra) Test(ctx context.Context) error {
 // replica and prints what would be created or changed, and where the plan
 // JSON is. Optional -varFile=<path> adds a .tfvars file. Env: TF_BINARY,
 // INFRA_ONLINE=1 (plans with the real provider and the S3 backend: needs
-// AWS credentials), EQUIPTRACK_KIT_CACHE.
+// AWS credentials and TF_STATE_BUCKET, the state bucket terraform/bootstrap
+// created — its output state_bucket_name), EQUIPTRACK_KIT_CACHE.
 func (Infra) Plan(ctx context.Context, env string, varFile *string) error {
 	if err := tfdriver.CheckEnv(terraformRoot, env); err != nil {
 		return err
+	}
+	bucket := os.Getenv("TF_STATE_BUCKET")
+	if os.Getenv("INFRA_ONLINE") == "1" && bucket == "" {
+		return fmt.Errorf("infra:plan: INFRA_ONLINE=1 needs TF_STATE_BUCKET (terraform -chdir=terraform/bootstrap output -raw state_bucket_name)")
 	}
 	var varFiles []string
 	if varFile != nil && *varFile != "" {
@@ -60,6 +65,9 @@ func (Infra) Plan(ctx context.Context, env string, varFile *string) error {
 		varFiles = append(varFiles, *varFile)
 	}
 	return withChecker(ctx, func(c *tfdriver.Checker) error {
+		if bucket != "" {
+			c.Env.BackendConfig = map[string]string{"bucket": bucket}
+		}
 		res, err := c.Plan(ctx, env, varFiles)
 		if err != nil {
 			return err

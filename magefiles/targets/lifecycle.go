@@ -54,6 +54,17 @@ func (Dev) Destroy(ctx context.Context, confirm *string) error {
 // Re-runnable: after a failure the same command converges.
 func (Dev) Up(ctx context.Context, version string) error { return lifecycleUp(ctx, "dev", version) }
 
+// Secrets sets every secret of dev that has no value yet (Terraform creates
+// them without one) with a value Secrets Manager generates by the policy
+// in Terraform's output `secrets`; -rotate=<purpose>[,<purpose>] (jwt,
+// admin_password, db_app_password) or -rotate=all puts new values. After
+// the app database password changes, the migration sets it and every
+// service is redeployed; after the JWT key, the gateway. No value is
+// printed.
+func (Dev) Secrets(ctx context.Context, rotate *string) error {
+	return lifecycleSecrets(ctx, "dev", rotate)
+}
+
 // Verify compares dev's services with its committed desired counts (desired = running,
 // rollout COMPLETED) and checks health through the URL.
 func (Dev) Verify(ctx context.Context) error { return lifecycleVerify(ctx, "dev") }
@@ -100,6 +111,12 @@ func (Staging) Destroy(ctx context.Context, confirm *string) error {
 // <version> (vX.Y.Z): `staging:up v1.0.0` is the initial staging setup.
 func (Staging) Up(ctx context.Context, version string) error {
 	return lifecycleUp(ctx, "staging", version)
+}
+
+// Secrets sets staging's missing secret values, or rotates them with
+// -rotate=<purpose>|all; see dev:secrets.
+func (Staging) Secrets(ctx context.Context, rotate *string) error {
+	return lifecycleSecrets(ctx, "staging", rotate)
 }
 
 // Verify compares staging's services with its committed desired counts; see dev:verify.
@@ -155,7 +172,31 @@ func lifecycleUp(ctx context.Context, env, v string) error {
 		return fmt.Errorf("%s:up: %w", env, err)
 	}
 	return withLifecycle(ctx, env, true, func(e *lifecycle.Env, a *awsSeams) error {
-		return e.Up(ctx, lifecycle.UpOptions{Version: v, Release: a.Release, Secrets: a.Secrets})
+		s, err := a.secrets(ctx, e.TF)
+		if err != nil {
+			return err
+		}
+		return e.Up(ctx, lifecycle.UpOptions{Version: v, Release: a.Release, Secrets: s, Redeploy: a.redeploy})
+	})
+}
+
+// lifecycleSecrets is <env>:secrets: -rotate is checked before anything
+// is read.
+func lifecycleSecrets(ctx context.Context, env string, rotate *string) error {
+	r := ""
+	if rotate != nil {
+		r = *rotate
+	}
+	purposes, err := lifecycle.ParseRotate(r)
+	if err != nil {
+		return fmt.Errorf("%s:secrets: %w", env, err)
+	}
+	return withLifecycle(ctx, env, true, func(e *lifecycle.Env, a *awsSeams) error {
+		s, err := a.secrets(ctx, e.TF)
+		if err != nil {
+			return err
+		}
+		return s.Run(ctx, purposes)
 	})
 }
 
@@ -219,6 +260,7 @@ func withLifecycleTF(ctx context.Context, env string, needServices, needTF bool,
 		return err
 	}
 	tfEnv.Verbose = mg.Verbose()
+	tfEnv.BackendConfig = map[string]string{"bucket": stateBucket(v.Account)}
 	planDir, err := cachedir.Dir("plans", env+"-aws")
 	if err != nil {
 		return err
@@ -230,6 +272,16 @@ func withLifecycleTF(ctx context.Context, env string, needServices, needTF bool,
 	defer r.Close()
 	e.TF = r
 	return fn(e, seams)
+}
+
+// stateBucket is the state bucket terraform/bootstrap creates
+// (equiptrack-tfstate-<account>; no committed backend file names it), or
+// TF_STATE_BUCKET where an account's bucket was named otherwise.
+func stateBucket(account string) string {
+	if b := os.Getenv("TF_STATE_BUCKET"); b != "" {
+		return b
+	}
+	return "equiptrack-tfstate-" + account
 }
 
 // regionFor is the environment's region unless AWS_REGION or

@@ -3,6 +3,7 @@ package targets
 import (
 	"context"
 	"fmt"
+	"os"
 
 	"github.com/equiptrack/release-kit/magefiles/internal/release/awsenv"
 	"github.com/equiptrack/release-kit/magefiles/internal/release/lifecycle"
@@ -17,8 +18,8 @@ type awsSeams struct {
 	Services lifecycle.Services
 	Health   lifecycle.Health
 	Release  lifecycle.Release
-	Secrets  lifecycle.Secrets
 	URL      func(context.Context) string
+	env      *awsEnv
 }
 
 // openAWS builds the seams of one environment. Nothing is read here: the
@@ -36,44 +37,83 @@ var openAWS = func(_ context.Context, env string, _ *lifecycle.Vars) (*awsSeams,
 		}
 		return r.e, nil
 	}}
-	return &awsSeams{Services: svc, Health: awsHealth{a}, Release: awsRelease{a}, Secrets: terraformSecrets{}, URL: svc.URL}, nil
+	return &awsSeams{Services: svc, Health: awsHealth{a}, Release: awsRelease(a), URL: svc.URL, env: a}, nil
 }
 
 type awsHealth struct{ a *awsEnv }
 
 func (h awsHealth) Check(ctx context.Context) error { return h.a.health(ctx) }
 
-// awsRelease runs up's release steps through the release pipeline.
-type awsRelease struct{ a *awsEnv }
-
-func (r awsRelease) BuildPush(ctx context.Context, v string, repos map[string]string) error {
-	run, err := r.a.open(ctx, false)
-	if err != nil {
-		// The backend pushes to the repositories its facts name; before the
-		// first full apply there are none to read.
-		return fmt.Errorf("build and push to %d repositories: %w (a first up of an empty account needs the backend to push before the facts exist: see docs/lifecycle.md)", len(repos), err)
+// awsRelease runs up's release steps: the first build and push from the
+// repositories the registry plan names (awsenv.OpenRegistry: the facts
+// parameter does not exist before the full apply), migrate and seed
+// through the release pipeline.
+func awsRelease(a *awsEnv) lifecycle.AWSRelease {
+	return lifecycle.AWSRelease{
+		Registry: func(ctx context.Context, repos map[string]string) (*awsenv.Env, pipeline.ImageBuilder, []string, error) {
+			st, err := a.settings(ctx)
+			if err != nil {
+				return nil, nil, nil, err
+			}
+			e, err := awsenv.OpenRegistry(ctx, st.opts, repos)
+			if err != nil {
+				return nil, nil, nil, err
+			}
+			return e, a.builder(e, st.m), append(st.m.Names(), pipeline.SeederImage), nil
+		},
+		Pipeline: func(ctx context.Context, seed bool) (*pipeline.Pipeline, error) {
+			r, err := a.open(ctx, seed)
+			if err != nil {
+				return nil, err
+			}
+			return r.p, nil
+		},
 	}
-	if err := run.p.Build(ctx, v); err != nil {
+}
+
+// secrets is `<env>:secrets` over Secrets Manager, the secrets' names and
+// policies read from Terraform's output `secrets` (tf: the environment's
+// runner, initialised on its real backend).
+func (s *awsSeams) secrets(ctx context.Context, t lifecycle.Terraform) (*lifecycle.SecretsFlow, error) {
+	tf, ok := t.(lifecycle.OutputReader)
+	if !ok {
+		return nil, fmt.Errorf("%s: the Terraform runner cannot read outputs", s.env.name)
+	}
+	st, err := s.env.settings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	store, err := awsenv.OpenSecrets(st.opts)
+	if err != nil {
+		return nil, err
+	}
+	a := s.env
+	return &lifecycle.SecretsFlow{
+		Env: a.name,
+		Specs: func(ctx context.Context) (map[string]awsenv.SecretSpec, error) {
+			return lifecycle.ReadSecretSpecs(ctx, tf)
+		},
+		Store: store,
+		Released: func(ctx context.Context) (string, error) {
+			r, err := a.open(ctx, false)
+			if err != nil {
+				return "", err
+			}
+			rec, err := r.e.Load(ctx)
+			return rec.Version, err
+		},
+		Migrate:  func(ctx context.Context, v string) error { return a.step(ctx, v, (*pipeline.Pipeline).Migrate) },
+		Redeploy: s.redeploy,
+		Out:      os.Stdout,
+	}, nil
+}
+
+// redeploy forces a new deployment of the named services (all when none
+// is named) on the revisions they run, and waits for it.
+func (s *awsSeams) redeploy(ctx context.Context, services []string) error {
+	r, err := s.env.open(ctx, false)
+	if err != nil {
 		return err
 	}
-	return run.p.Push(ctx, v)
+	return r.e.Redeploy(ctx, services)
 }
-
-func (r awsRelease) Migrate(ctx context.Context, v string) error {
-	return r.a.step(ctx, v, (*pipeline.Pipeline).Migrate)
-}
-
-func (r awsRelease) Seed(ctx context.Context, v string) error {
-	run, err := r.a.open(ctx, true)
-	if err != nil {
-		return err
-	}
-	return run.p.Seed(ctx, v)
-}
-
-// terraformSecrets: the environment's secrets (JWT key, seed admin
-// password) get their values in Terraform's apply (modules/secrets
-// generates them), so up has nothing left to set.
-type terraformSecrets struct{}
-
-func (terraformSecrets) Ensure(context.Context) error { return nil }

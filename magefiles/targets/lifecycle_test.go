@@ -22,6 +22,8 @@ func TestLifecycleTargetsRefuseBadInput(t *testing.T) {
 		{"dev up with a semver", func() error { return Dev{}.Up(ctx, "v1.0.0") }, "dev:up: "},
 		{"staging up with a sha", func() error { return Staging{}.Up(ctx, "abc1234") }, "staging:up: "},
 		{"apply with a bad allow list", func() error { return Dev{}.Apply(ctx, nil, str("module.a, module b")) }, `-allowReplace="module.a, module b": want resource addresses separated by commas`},
+		{"secrets rotating an unknown secret", func() error { return Dev{}.Secrets(ctx, str("db_password")) }, `dev:secrets: -rotate="db_password": "db_password" is not a secret (want admin_password, db_app_password, jwt, or all)`},
+		{"secrets rotating all and more", func() error { return Staging{}.Secrets(ctx, str("all,jwt")) }, `staging:secrets: -rotate="all,jwt": "all" is not a secret`},
 		{"apply a missing plan file", func() error { return Dev{}.Apply(ctx, str("/nonexistent/p.tfplan"), nil) }, "dev:apply: -plan: stat /nonexistent/p.tfplan: no such file or directory"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

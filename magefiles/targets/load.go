@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/equiptrack/release-kit/magefiles/internal/release/load"
-	"github.com/equiptrack/release-kit/magefiles/internal/release/localenv"
 	"github.com/equiptrack/release-kit/magefiles/internal/release/manifest"
 )
 
@@ -91,13 +90,26 @@ func (Local) Load(ctx context.Context, users *int, duration, format *string) err
 	if err != nil {
 		return err
 	}
-	o, err := localOptions(ctx)
-	if err != nil {
-		return err
-	}
-	e, err := localenv.Attach(o)
+	o, e, err := attachLocal(ctx, false)
 	if err != nil {
 		return err
 	}
 	return runLoad(ctx, e.URL(), o.Manifest, f)
+}
+
+// load is `<env>:load` of an AWS environment: the flags are checked before
+// AWS is asked anything; the URL is the one in the environment's facts
+// (Terraform's output, read from SSM with the account checked), never one
+// from the command line, and load.Options.Validate refuses it unless it is
+// a root http(s) URL.
+func (a *awsEnv) load(ctx context.Context, users *int, duration, format *string) error {
+	f, err := parseLoadFlags(users, duration, format)
+	if err != nil {
+		return err
+	}
+	r, err := a.open(ctx, false)
+	if err != nil {
+		return err
+	}
+	return runLoad(ctx, r.e.URL(), r.m, f)
 }

@@ -63,17 +63,37 @@ func withLocal(ctx context.Context, what string, fn func(ctx context.Context, e 
 	if err != nil {
 		return err
 	}
+	if err := setLocalBrowser(ctx, &o); err != nil {
+		return err
+	}
 	lockOnly, err := localenv.Attach(o)
 	if err != nil {
 		return err
 	}
 	return lockOnly.Pipeline().WithLock(ctx, what, func(ctx context.Context) error {
-		e, err := localenv.Start(ctx, o, st.PostgresPort, st.RedisPort)
+		o.PostgresPort, o.RedisPort = st.PostgresPort, st.RedisPort
+		e, err := localenv.Start(ctx, o)
 		if err != nil {
 			return err
 		}
 		return fn(ctx, e, e.Pipeline())
 	})
+}
+
+// setLocalBrowser gives the local Health step its browser (EQUIPTRACK_BROWSER),
+// its screenshot kept in the environment's state directory, beside the
+// release record.
+func setLocalBrowser(ctx context.Context, o *localenv.Options) error {
+	name := o.Name
+	if name == "" {
+		name = localenv.DefaultName
+	}
+	dir, err := stores.StateDir(name)
+	if err != nil {
+		return err
+	}
+	o.Health.Browser, err = healthBrowser(ctx, dir)
+	return err
 }
 
 // localStoresOptions are the default local environment's PostgreSQL and
@@ -95,7 +115,8 @@ func checkVersion(v string) error { return version.Validate(version.Semver, v) }
 // first time). It prints the URL and what to try.
 // Env: APP_DIR (application, default exampleapp/), QUICK_TESTS=1 (the
 // manifest's quick tests), EQUIPTRACK_LOCAL_REPLICAS (default 1),
-// EQUIPTRACK_LOCAL_{ENTRY,REGISTRY,PG,REDIS}_PORT.
+// EQUIPTRACK_LOCAL_{ENTRY,REGISTRY,PG,REDIS}_PORT, EQUIPTRACK_BROWSER (the
+// Health step's Chromium: auto, on, off).
 func (Local) Up(ctx context.Context) error {
 	var v, u string
 	if err := withLocal(ctx, "up", func(ctx context.Context, e *localenv.Env, p *pipeline.Pipeline) error {
@@ -125,6 +146,7 @@ Try:
   curl -s %[2]s/api/reporting/summary          # the fleet summary (cached in Redis)
   curl -s %[2]s/api/readyz                     # the gateway's readiness
   go run magefile.go local:status              # what runs where
+  go run magefile.go local:load                # a 60 s demo load of 20 users (docs/load.md)
   go run magefile.go local:release %[3]s       # release a new version (-seed=true to seed)
   go run magefile.go local:rollback previous   # and back to this one
   go run magefile.go local:down                # stop (data kept)
@@ -138,7 +160,7 @@ Try:
 // seeds after a healthy deploy. The release lease is taken before anything
 // is started or recreated.
 // Env: SEED, APP_DIR, QUICK_TESTS, EQUIPTRACK_LOCAL_REPLICAS,
-// EQUIPTRACK_LOCAL_{ENTRY,REGISTRY,PG,REDIS}_PORT.
+// EQUIPTRACK_LOCAL_{ENTRY,REGISTRY,PG,REDIS}_PORT, EQUIPTRACK_BROWSER.
 func (Local) Release(ctx context.Context, version string, seed *bool) error {
 	if err := checkVersion(version); err != nil {
 		return err
@@ -160,7 +182,8 @@ func (Local) Release(ctx context.Context, version string, seed *bool) error {
 // every service, then checks health (a failure restores what ran). The
 // version is vX.Y.Z, or `previous`: the version the environment ran before
 // its last release or rollback.
-// Env: APP_DIR, EQUIPTRACK_LOCAL_REPLICAS, EQUIPTRACK_LOCAL_*_PORT.
+// Env: APP_DIR, EQUIPTRACK_LOCAL_REPLICAS, EQUIPTRACK_LOCAL_*_PORT,
+// EQUIPTRACK_BROWSER.
 func (Local) Rollback(ctx context.Context, version string) error {
 	if version != pipeline.Previous {
 		if err := checkVersion(version); err != nil {
@@ -179,11 +202,7 @@ func (Local) Rollback(ctx context.Context, version string) error {
 // this is only needed to stop a live one.
 // Env: APP_DIR.
 func (Local) Unlock(ctx context.Context) error {
-	o, err := localOptions(ctx)
-	if err != nil {
-		return err
-	}
-	e, err := localenv.Attach(o)
+	_, e, err := attachLocal(ctx, false)
 	if err != nil {
 		return err
 	}
@@ -200,17 +219,14 @@ func (Local) Unlock(ctx context.Context) error {
 }
 
 // Status prints what the local environment runs: each service's version and
-// replicas, the last release attempt, the URL, the registry's versions and
+// replicas, the last release attempt (with the UI's timing in the browser
+// and where its screenshot is kept), the URL, the registry's versions and
 // where the admin password is kept.
 // Env: APP_DIR, EQUIPTRACK_LOCAL_*_PORT.
 func (Local) Status(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
-	o, err := localOptions(ctx)
-	if err != nil {
-		return err
-	}
-	e, err := localenv.Attach(o)
+	o, e, err := attachLocal(ctx, false)
 	if err != nil {
 		return err
 	}
@@ -240,6 +256,9 @@ func (Local) Status(ctx context.Context) error {
 			line += ")"
 		}
 		fmt.Println(line)
+	}
+	if l := screenshotLine(rec.Last.UI); l != "" {
+		fmt.Println(l)
 	}
 	if l, live, err := e.ReadLease(); err == nil && live {
 		fmt.Printf("release lease: held by %s (local:unlock stops it)\n", l)
@@ -290,7 +309,7 @@ func (Local) Down(ctx context.Context, purge *bool) error {
 // Test runs the application's tests (the pipeline's Test step alone).
 // Env: APP_DIR, QUICK_TESTS=1 (the manifest's quick command).
 func (Local) Test(ctx context.Context) error {
-	p, err := attachedPipeline(ctx)
+	p, err := attachedPipeline(ctx, false)
 	if err != nil {
 		return err
 	}
@@ -326,10 +345,12 @@ func (Local) Deploy(ctx context.Context, version string) error {
 }
 
 // Health checks the local environment through its entry: every service
-// ready, one smoke request, API p95 ≤ 500 ms, UI page load ≤ 3 s.
-// Env: APP_DIR, EQUIPTRACK_LOCAL_ENTRY_PORT.
+// ready, one smoke request, API p95 ≤ 500 ms, the UI in headless Chromium
+// loaded and its items on screen ≤ 3 s with no JavaScript error (the
+// screenshot kept in the state directory).
+// Env: APP_DIR, EQUIPTRACK_LOCAL_ENTRY_PORT, EQUIPTRACK_BROWSER (auto, on, off).
 func (Local) Health(ctx context.Context) error {
-	p, err := attachedPipeline(ctx)
+	p, err := attachedPipeline(ctx, true)
 	if err != nil {
 		return err
 	}
@@ -337,17 +358,30 @@ func (Local) Health(ctx context.Context) error {
 }
 
 // attachedPipeline is the pipeline of the local environment as it runs,
-// starting nothing (a step that only reads or tests).
-func attachedPipeline(ctx context.Context) (*pipeline.Pipeline, error) {
-	o, err := localOptions(ctx)
-	if err != nil {
-		return nil, err
-	}
-	e, err := localenv.Attach(o)
+// starting nothing (a step that only reads or tests); withBrowser gives its
+// Health step the browser.
+func attachedPipeline(ctx context.Context, withBrowser bool) (*pipeline.Pipeline, error) {
+	_, e, err := attachLocal(ctx, withBrowser)
 	if err != nil {
 		return nil, err
 	}
 	return e.Pipeline(), nil
+}
+
+// attachLocal reads the local options and attaches to the environment as it
+// runs, starting nothing.
+func attachLocal(ctx context.Context, withBrowser bool) (localenv.Options, *localenv.Env, error) {
+	o, err := localOptions(ctx)
+	if err != nil {
+		return o, nil, err
+	}
+	if withBrowser {
+		if err := setLocalBrowser(ctx, &o); err != nil {
+			return o, nil, err
+		}
+	}
+	e, err := localenv.Attach(o)
+	return o, e, err
 }
 
 func localStep(ctx context.Context, what, version string, fn func(context.Context, *pipeline.Pipeline) error) error {

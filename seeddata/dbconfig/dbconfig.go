@@ -127,14 +127,16 @@ func RedisURL(getenv Getenv) (string, error) {
 	if host == "" {
 		return "", errors.New("redis: set REDIS_URL or REDIS_HOST (and REDIS_PORT)")
 	}
-	port, err := intVar(getenv, "REDIS_PORT", DefaultRedisPort, 1, 65535)
+	port, err := IntVar(getenv, "REDIS_PORT", DefaultRedisPort, 1, 65535)
 	if err != nil {
 		return "", err
 	}
 	return (&url.URL{Scheme: "redis", Host: net.JoinHostPort(host, strconv.Itoa(port)), Path: "/0"}).String(), nil
 }
 
-func intVar(getenv Getenv, name string, def, lo, hi int) (int, error) {
+// IntVar reads the integer variable name in [lo, hi], def when unset; the
+// example services read their PORT with it too.
+func IntVar(getenv Getenv, name string, def, lo, hi int) (int, error) {
 	v := strings.TrimSpace(getenv(name))
 	if v == "" {
 		return def, nil

@@ -1,5 +1,5 @@
 output "state_bucket_name" {
-  description = "Bucket holding both environments' state (bucket = … in envs/<env>/<env>.s3.tfbackend)."
+  description = "Bucket holding both environments' state: passed at init (-backend-config=bucket=…); the environments derive the same name from the account."
   value       = aws_s3_bucket.state.bucket
 }
 

@@ -377,7 +377,11 @@ func TestRenderings(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimRight(b.String(), "\n"), "\n")
-	wantLast := "total (both environments): $" + usd(2*e1.Total) + "/month"
+	// The mini plan's one log group ingests 0.5 GB a month: both
+	// environments' 1 GB is under the always-free 5 GB, worth 1 × $0.50,
+	// subtracted once from the sum.
+	near(t, "gross", r.Gross, 2*e1.Total)
+	wantLast := "total (both environments): $" + usd(2*e1.Total-1*0.5) + "/month"
 	if lines[len(lines)-1] != wantLast {
 		t.Errorf("last line %q, want %q", lines[len(lines)-1], wantLast)
 	}
@@ -408,7 +412,7 @@ func TestRenderings(t *testing.T) {
 	if len(back.Environments) != 2 || back.Environments[1].Env != "two" || len(back.Environments[0].Lines) != len(e1.Lines) {
 		t.Errorf("JSON round trip: %+v", back)
 	}
-	near(t, "JSON total", back.Total, 2*e1.Total)
+	near(t, "JSON total", back.Total, 2*e1.Total-1*0.5)
 	if _, err := ParseFormat("yaml"); err == nil {
 		t.Error("format yaml accepted")
 	}
@@ -432,9 +436,31 @@ func TestCheckBudgetRefusesEmptyAndOver(t *testing.T) {
 	if err := over.CheckBudget(); err == nil || !strings.Contains(err.Error(), "over the $200.00 budget") {
 		t.Errorf("$200.00: %v", err)
 	}
-	under := &Report{Budget: Budget, Total: 199.99, Environments: []*Estimate{{Env: "dev", Lines: []Line{{Category: CatFargate, Monthly: 199.99}}}}}
+	tight := &Report{Budget: Budget, Total: 185.01, Environments: []*Estimate{{Env: "dev", Lines: []Line{{Category: CatFargate, Monthly: 185.01}}}}}
+	if err := tight.CheckBudget(); err == nil || !strings.Contains(err.Error(), "$14.99 under the $200.00 budget, less than the $15.00 that must stay unspent") {
+		t.Errorf("$185.01: %v", err)
+	}
+	under := &Report{Budget: Budget, Total: 185, Environments: []*Estimate{{Env: "dev", Lines: []Line{{Category: CatFargate, Monthly: 185}}}}}
 	if err := under.CheckBudget(); err != nil {
-		t.Errorf("$199.99: %v", err)
+		t.Errorf("$185.00: %v", err)
+	}
+}
+
+// An always-free allowance is counted once for both environments: their
+// use summed, capped at the allowance.
+func TestFreeTiersCountedOnceForBoth(t *testing.T) {
+	p, a := defaults(t)
+	logs := func(gb float64) FreeTier {
+		return FreeTier{Name: "CloudWatch Logs", Used: gb, Allowance: 5, UnitPrice: 0.5}
+	}
+	dev := &Estimate{Env: "dev", Total: 80, FreeTiers: []FreeTier{logs(4), {Name: "CloudFront requests", Used: 100, Allowance: 1000, UnitPrice: 0.01}}}
+	staging := &Estimate{Env: "staging", Total: 110, FreeTiers: []FreeTier{logs(4)}}
+	r := NewReport(p, a, dev, staging)
+	// 8 GB used, 5 free: $2.50 (not 2 × $2.00); 100 × 10k requests: $1.00.
+	near(t, "gross", r.Gross, 190)
+	near(t, "total", r.Total, 190-2.5-1)
+	if len(r.FreeCredits) != 2 || r.FreeCredits[0].Name != "CloudWatch Logs" || r.FreeCredits[0].Used != 8 {
+		t.Errorf("credits %+v", r.FreeCredits)
 	}
 }
 
@@ -488,10 +514,12 @@ func TestEstimateSecondFixture(t *testing.T) {
 	for _, f := range e.FreeTiers {
 		free[f.Name] = f.Worth
 	}
-	near(t, "CloudFront free tier", free["CloudFront"], 10*0.085+100*0.01)
+	near(t, "CloudFront data free tier", free["CloudFront data out"], 10*0.085)
+	near(t, "CloudFront requests free tier", free["CloudFront requests"], 100*0.01)
 	near(t, "alarms free tier", free["CloudWatch alarms"], 3*0.10)
 	near(t, "metrics free tier", free["CloudWatch metrics"], 10*0.30)
-	// Free tiers are shown, never subtracted.
+	// An environment's free tiers are shown, never subtracted from its
+	// own total (the report subtracts them once for both).
 	var sum float64
 	for _, w := range want {
 		sum += w

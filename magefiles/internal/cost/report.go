@@ -11,24 +11,58 @@ import (
 // Report is the estimate of every environment and their sum.
 type Report struct {
 	Environments []*Estimate `json:"environments"`
-	Total        float64     `json:"total_usd"`
-	Budget       float64     `json:"budget_usd,omitempty"`
-	PricesDate   string      `json:"prices_date"`
-	Assumptions  Assumptions `json:"assumptions"`
-	ScaleDown    *ScaleDown  `json:"scale_down,omitempty"`
-	WhatIfs      []WhatIf    `json:"what_ifs,omitempty"`
+	// Gross is the environments' totals summed; FreeCredits the always-free
+	// allowances, counted once for both; Total = Gross - their worth, what
+	// the budget is held to.
+	Gross       float64     `json:"gross_usd"`
+	FreeCredits []FreeTier  `json:"free_tiers_counted_once"`
+	Total       float64     `json:"total_usd"`
+	Budget      float64     `json:"budget_usd,omitempty"`
+	PricesDate  string      `json:"prices_date"`
+	Assumptions Assumptions `json:"assumptions"`
+	ScaleDown   *ScaleDown  `json:"scale_down,omitempty"`
+	WhatIfs     []WhatIf    `json:"what_ifs,omitempty"`
 }
 
-// Budget is the monthly budget of dev and staging together (docs/cost.md).
-const Budget = 200.0
+// Budget is the monthly budget of dev and staging together (docs/cost.md),
+// and MinMargin what must stay unspent under it.
+const (
+	Budget    = 200.0
+	MinMargin = 15.0
+)
 
-// NewReport sums estimates.
+// NewReport sums estimates and subtracts the always-free allowances once:
+// each allowance's use summed over the environments, capped at the
+// allowance (dev and staging in one account, or one organization, share
+// one; separate organizations would get one each — this is the least).
 func NewReport(p *Prices, a Assumptions, ests ...*Estimate) *Report {
-	r := &Report{Environments: ests, Budget: Budget, Assumptions: a, PricesDate: pricesDate(p)}
+	r := &Report{Environments: ests, Budget: Budget, Assumptions: a, PricesDate: pricesDate(p), FreeCredits: []FreeTier{}}
+	byName := map[string]int{}
 	for _, e := range ests {
-		r.Total += e.Total
+		r.Gross += e.Total
+		for _, f := range e.FreeTiers {
+			i, ok := byName[f.Name]
+			if !ok {
+				byName[f.Name] = len(r.FreeCredits)
+				r.FreeCredits = append(r.FreeCredits, freeTier(f.Name, f.Detail, f.Used, f.Allowance, f.UnitPrice))
+				continue
+			}
+			c := &r.FreeCredits[i]
+			*c = freeTier(c.Name, c.Detail, c.Used+f.Used, c.Allowance, c.UnitPrice)
+		}
+	}
+	r.Total = r.Gross
+	for _, c := range r.FreeCredits {
+		r.Total -= c.Worth
 	}
 	return r
+}
+
+// writeCredits lists the free allowances the total subtracts.
+func (r *Report) writeCredits(b *strings.Builder, bullet string) {
+	for _, c := range r.FreeCredits {
+		fmt.Fprintf(b, "%s%s: -$%s (%s of %s used by both environments; %s)\n", bullet, c.Name, usd(c.Worth), fmtN(math.Round(c.Used*100)/100), fmtN(c.Allowance), c.Detail)
+	}
 }
 
 // pricesDate is the oldest date of the price file.
@@ -115,12 +149,16 @@ func (r *Report) text(w io.Writer) error {
 		}
 		b.WriteString("\n")
 	}
-	fmt.Fprintf(&b, "prices as of %s (magefiles/internal/cost/prices.json); usage assumptions in magefiles/internal/cost/assumptions.json; free tiers not counted\n", r.PricesDate)
+	fmt.Fprintf(&b, "prices as of %s (magefiles/internal/cost/prices.json); usage assumptions in magefiles/internal/cost/assumptions.json\n", r.PricesDate)
+	if len(r.FreeCredits) > 0 {
+		fmt.Fprintf(&b, "both environments before free tiers: $%s/month; always-free allowances, counted once for both:\n", usd(r.Gross))
+		r.writeCredits(&b, "  ")
+	}
 	verdict := "under"
 	if r.Total >= r.Budget {
 		verdict = "OVER"
 	}
-	fmt.Fprintf(&b, "budget: $%s/month for both environments — %s by $%s\n", usd(r.Budget), verdict, usd(math.Abs(r.Budget-r.Total)))
+	fmt.Fprintf(&b, "budget: $%s/month for both environments — %s by $%s (at least $%s must stay unspent)\n", usd(r.Budget), verdict, usd(math.Abs(r.Budget-r.Total)), usd(MinMargin))
 	fmt.Fprintf(&b, "total (both environments): $%s/month\n", usd(r.Total))
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -138,7 +176,7 @@ func writeDetails(b *strings.Builder, e *Estimate) {
 		fmt.Fprintf(b, "  scheduled scale-to-zero: %s\n", scheduledList(e))
 	}
 	if len(e.FreeTiers) > 0 {
-		b.WriteString("  free tiers (shown, not counted; per account, shared by both environments):\n")
+		b.WriteString("  always-free allowances (this environment alone; the total counts them once for both):\n")
 		for _, f := range e.FreeTiers {
 			fmt.Fprintf(b, "    %-18s -$%s  %s\n", f.Name, usd(f.Worth), f.Detail)
 		}
@@ -170,12 +208,20 @@ func (r *Report) markdown(w io.Writer) error {
 	for _, e := range r.Environments {
 		fmt.Fprintf(&b, "| %s | %s | $%s | $%s |\n", e.Env, e.Region, usd(e.Fargate), usd(e.Total))
 	}
+	if len(r.FreeCredits) > 0 {
+		fmt.Fprintf(&b, "| always-free allowances, once for both | | | -$%s |\n", usd(r.Gross-r.Total))
+	}
 	fmt.Fprintf(&b, "| **both** | | | **$%s** |\n\n", usd(r.Total))
 	verdict := "under"
 	if r.Total >= r.Budget {
 		verdict = "**over**"
 	}
-	fmt.Fprintf(&b, "Budget $%s/month: %s by $%s. Prices as of %s; free tiers not counted.\n\n", usd(r.Budget), verdict, usd(math.Abs(r.Budget-r.Total)), r.PricesDate)
+	fmt.Fprintf(&b, "Budget $%s/month: %s by $%s (at least $%s must stay unspent). Prices as of %s.\n\n", usd(r.Budget), verdict, usd(math.Abs(r.Budget-r.Total)), usd(MinMargin), r.PricesDate)
+	if len(r.FreeCredits) > 0 {
+		b.WriteString("Always-free allowances (AWS Free Tier, not the 12-month trial), counted once for both environments — one account, or one organization under consolidated billing, has one of each:\n\n")
+		r.writeCredits(&b, "- ")
+		b.WriteString("\n")
+	}
 	for _, e := range r.Environments {
 		fmt.Fprintf(&b, "### %s (%s): $%s/month\n\n", e.Env, e.Region, usd(e.Total))
 		b.WriteString("| category | item | how | $/month |\n|---|---|---|--:|\n")
@@ -187,7 +233,7 @@ func (r *Report) markdown(w io.Writer) error {
 			fmt.Fprintf(&b, "Scheduled scale-to-zero: %s.\n\n", scheduledList(e))
 		}
 		if len(e.FreeTiers) > 0 {
-			b.WriteString("Free tiers (shown, not counted; per account, shared by both environments):\n\n")
+			b.WriteString("Always-free allowances for this environment alone (not subtracted here; the total above counts them once for both):\n\n")
 			for _, f := range e.FreeTiers {
 				fmt.Fprintf(&b, "- %s: -$%s — %s\n", f.Name, usd(f.Worth), f.Detail)
 			}

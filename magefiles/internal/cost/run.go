@@ -94,7 +94,8 @@ func Estimates(plans map[string]*tfjson.Plan, envs []string, p *Prices, a Assump
 
 // CheckBudget fails when the report cannot vouch for the budget: an
 // environment without a priced Fargate service (an empty or broken plan),
-// a resource it could not price, or a total at or over the budget.
+// a resource it could not price, or a total at or over the budget or
+// within MinMargin of it.
 func (r *Report) CheckBudget() error {
 	var errs []error
 	if len(r.Environments) == 0 {
@@ -116,6 +117,8 @@ func (r *Report) CheckBudget() error {
 	}
 	if r.Total >= r.Budget {
 		errs = append(errs, fmt.Errorf("both environments cost $%s/month: over the $%s budget by $%s", usd(r.Total), usd(r.Budget), usd(r.Total-r.Budget)))
+	} else if r.Budget-r.Total < MinMargin {
+		errs = append(errs, fmt.Errorf("both environments cost $%s/month: $%s under the $%s budget, less than the $%s that must stay unspent", usd(r.Total), usd(r.Budget-r.Total), usd(r.Budget), usd(MinMargin)))
 	}
 	return errors.Join(errs...)
 }

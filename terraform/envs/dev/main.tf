@@ -1,14 +1,18 @@
-# One environment root. This file is byte-identical in envs/dev and envs/staging (a Go test checks
-# it); everything that differs between the environments is in terraform.tfvars and in
-# <env>.s3.tfbackend.
+# The dev root: us-west-2, one task per service, all on Fargate Spot, mutable image tags (CI moves
+# `latest`), no alarms. A root holds only the provider, the backend (versions.tf), one call of
+# modules/environment with what makes this environment itself, and the outputs the release targets
+# read; everything else is the module's, written once (a Go test in
+# magefiles/internal/terraform/envtest keeps the roots to that).
 
 provider "aws" {
-  region              = var.region
-  allowed_account_ids = [var.account_id]
+  region = "us-west-2"
+  # The provider refuses any other account (the release targets check it too). A placeholder, as in
+  # the tests, until the real account is committed: the same number as account_id below.
+  allowed_account_ids = ["123456789012"]
 
   default_tags {
     tags = {
-      Environment = var.environment
+      Environment = "dev"
       Project     = "equiptrack"
       ManagedBy   = "terraform"
     }
@@ -18,35 +22,84 @@ provider "aws" {
 module "environment" {
   source = "../../modules/environment"
 
-  environment        = var.environment
-  account_id         = var.account_id
-  availability_zones = var.availability_zones
-  vpc_cidr           = var.vpc_cidr
-  services           = var.services
-  migrate_service    = var.migrate_service
-  initial_image_tag  = var.initial_image_tag
+  environment = "dev"
+  account_id  = "123456789012"
+  vpc_cidr    = "10.10.0.0/16"
 
-  ecr_image_tag_mutability = var.ecr_image_tag_mutability
-  ecr_force_delete         = var.ecr_force_delete
+  # Each service as the services manifest (magefiles/internal/exampleapp/manifest.json) describes it
+  # — size, port, readiness path, route, command, container health check — plus how many tasks run
+  # here; a Go test holds these to the manifest.
+  services = {
+    gateway = {
+      cpu          = 512
+      memory       = 1024
+      port         = 8080
+      health_path  = "/readyz"
+      public_path  = "/api/*"
+      command      = ["serve"]
+      health_check = ["CMD", "/equiptrack", "probe", "/healthz"]
 
-  db_instance_class        = var.db_instance_class
-  db_backup_retention_days = var.db_backup_retention_days
-  db_deletion_protection   = var.db_deletion_protection
-  db_skip_final_snapshot   = var.db_skip_final_snapshot
-  cache_mode               = var.cache_mode
-  cache_node_type          = var.cache_node_type
+      desired_count = 1
+    }
+    inventory = {
+      cpu          = 256
+      memory       = 512
+      port         = 8080
+      health_path  = "/readyz"
+      command      = ["serve"]
+      health_check = ["CMD", "/equiptrack", "probe", "/healthz"]
 
-  secret_recovery_window_days = var.secret_recovery_window_days
-  log_retention_days          = var.log_retention_days
-  enable_alarms               = var.enable_alarms
-  container_insights          = var.container_insights
-  alarm_email                 = var.alarm_email
+      desired_count = 1
+    }
+    location = {
+      cpu          = 256
+      memory       = 512
+      port         = 8080
+      health_path  = "/readyz"
+      command      = ["serve"]
+      health_check = ["CMD", "/equiptrack", "probe", "/healthz"]
 
-  github_repository = var.github_repository
-  oidc_provider_arn = var.oidc_provider_arn
-  state_bucket_name = var.state_bucket_name
-  state_key         = var.state_key
+      desired_count = 1
+    }
+    user = {
+      cpu          = 256
+      memory       = 512
+      port         = 8080
+      health_path  = "/readyz"
+      command      = ["serve"]
+      health_check = ["CMD", "/equiptrack", "probe", "/healthz"]
 
-  schedule      = var.schedule
-  custom_domain = var.custom_domain
+      desired_count = 1
+    }
+    reporting = {
+      cpu          = 256
+      memory       = 512
+      port         = 8080
+      health_path  = "/readyz"
+      command      = ["serve"]
+      health_check = ["CMD", "/equiptrack", "probe", "/healthz"]
+
+      desired_count = 1
+    }
+    ui = {
+      cpu          = 256
+      memory       = 512
+      port         = 8080
+      health_path  = "/readyz"
+      public_path  = "/"
+      command      = ["serve"]
+      health_check = ["CMD", "/equiptrack", "probe", "/healthz"]
+
+      desired_count = 1
+    }
+  }
+  migrate_service = "inventory"
+  migrate_command = ["migrate"]
+
+  ecr_image_tag_mutability = "MUTABLE"
+  db_backup_retention_days = 1
+  log_retention_days       = 7
+
+  github_repository = "equiptrack/release-kit"
+  state_key         = "equiptrack/dev/terraform.tfstate"
 }

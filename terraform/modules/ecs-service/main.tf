@@ -75,6 +75,9 @@ resource "aws_cloudwatch_log_group" "this" {
 resource "aws_iam_role" "execution" {
   name        = "${local.full_name}-exec"
   description = "ECS pulls the image, writes logs and reads the secrets of ${local.full_name}"
+  # The environment's permissions boundary caps the role whatever policy is attached later
+  # (the CI apply role may only create or change roles that carry it).
+  permissions_boundary = var.permissions_boundary_arn
   assume_role_policy = jsonencode({
     Version = "2012-10-17"
     Statement = [{
@@ -110,8 +113,9 @@ resource "aws_iam_role_policy" "execution_secrets" {
 # The task role: what the application itself may call. The example services call no AWS API, so it
 # holds no policy; it exists so one can be attached without replacing the task definition's shape.
 resource "aws_iam_role" "task" {
-  name        = "${local.full_name}-task"
-  description = "Application role of ${local.full_name}"
+  name                 = "${local.full_name}-task"
+  description          = "Application role of ${local.full_name}"
+  permissions_boundary = var.permissions_boundary_arn
   assume_role_policy = jsonencode({
     Version = "2012-10-17"
     Statement = [{
@@ -191,6 +195,17 @@ resource "aws_ecs_service" "this" {
     base              = 0
     weight            = 1
   }
+
+  # ECS changes a service's capacity-provider strategy only together with a new deployment
+  # ("When switching from launch type to capacity provider strategy on an existing service, or
+  # making a change to a capacity provider strategy on a service that is already using one, you
+  # must force a new deployment", UpdateService: https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_UpdateService.html),
+  # and current 6.x providers refuse such a plan without it ("force_new_deployment should be true
+  # when capacity_provider_strategy is being updated"; earlier 6.x replaced the service). The
+  # replica has no provider-side diff logic, so a test asserts this setting instead. The forced
+  # deployment rolls the revision the service runs (task_definition is ignored below), with the
+  # same 100%-healthy rolling deployment and circuit breaker as a release.
+  force_new_deployment = true
 
   # Rolling deploys that never drop below the desired count; a deployment that cannot become
   # healthy is stopped and rolled back by ECS (the release reads that as a failed release).

@@ -96,16 +96,16 @@ variable "entry_point" {
 }
 
 variable "command" {
-  description = "Container command (arguments to the entry point); empty keeps the image's CMD. One-off runs override it (the migration: [\"migrate\"])."
+  description = "Container command (arguments to the entry point); empty (default) keeps the image's CMD. One-off runs override it (the migration: [\"migrate\"])."
   type        = list(string)
-  default     = ["serve"]
+  default     = []
   nullable    = false
 }
 
 variable "health_check_command" {
-  description = "Container health check (ECS healthCheck.command); null disables it (one-off tasks). FROM-scratch images have no curl: the binary probes itself."
+  description = "Container health check (ECS healthCheck.command), from the services manifest; null (default) sets none, so nothing is assumed about what the image contains."
   type        = list(string)
-  default     = ["CMD", "/equiptrack", "probe", "/healthz"]
+  default     = null
 
   validation {
     condition     = var.health_check_command == null || try(contains(["CMD", "CMD-SHELL"], var.health_check_command[0]), false)
@@ -243,6 +243,17 @@ variable "schedule" {
   validation {
     condition     = !var.schedule.enabled || (startswith(var.schedule.scale_down_cron, "cron(") && startswith(var.schedule.scale_up_cron, "cron("))
     error_message = "schedule.scale_down_cron and scale_up_cron must be cron(...) expressions."
+  }
+}
+
+variable "permissions_boundary_arn" {
+  description = "Managed policy set as permissions boundary of the task and execution roles (the environment's workload boundary); null: none."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.permissions_boundary_arn == null || can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:policy/.+$", var.permissions_boundary_arn))
+    error_message = "permissions_boundary_arn must be the ARN of an IAM managed policy."
   }
 }
 

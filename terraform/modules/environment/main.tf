@@ -1,7 +1,7 @@
 # One whole environment from a map of services: network, HTTPS entry, internal load balancer, ECS
 # cluster and services (with service discovery), registry, database, cache, secrets, monitoring and
 # the GitHub OIDC roles of this environment. The roots in terraform/envs/<env>/ call this module
-# with nothing but their terraform.tfvars, so dev and staging differ only there.
+# once each, with only what makes that environment itself.
 
 data "aws_region" "current" {}
 data "aws_partition" "current" {}
@@ -28,18 +28,30 @@ locals {
     SERVICE_DOMAIN = local.namespace # the gateway reaches http://<service>.<namespace>:8080
   }
 
-  # Secrets by reference: the RDS-managed secret is JSON {"username","password"}.
-  db_secrets = {
-    DB_USER     = "${module.postgres.master_secret_arn}:username::"
-    DB_PASSWORD = "${module.postgres.master_secret_arn}:password::"
+  # Least privilege for credentials: services and the seeder connect as the application's own
+  # database user (DB_USER plain, DB_PASSWORD by reference); only the migration gets the
+  # RDS-managed master secret (JSON {"username","password"}) and creates that user. Each task gets
+  # only the secrets it uses: the JWT key goes to jwt_services, the admin password to the seeder.
+  app_db_environment = merge(local.common_environment, { DB_USER = module.secrets.db_app_user })
+  app_db_secrets     = { DB_PASSWORD = module.secrets.db_app_password_secret_arn }
+  service_secrets = {
+    for k in keys(var.services) : k => merge(local.app_db_secrets, contains(var.jwt_services, k) ? { JWT_SECRET = module.secrets.jwt_secret_arn } : {})
   }
-  service_secrets = merge(local.db_secrets, { JWT_SECRET = module.secrets.jwt_secret_arn })
-  seeder_secrets  = merge(local.db_secrets, { SEED_ADMIN_PASSWORD = module.secrets.admin_password_secret_arn })
+  seeder_secrets      = merge(local.app_db_secrets, { SEED_ADMIN_PASSWORD = module.secrets.admin_password_secret_arn })
+  migrate_environment = merge(local.common_environment, { APP_DB_USER = module.secrets.db_app_user })
+  migrate_secrets = {
+    DB_USER         = "${module.postgres.master_secret_arn}:username::"
+    DB_PASSWORD     = "${module.postgres.master_secret_arn}:password::"
+    APP_DB_PASSWORD = module.secrets.db_app_password_secret_arn
+  }
 
-  task_modules = merge(module.service, { seeder = module.seeder })
+  task_modules = merge(module.service, { seeder = module.seeder, migrate = module.migrate })
 
   # The OIDC provider is account-wide (terraform/bootstrap creates it once); its ARN follows from
   # the account, so the environments need no configuration for it.
+  # terraform/bootstrap's name for the state bucket (its default), so no file repeats it.
+  state_bucket_name = coalesce(var.state_bucket_name, "${var.project}-tfstate-${data.aws_caller_identity.current.account_id}")
+
   oidc_provider_arn = coalesce(var.oidc_provider_arn, "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:oidc-provider/token.actions.githubusercontent.com")
 }
 
@@ -48,10 +60,12 @@ locals {
 module "network" {
   source = "../network"
 
-  name_prefix        = local.name_prefix
-  cidr_block         = var.vpc_cidr
-  availability_zones = var.availability_zones
-  tags               = var.tags
+  name_prefix           = local.name_prefix
+  cidr_block            = var.vpc_cidr
+  availability_zone_ids = var.availability_zone_ids
+  enable_alarms         = var.enable_alarms
+  alarm_actions         = compact([module.monitoring.sns_topic_arn]) # staging: the NAT alarms notify the alarm topic
+  tags                  = var.tags
 }
 
 module "https_entry" {
@@ -61,7 +75,9 @@ module "https_entry" {
   alb_arn       = module.load_balancer.arn
   alb_dns_name  = module.load_balancer.dns_name
   custom_domain = var.custom_domain
-  tags          = var.tags
+  # API paths refuse plain HTTP (no redirect that sends the request in clear first); "/" redirects.
+  https_only_path_patterns = sort([for s in values(local.public_services) : s.public_path if s.public_path != "/"])
+  tags                     = var.tags
 }
 
 module "load_balancer" {
@@ -227,10 +243,14 @@ module "service" {
   cpu                   = each.value.cpu
   memory                = each.value.memory
   port                  = each.value.port
-  health_check_command  = ["CMD", "/equiptrack", "probe", each.value.liveness_path]
-  environment_variables = local.common_environment
-  secrets               = local.service_secrets
+  command               = each.value.command
+  health_check_command  = each.value.health_check
+  environment_variables = local.app_db_environment
+  secrets               = local.service_secrets[each.key]
   log_retention_days    = var.log_retention_days
+  # Every role of the environment carries the workload boundary (the CI apply role may only create
+  # or change roles that do).
+  permissions_boundary_arn = module.github_oidc.permissions_boundary_arn
 
   cluster_arn        = module.cluster.arn
   cluster_name       = module.cluster.name
@@ -258,9 +278,37 @@ module "seeder" {
   memory                = var.seeder.memory
   command               = var.seeder.command
   health_check_command  = null
-  environment_variables = local.common_environment
+  environment_variables = local.app_db_environment
   secrets               = local.seeder_secrets
   log_retention_days    = var.log_retention_days
+
+  permissions_boundary_arn = module.github_oidc.permissions_boundary_arn
+
+  tags = var.tags
+}
+
+# The migration: a task definition of its own, because it is the only task given the master
+# credentials (ECS overrides cannot change a task definition's secrets). It runs migrate_service's
+# image with migrate_command and creates or updates the application's database user
+# (APP_DB_USER / APP_DB_PASSWORD). Releases register its revisions like the services' (output
+# `migrate`).
+module "migrate" {
+  source = "../ecs-service"
+
+  name_prefix           = local.name_prefix
+  name                  = "migrate"
+  environment           = var.environment
+  create_service        = false
+  image                 = "${module.registry.repository_urls[var.migrate_service]}:${var.initial_image_tag}"
+  cpu                   = 256
+  memory                = 512
+  command               = var.migrate_command
+  health_check_command  = null
+  environment_variables = local.migrate_environment
+  secrets               = local.migrate_secrets
+  log_retention_days    = var.log_retention_days
+
+  permissions_boundary_arn = module.github_oidc.permissions_boundary_arn
 
   tags = var.tags
 }
@@ -297,8 +345,7 @@ module "github_oidc" {
   task_role_arns      = [for k in sort(keys(local.task_modules)) : local.task_modules[k].task_role_arn]
   execution_role_arns = [for k in sort(keys(local.task_modules)) : local.task_modules[k].execution_role_arn]
   log_group_arns      = [for k in sort(keys(local.task_modules)) : local.task_modules[k].log_group_arn]
-  secret_arns         = module.secrets.secret_arns
-  state_bucket_arn    = "arn:${data.aws_partition.current.partition}:s3:::${var.state_bucket_name}"
+  state_bucket_arn    = "arn:${data.aws_partition.current.partition}:s3:::${local.state_bucket_name}"
   state_key           = var.state_key
   tags                = var.tags
 }

@@ -56,13 +56,13 @@ output "seeder" {
 }
 
 output "migrate" {
-  description = "How to run the migration: RunTask of the migrate service's task definition (the revision the release registered) with `command` as the container's command override."
+  description = "How to run the migration: RunTask of its own task definition (family equiptrack-<env>-migrate: the only one with the master credentials) with the image of `service` at the release's version, `command` as the container's command."
   value = {
     service                = var.migrate_service
-    task_definition_family = module.service[var.migrate_service].task_definition_family
-    container_name         = module.service[var.migrate_service].container_name
+    task_definition_family = module.migrate.task_definition_family
+    container_name         = module.migrate.container_name
     command                = var.migrate_command
-    log_group              = module.service[var.migrate_service].log_group
+    log_group              = module.migrate.log_group
   }
 }
 
@@ -107,8 +107,8 @@ output "apply_role_arn" {
 }
 
 output "alarm_names" {
-  description = "CloudWatch alarms of the environment (empty when alarms are off)."
-  value       = module.monitoring.alarm_names
+  description = "CloudWatch alarms that notify the alarm topic (empty when alarms are off; the NAT instance's recover/reboot alarms act in every environment and notify only here)."
+  value       = concat(module.monitoring.alarm_names, var.enable_alarms ? module.network.nat_alarm_names : [])
 }
 
 output "alarm_topic_arn" {
@@ -134,4 +134,19 @@ output "account_id" {
 output "release_facts_parameter" {
   description = "SSM parameter holding the release facts (JSON) the release targets read."
   value       = aws_ssm_parameter.release_facts.name
+}
+
+output "secrets" {
+  description = "The secrets `mage <env>:secrets` sets (Terraform writes no value), by purpose: name and generation policy (GetRandomPassword parameters)."
+  value       = module.secrets.values
+}
+
+output "db_app_user" {
+  description = "The application's own database user (created by the migration)."
+  value       = module.secrets.db_app_user
+}
+
+output "permissions_boundary_arn" {
+  description = "The workload permissions boundary every role of the environment carries."
+  value       = module.github_oidc.permissions_boundary_arn
 }

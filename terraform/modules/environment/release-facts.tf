@@ -33,6 +33,19 @@ locals {
       desired_count              = 0
       capacity_provider_strategy = []
     }
+    # The migration runs its own task definition (the only one with the master credentials) with
+    # the image of migrate_service at the release's version and migrate_command.
+    migrate = {
+      service                    = var.migrate_service
+      command                    = var.migrate_command
+      task_definition_family     = module.migrate.task_definition_family
+      task_definition_arn        = module.migrate.task_definition_arn
+      container_name             = module.migrate.container_name
+      repository_url             = module.registry.repository_urls[var.migrate_service]
+      log_group                  = module.migrate.log_group
+      desired_count              = 0
+      capacity_provider_strategy = []
+    }
     private_subnet_ids     = module.network.private_subnet_ids
     task_security_group_id = aws_security_group.tasks.id
     registry_immutable     = module.registry.immutable

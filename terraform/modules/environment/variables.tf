@@ -21,15 +21,10 @@ variable "project" {
   }
 }
 
-variable "availability_zones" {
-  description = "Two (or more) availability zones of the environment's region; tasks, ALB, database and cache subnets span them."
+variable "availability_zone_ids" {
+  description = "Availability zone IDs (e.g. [\"use1-az1\", \"use1-az2\"]) for the subnets; null (default) picks the region's first two zone IDs usable without opt-in that offer the Graviton types used (see modules/network)."
   type        = list(string)
-  nullable    = false
-
-  validation {
-    condition     = length(var.availability_zones) >= 2
-    error_message = "availability_zones must list at least two zones."
-  }
+  default     = null
 }
 
 variable "vpc_cidr" {
@@ -41,8 +36,11 @@ variable "vpc_cidr" {
 
 variable "services" {
   description = <<-EOT
-    The application's services: name => { cpu, memory, port (8080), health_path (readiness path the
-    load balancer checks, "/readyz"), liveness_path (container health check, "/healthz"),
+    The application's services, as the services manifest describes them (a Go test holds the roots
+    to magefiles/internal/exampleapp/manifest.json): name => { cpu, memory, port (8080),
+    health_path (readiness path the load balancer checks, "/readyz"), command (arguments to the
+    image's entry point; empty keeps the image's CMD), health_check (the container's ECS health
+    check, ["CMD", ...] or ["CMD-SHELL", "..."]; null: none — nothing is assumed about the image),
     public_path ("/api/*", "/" for the default route, null for services reached only through the
     gateway), desired_count, on_demand_base (tasks on on-demand FARGATE; the rest on FARGATE_SPOT) }.
   EOT
@@ -51,7 +49,8 @@ variable "services" {
     memory         = number
     port           = optional(number, 8080)
     health_path    = optional(string, "/readyz")
-    liveness_path  = optional(string, "/healthz")
+    command        = optional(list(string), [])
+    health_check   = optional(list(string))
     public_path    = optional(string)
     desired_count  = number
     on_demand_base = optional(number, 0)
@@ -61,6 +60,11 @@ variable "services" {
   validation {
     condition     = length(var.services) > 0 && alltrue([for k in keys(var.services) : can(regex("^[a-z][a-z0-9-]{0,19}$", k)) && k != "seeder"])
     error_message = "services must name at least one service; names are 1-20 lower-case letters, digits or dashes, and \"seeder\" is reserved."
+  }
+
+  validation {
+    condition     = alltrue([for s in values(var.services) : s.health_check == null || try(contains(["CMD", "CMD-SHELL"], s.health_check[0]), false)])
+    error_message = "a service's health_check must start with \"CMD\" or \"CMD-SHELL\" (or be null for none)."
   }
 
   validation {
@@ -75,7 +79,7 @@ variable "services" {
 }
 
 variable "migrate_service" {
-  description = "Service whose task definition runs the schema migration (a one-off RunTask with migrate_command as the command override)."
+  description = "Service whose image runs the schema migration, in the migration's own task definition (<prefix>-migrate, the only one with the master credentials) with migrate_command."
   type        = string
   default     = "inventory"
   nullable    = false
@@ -87,7 +91,7 @@ variable "migrate_service" {
 }
 
 variable "migrate_command" {
-  description = "Command override that runs the migration (arguments to the image's entry point)."
+  description = "Command of the migration task (arguments to the image's entry point)."
   type        = list(string)
   default     = ["migrate"]
   nullable    = false
@@ -95,6 +99,18 @@ variable "migrate_command" {
   validation {
     condition     = length(var.migrate_command) > 0
     error_message = "migrate_command must not be empty."
+  }
+}
+
+variable "jwt_services" {
+  description = "Services that get the JWT signing key (JWT_SECRET); every other service does not see it."
+  type        = list(string)
+  default     = ["gateway"]
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for s in var.jwt_services : contains(keys(var.services), s)])
+    error_message = "jwt_services must name services of the environment."
   }
 }
 
@@ -181,10 +197,15 @@ variable "cache_engine" {
 }
 
 variable "cache_mode" {
-  description = "Cache mode: \"serverless\" (ElastiCache Serverless, the default: cheapest at demo load, usage-capped) or \"node\" (one cache_node_type node)."
+  description = "Cache mode: \"node\" (the default: one cache_node_type node, single-node Redis semantics — multi-key commands work, as locally) or \"serverless\" (ElastiCache Serverless: cheaper at demo load, but a cluster — CROSSSLOT on multi-key commands across slots — and TLS-only)."
   type        = string
-  default     = "serverless"
+  default     = "node"
   nullable    = false
+
+  validation {
+    condition     = contains(["node", "serverless"], var.cache_mode)
+    error_message = "cache_mode must be \"node\" or \"serverless\"."
+  }
 }
 
 variable "cache_node_type" {
@@ -228,9 +249,14 @@ variable "container_insights" {
 }
 
 variable "alarm_email" {
-  description = "Optional e-mail subscribed to the alarm topic."
+  description = "E-mail address subscribed to the alarm topic; required when enable_alarms is true (alarms that notify nobody are no alarms). The subscription must be confirmed from the mail AWS sends."
   type        = string
   default     = null
+
+  validation {
+    condition     = var.alarm_email == null ? !var.enable_alarms : can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", var.alarm_email))
+    error_message = "alarm_email is required when enable_alarms is true and must be an e-mail address."
+  }
 }
 
 variable "github_repository" {
@@ -256,12 +282,12 @@ variable "oidc_provider_arn" {
 }
 
 variable "state_bucket_name" {
-  description = "S3 bucket holding the Terraform state (output of terraform/bootstrap); the apply and plan roles may use it."
+  description = "S3 bucket holding the Terraform state; null (default) is the name terraform/bootstrap gives it, \"<project>-tfstate-<account id>\" — one name, made in one way, never written in a file. Set it only for a bucket bootstrap did not create."
   type        = string
-  nullable    = false
+  default     = null
 
   validation {
-    condition     = can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.state_bucket_name))
+    condition     = var.state_bucket_name == null || can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", coalesce(var.state_bucket_name, "x")))
     error_message = "state_bucket_name must be a valid S3 bucket name."
   }
 }

@@ -5,6 +5,9 @@
 #   apply   sub == repo:<owner>/<repo>:environment:<env>-infra   terraform apply of this environment
 #   plan    sub == repo:<owner>/<repo>:pull_request              terraform plan on pull requests, read-only
 #
+# and the environment's workload permissions boundary: every role the apply role creates or
+# changes must carry it, and the apply role can change neither these three roles nor the boundary.
+#
 # Every trust is StringEquals on both sub and aud: no wildcards, so a branch,
 # a tag or another repository never matches. Which refs may run a job in an
 # environment is GitHub's environment protection rules (docs/infrastructure.md).
@@ -27,6 +30,14 @@ locals {
   ssm_prefix    = "${local.arn_base}:ssm:${local.region}:${local.account_id}:parameter/equiptrack/${var.environment}"
   log_groups = length(var.log_group_arns) > 0 ? var.log_group_arns : [
     "${local.arn_base}:logs:${local.region}:${local.account_id}:log-group:*${var.name_prefix}*",
+  ]
+  iam_base     = "${local.arn_base}:iam::${local.account_id}"
+  boundary_arn = "${local.iam_base}:policy/${var.name_prefix}-workload-boundary"
+  # The roles CI assumes (this module's) and the boundary: an administrator changes them, never
+  # the apply role (it would otherwise widen its own policy or the boundary).
+  protected_iam = [
+    "${local.iam_base}:role/${var.name_prefix}-github-*",
+    local.boundary_arn,
   ]
   state_object = "${var.state_bucket_arn}/${var.state_key}"
   lock_object  = "${var.state_bucket_arn}/${var.state_key}.tflock"
@@ -171,12 +182,77 @@ resource "aws_iam_role_policy" "deploy" {
   policy = data.aws_iam_policy_document.deploy.json
 }
 
+# ---------------------------------------------------------------- workload boundary
+
+# The most any role of this environment's workloads (task and execution roles) may do, whatever
+# policy is attached to it: pull this environment's images, write its logs, read its secrets and
+# parameters, in its region. A permissions boundary never grants anything by itself (IAM User
+# Guide, "Permissions boundaries for IAM entities"); the apply role may only create or change roles
+# that carry it (statement CreateAndChangeRolesOnlyWithTheBoundary below), so a role it makes can
+# never exceed this.
+data "aws_iam_policy_document" "workload_boundary" {
+  statement {
+    sid       = "EcrLogin"
+    actions   = ["ecr:GetAuthorizationToken"]
+    resources = ["*"]
+  }
+
+  statement {
+    sid       = "PullImagesOfThisEnvironment"
+    actions   = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
+    resources = ["${local.arn_base}:ecr:${local.region}:${local.account_id}:repository/${var.name_prefix}/*"]
+  }
+
+  statement {
+    sid       = "WriteLogsOfThisEnvironment"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${local.arn_base}:logs:${local.region}:${local.account_id}:log-group:/ecs/${var.name_prefix}/*"]
+  }
+
+  # The environment's own secrets, and the RDS-managed master secret (named rds!db-<id>, in this
+  # environment's region: the other environment lives in another region).
+  statement {
+    sid     = "ReadSecretsOfThisEnvironment"
+    actions = ["secretsmanager:GetSecretValue"]
+    resources = [
+      "${local.arn_base}:secretsmanager:${local.region}:${local.account_id}:secret:${var.name_prefix}/*",
+      "${local.arn_base}:secretsmanager:${local.region}:${local.account_id}:secret:rds!db-*",
+    ]
+  }
+
+  statement {
+    sid       = "DecryptThroughSecretsManagerOnly"
+    actions   = ["kms:Decrypt"]
+    resources = ["*"]
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = ["secretsmanager.${local.region}.amazonaws.com"]
+    }
+  }
+
+  statement {
+    sid       = "ReadParametersOfThisEnvironment"
+    actions   = ["ssm:GetParameters"]
+    resources = ["${local.ssm_prefix}/*"]
+  }
+}
+
+resource "aws_iam_policy" "workload_boundary" {
+  name        = "${var.name_prefix}-workload-boundary"
+  description = "Permissions boundary of every workload role of ${var.environment}: its images, logs, secrets and parameters only"
+  policy      = data.aws_iam_policy_document.workload_boundary.json
+  tags        = var.tags
+}
+
 # ---------------------------------------------------------------- plan
 
 data "aws_iam_policy_document" "plan" {
   # Refreshing the environment's resources: reads only, in this
   # environment's region. Reads of these services have no resource-level
-  # permissions, hence "*".
+  # permissions, hence "*". No secretsmanager:GetSecretValue: Terraform
+  # writes no secret value (secrets module), so a plan never reads one, and
+  # pull requests must not.
   statement {
     sid = "ReadEnvironmentResources"
     actions = [
@@ -195,6 +271,9 @@ data "aws_iam_policy_document" "plan" {
       "elasticache:Describe*",
       "elasticache:ListTagsForResource",
       "elasticloadbalancing:Describe*",
+      "events:DescribeRule",
+      "events:ListTagsForResource",
+      "events:ListTargetsByRule",
       "kms:DescribeKey",
       "kms:GetKeyPolicy",
       "kms:GetKeyRotationStatus",
@@ -237,7 +316,10 @@ data "aws_iam_policy_document" "plan" {
       "iam:GetRole",
       "iam:GetRolePolicy",
       "iam:ListAttachedRolePolicies",
+      "iam:ListPolicyTags",
+      "iam:ListPolicyVersions",
       "iam:ListRolePolicies",
+      "iam:ListRoleTags",
       "route53:GetHostedZone",
       "route53:ListResourceRecordSets",
       "route53:ListTagsForResource",
@@ -268,15 +350,6 @@ data "aws_iam_policy_document" "plan" {
       values   = [var.state_key, "${var.state_key}.tflock"]
     }
   }
-
-  dynamic "statement" {
-    for_each = length(var.secret_arns) > 0 ? [1] : []
-    content {
-      sid       = "RefreshTerraformWrittenSecrets"
-      actions   = ["secretsmanager:GetSecretValue"]
-      resources = var.secret_arns
-    }
-  }
 }
 
 resource "aws_iam_role_policy" "plan" {
@@ -300,6 +373,7 @@ data "aws_iam_policy_document" "apply" {
       "ecs:*",
       "elasticache:*",
       "elasticloadbalancing:*",
+      "events:*",
       "kms:*",
       "logs:*",
       "rds:*",
@@ -316,29 +390,215 @@ data "aws_iam_policy_document" "apply" {
     }
   }
 
-  # CloudFront, Route 53 (service discovery's private zone) and ACM
-  # certificates for CloudFront are global or us-east-1 only.
+  # CloudFront is global: every environment's distribution lives in the same place, so the
+  # environment is told apart by its Environment tag (the provider's default_tags). CloudFront
+  # authorizes distributions and VPC origins by aws:ResourceTag, and creation and tagging by
+  # aws:RequestTag (CloudFront Developer Guide, "How Amazon CloudFront works with IAM": ABAC
+  # "Partial"; Service Authorization Reference, "Actions, resources, and condition keys for Amazon
+  # CloudFront"). Dev's apply role therefore cannot change staging's distribution.
   statement {
-    sid       = "ManageGlobalEntry"
-    actions   = ["acm:*", "cloudfront:*", "route53:*"]
+    sid       = "CloudFrontOnlyThisEnvironmentsResources"
+    actions   = ["cloudfront:*"]
+    resources = ["*"]
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/Environment"
+      values   = [var.environment]
+    }
+  }
+
+  statement {
+    sid       = "CloudFrontCreateOnlyTaggedForThisEnvironment"
+    actions   = ["cloudfront:CreateDistribution", "cloudfront:CreateVpcOrigin"]
+    resources = ["*"]
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestTag/Environment"
+      values   = [var.environment]
+    }
+  }
+
+  # Tagging at creation (CreateDistributionWithTags also authorizes TagResource): only a resource
+  # without an Environment tag yet, so staging's distribution cannot be re-tagged "dev" and taken
+  # over. The environment's own resources are tagged under the statement above.
+  statement {
+    sid       = "CloudFrontTagOnlyNewResourcesForThisEnvironment"
+    actions   = ["cloudfront:TagResource"]
+    resources = ["*"]
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestTag/Environment"
+      values   = [var.environment]
+    }
+    condition {
+      test     = "Null"
+      variable = "aws:ResourceTag/Environment"
+      values   = ["true"]
+    }
+  }
+
+  # Reads, and the response headers policy (HSTS): CloudFront policies carry no tags, so they cannot
+  # be told apart by environment (known limit, docs/infrastructure.md "Security model").
+  statement {
+    sid = "CloudFrontReadsAndUntaggablePolicies"
+    actions = [
+      "cloudfront:Get*",
+      "cloudfront:List*",
+      "cloudfront:CreateResponseHeadersPolicy",
+      "cloudfront:UpdateResponseHeadersPolicy",
+      "cloudfront:DeleteResponseHeadersPolicy",
+    ]
     resources = ["*"]
   }
 
-  # IAM only on names carrying this environment.
+  # Custom-domain certificates are created outside Terraform; the distribution only reads them.
   statement {
-    sid     = "ManageThisEnvironmentsIam"
-    actions = ["iam:*"]
-    resources = [
-      "${local.arn_base}:iam::${local.account_id}:role/${var.name_prefix}-*",
-      "${local.arn_base}:iam::${local.account_id}:policy/${var.name_prefix}-*",
-      "${local.arn_base}:iam::${local.account_id}:instance-profile/${var.name_prefix}-*",
+    sid       = "ReadCertificates"
+    actions   = ["acm:DescribeCertificate", "acm:ListCertificates", "acm:ListTagsForCertificate"]
+    resources = ["*"]
+  }
+
+  # Route 53: only what Cloud Map's private DNS namespace needs (the caller's permissions create
+  # its hosted zone: AWS Cloud Map Developer Guide, "AWS Cloud Map API permissions reference").
+  # Hosted zone ARNs carry no environment and Route 53 does not authorize by resource tag.
+  statement {
+    sid = "CloudMapHostedZones"
+    actions = [
+      "route53:CreateHostedZone",
+      "route53:DeleteHostedZone",
+      "route53:GetHostedZone",
+      "route53:ListHostedZonesByName",
+      "route53:ChangeResourceRecordSets",
+      "route53:ListResourceRecordSets",
+      "route53:GetChange",
+      "route53:ChangeTagsForResource",
+      "route53:ListTagsForResource",
+      "route53:AssociateVPCWithHostedZone",
+      "route53:DisassociateVPCFromHostedZone",
+      "route53:GetHealthCheck",
+      "route53:DeleteHealthCheck",
+      "route53:UpdateHealthCheck",
     ]
+    resources = ["*"]
+  }
+
+  # IAM: roles named after this environment, and only with the workload boundary. The condition
+  # key iam:PermissionsBoundary is the boundary the request sets (CreateRole,
+  # PutRolePermissionsBoundary) or the one the role already has (AttachRolePolicy,
+  # DetachRolePolicy, PutRolePolicy, DeleteRolePolicy) (IAM User Guide, "Permissions boundaries
+  # for IAM entities", delegating responsibility; "IAM condition context keys",
+  # iam:PermissionsBoundary). A role without it, or with another boundary, gets no policy.
+  statement {
+    sid = "CreateAndChangeRolesOnlyWithTheBoundary"
+    actions = [
+      "iam:AttachRolePolicy",
+      "iam:CreateRole",
+      "iam:DeleteRolePolicy",
+      "iam:DetachRolePolicy",
+      "iam:PutRolePermissionsBoundary",
+      "iam:PutRolePolicy",
+    ]
+    resources = ["${local.iam_base}:role/${var.name_prefix}-*"]
+    condition {
+      test     = "StringEquals"
+      variable = "iam:PermissionsBoundary"
+      values   = [local.boundary_arn]
+    }
+  }
+
+  statement {
+    sid = "ManageRolesOfThisEnvironment"
+    actions = [
+      "iam:DeleteRole",
+      "iam:GetRole",
+      "iam:GetRolePolicy",
+      "iam:ListAttachedRolePolicies",
+      "iam:ListInstanceProfilesForRole",
+      "iam:ListRolePolicies",
+      "iam:ListRoleTags",
+      "iam:TagRole",
+      "iam:UntagRole",
+      "iam:UpdateAssumeRolePolicy",
+      "iam:UpdateRole",
+      "iam:UpdateRoleDescription",
+    ]
+    resources = ["${local.iam_base}:role/${var.name_prefix}-*"]
+  }
+
+  statement {
+    sid       = "PassTaskRolesToEcsOnly"
+    actions   = ["iam:PassRole"]
+    resources = ["${local.iam_base}:role/${var.name_prefix}-*"]
+    condition {
+      test     = "StringEquals"
+      variable = "iam:PassedToService"
+      values   = ["ecs-tasks.amazonaws.com"]
+    }
   }
 
   statement {
     sid       = "ReadIam"
-    actions   = ["iam:GetOpenIDConnectProvider", "iam:GetPolicy", "iam:GetPolicyVersion", "iam:ListPolicies"]
+    actions   = ["iam:GetOpenIDConnectProvider", "iam:GetPolicy", "iam:GetPolicyVersion", "iam:ListPolicies", "iam:ListPolicyTags", "iam:ListPolicyVersions"]
     resources = ["*"]
+  }
+
+  # An explicit deny wins over every allow (IAM User Guide, "Policy evaluation logic"): the roles
+  # CI assumes and the boundary are changed by an administrator only — otherwise the apply role
+  # could widen its own policy, or the boundary, and become an administrator.
+  statement {
+    sid    = "NeverChangeCiRolesOrTheBoundary"
+    effect = "Deny"
+    actions = [
+      "iam:Attach*",
+      "iam:Create*",
+      "iam:Delete*",
+      "iam:Detach*",
+      "iam:PassRole",
+      "iam:Put*",
+      "iam:SetDefaultPolicyVersion",
+      "iam:Tag*",
+      "iam:Untag*",
+      "iam:Update*",
+    ]
+    resources = local.protected_iam
+  }
+
+  statement {
+    sid       = "NeverRemoveABoundary"
+    effect    = "Deny"
+    actions   = ["iam:DeleteRolePermissionsBoundary"]
+    resources = ["*"]
+  }
+
+  # Re-tagging a resource with another environment's name would hand it over.
+  statement {
+    sid       = "NeverTagForAnotherEnvironment"
+    effect    = "Deny"
+    actions   = ["cloudfront:TagResource"]
+    resources = ["*"]
+    condition {
+      test     = "StringNotEquals"
+      variable = "aws:RequestTag/Environment"
+      values   = [var.environment]
+    }
+    condition {
+      test     = "Null"
+      variable = "aws:RequestTag/Environment"
+      values   = ["false"]
+    }
+  }
+
+  # Untagging Environment would take a distribution out of the tag scope above.
+  statement {
+    sid       = "NeverUntagEnvironment"
+    effect    = "Deny"
+    actions   = ["cloudfront:UntagResource"]
+    resources = ["*"]
+    condition {
+      test     = "ForAnyValue:StringEquals"
+      variable = "aws:TagKeys"
+      values   = ["Environment"]
+    }
   }
 
   statement {

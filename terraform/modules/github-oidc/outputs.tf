@@ -22,3 +22,10 @@ output "role_names" {
   description = "Role names by purpose (deploy, apply, plan)."
   value       = { for k, r in aws_iam_role.this : k => r.name }
 }
+
+output "permissions_boundary_arn" {
+  description = "ARN of the environment's workload permissions boundary: give it to every role the environment creates (the apply role may only create or change roles that carry it)."
+  value       = local.boundary_arn
+  # Known at plan time (built from the name), yet roles that use it wait for the policy to exist.
+  depends_on = [aws_iam_policy.workload_boundary]
+}

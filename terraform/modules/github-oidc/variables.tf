@@ -106,13 +106,6 @@ variable "log_group_arns" {
   default     = []
 }
 
-variable "secret_arns" {
-  description = "Secrets whose values Terraform itself wrote (secrets module with generate_values): the plan role may read them to refresh state. Leave empty when values are set out of band."
-  type        = list(string)
-  nullable    = false
-  default     = []
-}
-
 variable "state_bucket_arn" {
   description = "ARN of the Terraform state bucket (output of terraform/bootstrap)."
   type        = string

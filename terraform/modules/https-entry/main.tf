@@ -1,5 +1,8 @@
 # HTTPS for all external traffic without a custom domain: CloudFront terminates TLS with its
-# default *.cloudfront.net certificate and redirects plain HTTP to HTTPS. It reaches the INTERNAL
+# default *.cloudfront.net certificate. API paths (https_only_path_patterns) answer plain HTTP with
+# 403: a redirect would let the client send the request, its Authorization header and body in clear
+# first. The rest (the UI a person types into a browser) redirects to HTTPS. Every response carries
+# Strict-Transport-Security, so a browser that has seen the site once never tries HTTP again. It reaches the INTERNAL
 # load balancer through a VPC origin, so neither the load balancer nor any task needs a public IPv4
 # address. Nothing is cached: the distribution is a TLS front door for an API and a UI, not a CDN.
 
@@ -53,14 +56,34 @@ resource "aws_cloudfront_distribution" "this" {
     }
   }
 
+  # viewer_protocol_policy "https-only": CloudFront answers HTTP requests with 403 Forbidden instead
+  # of a redirect (CloudFront Developer Guide, "Require HTTPS for communication between viewers and
+  # CloudFront"; API reference CacheBehavior.ViewerProtocolPolicy). Cache behaviors are matched in
+  # order, the default one last.
+  dynamic "ordered_cache_behavior" {
+    for_each = var.https_only_path_patterns
+    content {
+      path_pattern               = ordered_cache_behavior.value
+      target_origin_id           = local.origin_id
+      viewer_protocol_policy     = "https-only"
+      allowed_methods            = ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"]
+      cached_methods             = ["GET", "HEAD"]
+      compress                   = true
+      cache_policy_id            = local.cache_policy_caching_disabled
+      origin_request_policy_id   = local.origin_request_policy_all_viewer_except_host
+      response_headers_policy_id = aws_cloudfront_response_headers_policy.hsts.id
+    }
+  }
+
   default_cache_behavior {
-    target_origin_id         = local.origin_id
-    viewer_protocol_policy   = "redirect-to-https"
-    allowed_methods          = ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"]
-    cached_methods           = ["GET", "HEAD"]
-    compress                 = true
-    cache_policy_id          = local.cache_policy_caching_disabled
-    origin_request_policy_id = local.origin_request_policy_all_viewer_except_host
+    target_origin_id           = local.origin_id
+    viewer_protocol_policy     = "redirect-to-https"
+    allowed_methods            = ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"]
+    cached_methods             = ["GET", "HEAD"]
+    compress                   = true
+    cache_policy_id            = local.cache_policy_caching_disabled
+    origin_request_policy_id   = local.origin_request_policy_all_viewer_except_host
+    response_headers_policy_id = aws_cloudfront_response_headers_policy.hsts.id
   }
 
   restrictions {
@@ -77,6 +100,24 @@ resource "aws_cloudfront_distribution" "this" {
   }
 
   tags = var.tags
+}
+
+# HSTS on every response, whatever the origin sends (override = true). CloudFront API reference,
+# ResponseHeadersPolicyStrictTransportSecurity: AccessControlMaxAgeSec is the max-age directive,
+# Override replaces the origin's header. No includeSubDomains/preload: *.cloudfront.net is not ours,
+# and a custom domain's other hosts are not necessarily served over HTTPS.
+resource "aws_cloudfront_response_headers_policy" "hsts" {
+  name    = "${var.name_prefix}-hsts"
+  comment = "${var.name_prefix}: Strict-Transport-Security on every response"
+
+  security_headers_config {
+    strict_transport_security {
+      access_control_max_age_sec = var.hsts_max_age_seconds
+      include_subdomains         = false
+      preload                    = false
+      override                   = true
+    }
+  }
 }
 
 # The load balancer's security group admits this list (CloudFront's origin-facing servers, which

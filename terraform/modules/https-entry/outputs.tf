@@ -22,3 +22,8 @@ output "cloudfront_prefix_list_id" {
   description = "ID of the CloudFront origin-facing managed prefix list (allow it on the load balancer)."
   value       = data.aws_ec2_managed_prefix_list.cloudfront.id
 }
+
+output "response_headers_policy_id" {
+  description = "ID of the response headers policy that adds Strict-Transport-Security to every response."
+  value       = aws_cloudfront_response_headers_policy.hsts.id
+}

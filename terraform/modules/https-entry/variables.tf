@@ -44,6 +44,30 @@ variable "custom_domain" {
   }
 }
 
+variable "https_only_path_patterns" {
+  description = "CloudFront path patterns (e.g. \"/api/*\") that refuse plain HTTP with 403 instead of redirecting: API clients would otherwise send the request and its headers in clear before the redirect. Every other path redirects HTTP to HTTPS."
+  type        = list(string)
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for p in var.https_only_path_patterns : can(regex("^/[A-Za-z0-9_./*?-]+$", p)) && p != "/" && p != "/*"])
+    error_message = "https_only_path_patterns must be CloudFront path patterns starting with \"/\" (not \"/\" or \"/*\", which the default behavior covers)."
+  }
+}
+
+variable "hsts_max_age_seconds" {
+  description = "max-age of the Strict-Transport-Security header CloudFront adds to every response (default one year; at least one day)."
+  type        = number
+  default     = 31536000
+  nullable    = false
+
+  validation {
+    condition     = var.hsts_max_age_seconds >= 86400 && floor(var.hsts_max_age_seconds) == var.hsts_max_age_seconds
+    error_message = "hsts_max_age_seconds must be a whole number of seconds, at least 86400 (one day)."
+  }
+}
+
 variable "price_class" {
   description = "CloudFront price class (PriceClass_100: North America and Europe edges, the cheapest)."
   type        = string

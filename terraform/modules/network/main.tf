@@ -5,8 +5,35 @@
 # is a single point of failure for outbound traffic only (image pulls, Secrets Manager); inbound
 # traffic never passes through it.
 
+# Zones by ID, never by name: a zone name (us-east-1a) maps to a different physical zone in each
+# account, and not every zone offers every instance type (use1-az3 has no Graviton). Zones are
+# picked from those the account can use without opting in AND that offer the NAT instance's
+# Graviton type (the database and cache use Graviton classes too); the plan fails early when fewer
+# than two are left or a given ID is not among them.
+# https://docs.aws.amazon.com/ram/latest/userguide/working-with-az-ids.html
+# https://registry.terraform.io/providers/hashicorp/aws/latest/docs/data-sources/ec2_instance_type_offerings
+data "aws_availability_zones" "usable" {
+  state = "available"
+
+  filter {
+    name   = "opt-in-status"
+    values = ["opt-in-not-required"]
+  }
+}
+
+data "aws_ec2_instance_type_offerings" "nat" {
+  location_type = "availability-zone-id"
+
+  filter {
+    name   = "instance-type"
+    values = [var.nat_instance_type]
+  }
+}
+
 locals {
-  az_index = { for i, az in var.availability_zones : az => i }
+  usable_zone_ids = sort(setintersection(data.aws_availability_zones.usable.zone_ids, data.aws_ec2_instance_type_offerings.nat.locations))
+  zone_ids        = var.availability_zone_ids != null ? var.availability_zone_ids : slice(local.usable_zone_ids, 0, min(var.zone_count, length(local.usable_zone_ids)))
+  az_index        = { for i, id in local.zone_ids : id => i }
 }
 
 data "aws_region" "current" {}
@@ -19,6 +46,13 @@ resource "aws_vpc" "this" {
   enable_dns_hostnames = true # required by private DNS (Cloud Map namespace) and interface endpoints
 
   tags = merge(var.tags, { Name = "${var.name_prefix}-vpc" })
+
+  lifecycle {
+    precondition {
+      condition     = length(local.zone_ids) >= 2 && alltrue([for id in local.zone_ids : contains(local.usable_zone_ids, id)])
+      error_message = "need at least two availability zones offering ${var.nat_instance_type} without opt-in; usable here: ${jsonencode(local.usable_zone_ids)}, chosen: ${jsonencode(local.zone_ids)}."
+    }
+  }
 }
 
 # The default security group of the VPC is emptied so nothing can use it by accident.
@@ -38,7 +72,7 @@ resource "aws_subnet" "public" {
   for_each = local.az_index
 
   vpc_id                  = aws_vpc.this.id
-  availability_zone       = each.key
+  availability_zone_id    = each.key
   cidr_block              = cidrsubnet(var.cidr_block, 24 - tonumber(split("/", var.cidr_block)[1]), each.value)
   map_public_ip_on_launch = false # only the NAT instance asks for a public address, explicitly
 
@@ -49,7 +83,7 @@ resource "aws_subnet" "private" {
   for_each = local.az_index
 
   vpc_id                  = aws_vpc.this.id
-  availability_zone       = each.key
+  availability_zone_id    = each.key
   cidr_block              = cidrsubnet(var.cidr_block, 24 - tonumber(split("/", var.cidr_block)[1]), each.value + 10)
   map_public_ip_on_launch = false
 
@@ -142,7 +176,7 @@ resource "aws_vpc_security_group_egress_rule" "nat_to_internet" {
 resource "aws_instance" "nat" {
   ami                         = data.aws_ssm_parameter.nat_ami.insecure_value
   instance_type               = var.nat_instance_type
-  subnet_id                   = aws_subnet.public[var.availability_zones[0]].id
+  subnet_id                   = aws_subnet.public[local.zone_ids[0]].id
   vpc_security_group_ids      = [aws_security_group.nat.id]
   associate_public_ip_address = true  # the one public IPv4 address of the environment
   source_dest_check           = false # it forwards packets that are not addressed to it
@@ -168,6 +202,14 @@ resource "aws_instance" "nat" {
     http_endpoint = "enabled"
   }
 
+  # Image pulls, secrets and logs of every task go through this one instance: EC2 moves it to
+  # healthy hardware (same ID, addresses, EBS volume) when the host fails. Explicit here, and
+  # backed by the recover alarm below, because it is the environment's single point of failure.
+  # https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/instance-configuration-recovery.html
+  maintenance_options {
+    auto_recovery = "default"
+  }
+
   root_block_device {
     volume_type = "gp3"
     volume_size = 8
@@ -181,4 +223,38 @@ resource "aws_instance" "nat" {
     # A newer AMI published under the SSM parameter must not replace a running NAT instance.
     ignore_changes = [ami]
   }
+}
+
+# --- NAT instance alarms -----------------------------------------------------------------------
+# With enable_alarms (staging: notifying alarm_actions, the alarm topic; $0.10 per alarm and month), two alarms that also
+# act: system status check failed (the host) recovers the instance onto other hardware, instance
+# status check failed (the OS hangs, networking broken) reboots it. Without them (dev) the instance
+# still has EC2's automatic recovery (maintenance_options above), which is free.
+# https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/UsingAlarmActions.html
+
+locals {
+  nat_alarms = {
+    recover = { metric = "StatusCheckFailed_System", periods = 2, why = "NAT instance host failed its system status check: EC2 recovers it onto healthy hardware" }
+    reboot  = { metric = "StatusCheckFailed_Instance", periods = 3, why = "NAT instance failed its instance status check: EC2 reboots it" }
+  }
+}
+
+resource "aws_cloudwatch_metric_alarm" "nat" {
+  for_each = var.enable_alarms ? local.nat_alarms : {}
+
+  alarm_name          = "${var.name_prefix}-nat-${each.key}"
+  alarm_description   = "${each.value.why} (outbound traffic of every task depends on it)."
+  namespace           = "AWS/EC2"
+  metric_name         = each.value.metric
+  dimensions          = { InstanceId = aws_instance.nat.id }
+  statistic           = "Maximum"
+  period              = 60
+  evaluation_periods  = each.value.periods
+  threshold           = 1
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  treat_missing_data  = "missing"
+  alarm_actions       = concat(["arn:aws:automate:${data.aws_region.current.region}:ec2:${each.key}"], var.alarm_actions)
+  ok_actions          = var.alarm_actions
+
+  tags = var.tags
 }

@@ -8,19 +8,19 @@ output "vpc_cidr_block" {
   value       = aws_vpc.this.cidr_block
 }
 
-output "availability_zones" {
-  description = "Availability zones the subnets are spread over, in input order."
-  value       = var.availability_zones
+output "availability_zone_ids" {
+  description = "Availability zone IDs the subnets are spread over, in order."
+  value       = local.zone_ids
 }
 
 output "public_subnet_ids" {
-  description = "Public subnet IDs, one per availability zone, in the order of availability_zones."
-  value       = [for az in var.availability_zones : aws_subnet.public[az].id]
+  description = "Public subnet IDs, one per availability zone, in the order of availability_zone_ids."
+  value       = [for az in local.zone_ids : aws_subnet.public[az].id]
 }
 
 output "private_subnet_ids" {
-  description = "Private subnet IDs, one per availability zone, in the order of availability_zones."
-  value       = [for az in var.availability_zones : aws_subnet.private[az].id]
+  description = "Private subnet IDs, one per availability zone, in the order of availability_zone_ids."
+  value       = [for az in local.zone_ids : aws_subnet.private[az].id]
 }
 
 output "private_route_table_id" {
@@ -31,4 +31,9 @@ output "private_route_table_id" {
 output "nat_instance_id" {
   description = "ID of the NAT instance."
   value       = aws_instance.nat.id
+}
+
+output "nat_alarm_names" {
+  description = "The NAT instance's recover and reboot alarms (only with enable_alarms)."
+  value       = [for k in sort(keys(aws_cloudwatch_metric_alarm.nat)) : aws_cloudwatch_metric_alarm.nat[k].alarm_name]
 }

@@ -21,14 +21,26 @@ variable "cidr_block" {
   }
 }
 
-variable "availability_zones" {
-  description = "Availability zones to spread the subnets over (at least two, in the provider's region), e.g. [\"us-west-2a\", \"us-west-2b\"]."
+variable "availability_zone_ids" {
+  description = "Availability zone IDs (e.g. [\"usw2-az1\", \"usw2-az2\"]) to spread the subnets over; null (default) picks the first zone_count usable IDs of the region (see main.tf). IDs, not names: names map to different physical zones in each account."
   type        = list(string)
+  default     = null
+
+  validation {
+    condition     = var.availability_zone_ids == null || (try(length(var.availability_zone_ids), 0) >= 2 && length(distinct(coalesce(var.availability_zone_ids, []))) == length(coalesce(var.availability_zone_ids, [])) && alltrue([for id in coalesce(var.availability_zone_ids, []) : can(regex("^[a-z]+[0-9]+-az[0-9]+$", id))]))
+    error_message = "availability_zone_ids must list at least two distinct zone IDs such as \"usw2-az1\" (not names such as \"us-west-2a\")."
+  }
+}
+
+variable "zone_count" {
+  description = "How many zones to pick when availability_zone_ids is null."
+  type        = number
+  default     = 2
   nullable    = false
 
   validation {
-    condition     = length(var.availability_zones) >= 2 && length(distinct(var.availability_zones)) == length(var.availability_zones)
-    error_message = "availability_zones must name at least two distinct zones."
+    condition     = var.zone_count >= 2 && var.zone_count <= 6
+    error_message = "zone_count must be between 2 and 6."
   }
 }
 
@@ -48,6 +60,20 @@ variable "nat_ami_ssm_parameter" {
   description = "Public SSM parameter holding the NAT instance's AMI id (arm64 Amazon Linux 2023)."
   type        = string
   default     = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64"
+  nullable    = false
+}
+
+variable "enable_alarms" {
+  description = "The NAT instance's recover/reboot alarms ($0.10 each a month), notifying alarm_actions; without them EC2's automatic recovery (free) still moves the instance off failed hardware."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
+variable "alarm_actions" {
+  description = "ARNs notified when the NAT instance's alarms fire (e.g. the staging alarm topic)."
+  type        = list(string)
+  default     = []
   nullable    = false
 }
 

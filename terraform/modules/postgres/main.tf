@@ -91,11 +91,40 @@ resource "aws_db_instance" "this" {
   auto_minor_version_upgrade = true
   copy_tags_to_snapshot      = true
 
-  deletion_protection       = var.deletion_protection
-  skip_final_snapshot       = var.skip_final_snapshot
-  final_snapshot_identifier = var.skip_final_snapshot ? null : "${local.identifier}-final"
+  deletion_protection = var.deletion_protection
+  skip_final_snapshot = var.skip_final_snapshot
+  # Unique per database: a fixed name collides on the second destroy (the first one's snapshot
+  # still exists: "DBSnapshotAlreadyExists"). The plan's time stamps the name once, when the
+  # instance is created (ignore_changes below keeps it), without a provider the kit cannot serve
+  # offline (random, time). https://developer.hashicorp.com/terraform/language/functions/plantimestamp
+  final_snapshot_identifier = var.skip_final_snapshot ? null : "${local.identifier}-final-${formatdate("YYYYMMDDhhmmss", plantimestamp())}"
 
   performance_insights_enabled = false
 
   tags = var.tags
+
+  lifecycle {
+    # The final snapshot's name is fixed when the instance is created (see above); later plans
+    # have another time and must not rewrite it.
+    ignore_changes = [final_snapshot_identifier]
+  }
+}
+
+# The master secret's rotation, configured explicitly rather than left to RDS's default (every 7
+# days at any time). A rotation changes the password within a minute; a process that read the old
+# one at start keeps failing until it restarts. So the long-running services must not use the
+# master user: they use the application's own user, whose credential does not rotate under
+# running tasks; the master credentials serve only one-off tasks (migration, seed), which read the
+# secret when they start. Rotation then runs monthly, in a window after the maintenance window.
+# Managed rotation needs no Lambda (rotation_lambda_arn stays unset):
+# https://docs.aws.amazon.com/secretsmanager/latest/userguide/rotate-secrets_managed.html
+# https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-secrets-manager.html
+# https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/secretsmanager_secret_rotation
+resource "aws_secretsmanager_secret_rotation" "master" {
+  secret_id = one(aws_db_instance.this.master_user_secret[*].secret_arn)
+
+  rotation_rules {
+    schedule_expression = var.master_password_rotation.schedule
+    duration            = var.master_password_rotation.duration
+  }
 }

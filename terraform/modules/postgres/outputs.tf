@@ -37,3 +37,8 @@ output "arn" {
   description = "ARN of the DB instance."
   value       = aws_db_instance.this.arn
 }
+
+output "master_password_rotation_schedule" {
+  description = "Schedule of the master secret's rotation (Secrets Manager, UTC)."
+  value       = aws_secretsmanager_secret_rotation.master.rotation_rules[0].schedule_expression
+}

@@ -97,7 +97,7 @@ variable "deletion_protection" {
 }
 
 variable "skip_final_snapshot" {
-  description = "Delete without a final snapshot (throw-away environments); false keeps a snapshot named <name_prefix>-postgres-final."
+  description = "Delete without a final snapshot (throw-away environments); false keeps a snapshot named <name_prefix>-postgres-final-<timestamp> (unique per instance)."
   type        = bool
   nullable    = false
   default     = false
@@ -124,6 +124,21 @@ variable "username" {
   validation {
     condition     = can(regex("^[a-z][a-z0-9_]{0,15}$", var.username)) && !contains(["postgres", "admin", "rdsadmin"], var.username)
     error_message = "username must start with a letter, hold only lowercase letters, digits and underscores (max 16) and not be a reserved name."
+  }
+}
+
+variable "master_password_rotation" {
+  description = "Rotation of the RDS-managed master secret: a Secrets Manager schedule (rate(...) or cron(...), UTC) and the window's duration. Default: the first Sunday of each month, 06:00-07:00 UTC (after the maintenance window). Only one-off tasks may use the master user (see main.tf)."
+  type = object({
+    schedule = optional(string, "cron(0 6 ? * SUN#1 *)")
+    duration = optional(string, "1h")
+  })
+  default  = {}
+  nullable = false
+
+  validation {
+    condition     = can(regex("^(rate|cron)\\(.+\\)$", var.master_password_rotation.schedule)) && can(regex("^[0-9]+h$", var.master_password_rotation.duration))
+    error_message = "master_password_rotation needs schedule = \"rate(...)\" or \"cron(...)\" and duration in hours such as \"1h\"."
   }
 }
 

@@ -1,16 +1,35 @@
-# Per-environment application secrets: the JWT signing key and the seed
-# admin password. The database credentials are not here: RDS keeps them in
-# its own managed secret (postgres module, manage_master_user_password).
+# Per-environment application secrets: the JWT signing key, the seed admin password and the
+# password of the application's own database user. The RDS master credentials are not here: RDS
+# keeps them in its own managed secret (postgres module, manage_master_user_password), given only
+# to the migration task.
+#
+# Terraform creates the secrets WITHOUT a value: a value Terraform wrote (secret_string, or a
+# generated password data source) would sit in the state, which the plan role of pull requests can
+# read. The kit sets and rotates the values through the AWS SDK (`mage <env>:secrets`), following
+# the generation policy in the output `values` — one description, read by that target.
+#
+# Write-only arguments (secret_string_wo) would also keep the value out of state, but need
+# Terraform >= 1.11 and OpenTofu >= 1.11 and still a value source on every apply; the kit supports
+# Terraform and OpenTofu >= 1.10, so the values stay out of Terraform altogether.
 
 locals {
   secrets = {
     jwt = {
       name        = "${var.name_prefix}/jwt-signing-key"
-      description = "HMAC key the gateway signs and verifies JWTs with"
+      description = "HMAC key the gateway signs and verifies JWTs with (value set by mage <env>:secrets)"
+      # What `<env>:secrets` generates (Secrets Manager GetRandomPassword parameters).
+      value = { length = var.jwt_key_length, exclude_punctuation = true, exclude_characters = "", require_each_included_type = false }
     }
     admin_password = {
       name        = "${var.name_prefix}/seed-admin-password"
-      description = "Password of the admin user the seeder creates"
+      description = "Password of the admin user the seeder creates (value set by mage <env>:secrets)"
+      value       = { length = 24, exclude_punctuation = false, exclude_characters = "\"'`\\/@ ", require_each_included_type = true }
+    }
+    db_app_password = {
+      name        = "${var.name_prefix}/db-app-password"
+      description = "Password of the application's database user ${var.db_app_user}; the migration creates the user with it (value set by mage <env>:secrets)"
+      # Alphanumeric: it ends up in a PostgreSQL URL and a SQL literal.
+      value = { length = 32, exclude_punctuation = true, exclude_characters = "", require_each_included_type = false }
     }
   }
 }
@@ -25,46 +44,4 @@ resource "aws_secretsmanager_secret" "this" {
   kms_key_id              = var.kms_key_id
   recovery_window_in_days = var.recovery_window_days
   tags                    = var.tags
-}
-
-# The aws provider generates the values with Secrets Manager's own
-# GetRandomPassword API (no random provider: only aws is available offline).
-# A data source is read on every plan and returns a new value each time, so
-# the version ignores changes to secret_string: the first value stays until
-# someone rotates it deliberately.
-data "aws_secretsmanager_random_password" "jwt" {
-  count = var.generate_values ? 1 : 0
-
-  password_length     = var.jwt_key_length
-  exclude_punctuation = true
-}
-
-data "aws_secretsmanager_random_password" "admin_password" {
-  count = var.generate_values ? 1 : 0
-
-  password_length            = 24
-  exclude_characters         = "\"'`\\/@ "
-  require_each_included_type = true
-}
-
-resource "aws_secretsmanager_secret_version" "jwt" {
-  count = var.generate_values ? 1 : 0
-
-  secret_id     = aws_secretsmanager_secret.this["jwt"].id
-  secret_string = data.aws_secretsmanager_random_password.jwt[0].random_password
-
-  lifecycle {
-    ignore_changes = [secret_string]
-  }
-}
-
-resource "aws_secretsmanager_secret_version" "admin_password" {
-  count = var.generate_values ? 1 : 0
-
-  secret_id     = aws_secretsmanager_secret.this["admin_password"].id
-  secret_string = data.aws_secretsmanager_random_password.admin_password[0].random_password
-
-  lifecycle {
-    ignore_changes = [secret_string]
-  }
 }

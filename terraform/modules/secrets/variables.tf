@@ -21,15 +21,20 @@ variable "recovery_window_days" {
   }
 }
 
-variable "generate_values" {
-  description = "Store a generated initial value in each secret (Secrets Manager's GetRandomPassword). The value then also sits in the Terraform state; set false to put the values out of band (see README)."
-  type        = bool
+variable "db_app_user" {
+  description = "Name of the application's own PostgreSQL user (the migration creates it with the password in <name_prefix>/db-app-password; services and the seeder connect as it)."
+  type        = string
   nullable    = false
-  default     = true
+  default     = "equiptrack_app"
+
+  validation {
+    condition     = can(regex("^[a-z_][a-z0-9_]{0,62}$", var.db_app_user)) && !contains(["postgres", "rdsadmin", "public"], var.db_app_user)
+    error_message = "db_app_user must be a plain lowercase PostgreSQL identifier (letters, digits, _; at most 63) and not postgres, rdsadmin or public."
+  }
 }
 
 variable "jwt_key_length" {
-  description = "Length of the generated JWT signing key (HMAC-SHA256 wants at least 32 bytes)."
+  description = "Length of the JWT signing key `mage <env>:secrets` generates (HMAC-SHA256 wants at least 32 bytes)."
   type        = number
   nullable    = false
   default     = 64

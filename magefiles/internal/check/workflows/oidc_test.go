@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -118,7 +120,7 @@ func dispatchChoices(w *Workflow) []map[string]string {
 	if !ok {
 		return out
 	}
-	for _, name := range sortedKeys(t.Inputs) {
+	for _, name := range slices.Sorted(maps.Keys(t.Inputs)) {
 		var values []string
 		switch in := t.Inputs[name]; in.Type {
 		case "choice":

@@ -2,7 +2,9 @@ package workflows
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -110,7 +112,7 @@ func Resolve(all map[string]*Workflow, file string, dispatch map[string]string) 
 		return nil, fmt.Errorf("%s: no push, pull_request or workflow_dispatch trigger", file)
 	}
 	var out []Run
-	for _, id := range sortedKeys(w.Jobs) {
+	for _, id := range slices.Sorted(maps.Keys(w.Jobs)) {
 		j := w.Jobs[id]
 		if j.Uses == "" {
 			out = append(out, run(file, id, event, ref, j, dispatch))
@@ -145,7 +147,7 @@ func Resolve(all map[string]*Workflow, file string, dispatch map[string]string) 
 				return nil, fmt.Errorf("%s: job %s does not pass %s, required by %s", file, id, name, calledFile)
 			}
 		}
-		for _, cid := range sortedKeys(called.Jobs) {
+		for _, cid := range slices.Sorted(maps.Keys(called.Jobs)) {
 			r := run(file, id+"/"+cid, event, ref, called.Jobs[cid], values)
 			out = append(out, r)
 		}

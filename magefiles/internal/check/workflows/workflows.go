@@ -12,10 +12,11 @@ package workflows
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -395,7 +396,7 @@ func CheckPermissions(w *Workflow, called map[string]*Workflow) []string {
 			problems = append(problems, fmt.Sprintf("%s: top-level permissions %s: %s, want at most contents: read", w.File, k, v))
 		}
 	}
-	for _, id := range sortedKeys(w.Jobs) {
+	for _, id := range slices.Sorted(maps.Keys(w.Jobs)) {
 		j := w.Jobs[id]
 		aws := ReachesAWS(j)
 		if c := called[strings.TrimPrefix(j.Uses, "./.github/workflows/")]; c != nil {
@@ -427,7 +428,7 @@ func CheckPermissions(w *Workflow, called map[string]*Workflow) []string {
 // (values reach the shell through env:).
 func CheckJobs(w *Workflow) []string {
 	var problems []string
-	for _, id := range sortedKeys(w.Jobs) {
+	for _, id := range slices.Sorted(maps.Keys(w.Jobs)) {
 		j := w.Jobs[id]
 		where := fmt.Sprintf("%s: job %s", w.File, id)
 		if j.Uses != "" {
@@ -463,15 +464,6 @@ func CheckRunExpressions(where string, steps []Step) []string {
 	return problems
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
 // KitPath is where a reusable workflow checks the kit out to reach its
 // setup action: a ./ path in a workflow called from another repository
 // resolves in the caller's checkout, not in the kit.
@@ -486,7 +478,7 @@ func CheckReusable(w *Workflow) []string {
 		return nil
 	}
 	var problems []string
-	for _, id := range sortedKeys(w.Jobs) {
+	for _, id := range slices.Sorted(maps.Keys(w.Jobs)) {
 		j := w.Jobs[id]
 		where := fmt.Sprintf("%s: job %s", w.File, id)
 		if strings.HasPrefix(j.Uses, "./") {

@@ -149,6 +149,7 @@ var wantPins = map[string]string{
 	"actions/checkout":                      "3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1",
 	"actions/setup-go":                      "b7ad1dad31e06c5925ef5d2fc7ad053ef454303e # v7.0.0",
 	"actions/cache":                         "27d5ce7f107fe9357f9df03efb73ab90386fccae # v5.0.5",
+	"actions/upload-artifact":               "bbbca2ddaa5d8feaa63e36b76fdaad77386f024f # v7.0.0",
 	"aws-actions/configure-aws-credentials": "e6de054238d6b7531b4efff3b6587d9aade6a06c # v6.2.3",
 	"hashicorp/setup-terraform":             "dfe3c3f87815947d99a8997f908cb6525fc44e9e # v4.0.1",
 }

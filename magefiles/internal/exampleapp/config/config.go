@@ -8,12 +8,13 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"github.com/equiptrack/release-kit/seeddata/dbconfig"
 	"net"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/equiptrack/release-kit/seeddata/dbconfig"
 )
 
 // Services are the six roles one binary can serve.
@@ -74,7 +75,7 @@ func FromEnv(getenv Getenv) (Config, error) {
 	if c.Version == "" {
 		c.Version = "unknown"
 	}
-	port, err := intVar(getenv, "PORT", DefaultPort, 1, 65535)
+	port, err := dbconfig.IntVar(getenv, "PORT", DefaultPort, 1, 65535)
 	errs = appendErr(errs, err)
 	c.Port = port
 
@@ -143,18 +144,6 @@ func isService(s string) bool {
 		}
 	}
 	return false
-}
-
-func intVar(getenv Getenv, name string, def, lo, hi int) (int, error) {
-	v := strings.TrimSpace(getenv(name))
-	if v == "" {
-		return def, nil
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < lo || n > hi {
-		return def, fmt.Errorf("%s=%q is not an integer in [%d, %d]", name, v, lo, hi)
-	}
-	return n, nil
 }
 
 func appendErr(errs []error, err error) []error {

@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 	"syscall"
 	"time"
 )
@@ -49,42 +48,31 @@ func TryLock(path string) (unlock func(), err error) {
 	return func() { _ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN); f.Close() }, nil
 }
 
-// HeldError is TryLockAs's error when another process holds the lock.
-type HeldError struct {
-	Path   string
-	Holder string // what the holder wrote; "" when it wrote nothing
-}
+// TryLockFile takes the lock on path without waiting and returns the open,
+// locked file, for a holder that keeps state in it (the release lease of a
+// local environment: holder and expiry, rewritten on renewal). Closing the
+// file releases the lock. ErrHeld when another process has it.
+func TryLockFile(path string) (*os.File, error) { return tryLock(path) }
 
-func (e *HeldError) Error() string {
-	who := e.Holder
-	if who == "" {
-		who = "another process"
-	}
-	return fmt.Sprintf("lock %s: held by %s", e.Path, who)
-}
-
-// Is makes errors.Is(err, ErrHeld) true.
-func (e *HeldError) Is(target error) bool { return target == ErrHeld }
-
-// TryLockAs is TryLock that writes holder into the file for as long as it
-// holds the lock, so a refused process can say who has it (a
-// *HeldError). The release lock of a local environment is one.
-func TryLockAs(path, holder string) (unlock func(), err error) {
-	f, err := tryLock(path)
-	if errors.Is(err, ErrHeld) {
-		b, _ := os.ReadFile(path)
-		return nil, &HeldError{Path: path, Holder: strings.TrimSpace(string(b))}
+// Held reports whether a live process holds the lock on path (a missing
+// file is not held). It takes and drops a shared lock, so it never blocks.
+func Held(path string) (bool, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return false, nil
 	}
 	if err != nil {
-		return nil, err
+		return false, fmt.Errorf("lock %s: %w", path, err)
 	}
-	_ = f.Truncate(0)
-	_, _ = f.WriteAt([]byte(holder+"\n"), 0)
-	return func() {
-		_ = f.Truncate(0)
-		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
-		f.Close()
-	}, nil
+	defer f.Close()
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_SH|syscall.LOCK_NB); err != nil {
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return true, nil
+		}
+		return false, fmt.Errorf("lock %s: %w", path, err)
+	}
+	_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+	return false, nil
 }
 
 func tryLock(path string) (*os.File, error) {

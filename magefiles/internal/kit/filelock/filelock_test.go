@@ -74,29 +74,36 @@ func TestLockWaitsAndHonoursContext(t *testing.T) {
 	u2()
 }
 
-func TestTryLockAsNamesTheHolder(t *testing.T) {
+func TestTryLockFileAndHeld(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "release.lock")
-	unlock, err := TryLockAs(path, "local:release v1.2.3 since 2026-12-04T10:00:00Z")
+	if held, err := Held(path); held || err != nil {
+		t.Fatalf("Held of a missing file = %v, %v", held, err)
+	}
+	f, err := TryLockFile(path)
 	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteString("holder\n"); err != nil {
 		t.Fatal(err)
 	}
 	// flock locks belong to the open file: a second open in this process is
 	// refused like another process would be.
-	_, err = TryLockAs(path, "other")
-	var held *HeldError
-	if !errors.As(err, &held) || !errors.Is(err, ErrHeld) || held.Holder != "local:release v1.2.3 since 2026-12-04T10:00:00Z" {
-		t.Fatalf("second lock: %v", err)
+	if _, err := TryLockFile(path); !errors.Is(err, ErrHeld) {
+		t.Fatalf("second lock: %v, want ErrHeld", err)
 	}
-	if got, want := err.Error(), "lock "+path+": held by local:release v1.2.3 since 2026-12-04T10:00:00Z"; got != want {
-		t.Errorf("error %q, want %q", got, want)
+	if held, err := Held(path); !held || err != nil {
+		t.Fatalf("Held while locked = %v, %v", held, err)
 	}
-	unlock()
-	if b, _ := os.ReadFile(path); len(b) != 0 {
-		t.Errorf("holder left in the file after unlock: %q", b)
+	f.Close()
+	if held, err := Held(path); held || err != nil {
+		t.Fatalf("Held after close = %v, %v", held, err)
 	}
-	unlock2, err := TryLockAs(path, "next")
+	if b, _ := os.ReadFile(path); string(b) != "holder\n" {
+		t.Errorf("file %q: the holder's content is its own to clear", b)
+	}
+	f2, err := TryLockFile(path)
 	if err != nil {
-		t.Fatalf("after unlock: %v", err)
+		t.Fatalf("after close: %v", err)
 	}
-	unlock2()
+	f2.Close()
 }

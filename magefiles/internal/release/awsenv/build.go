@@ -17,10 +17,6 @@ import (
 	"github.com/equiptrack/release-kit/magefiles/pipeline"
 )
 
-// seederPackage is the seeder's main package, built into the seeder image
-// (as the local environment does).
-const seederPackage = manifest.KitModule + "/seeddata/cmd/seed"
-
 // DockerBuilder builds an environment's images with docker, tagged with its
 // ECR repositories: the version, and `latest` too in dev (mutable tags).
 type DockerBuilder struct {
@@ -33,11 +29,16 @@ type DockerBuilder struct {
 }
 
 // platform is the platform the task definition Terraform registered
-// declares (runtimePlatform), linux/amd64 when it declares none.
+// declares (runtimePlatform), linux/amd64 when it declares none — or when
+// there is none yet (up's first build, from OpenRegistry: the kit's task
+// definitions declare X86_64, terraform/modules/ecs-service).
 func (b *DockerBuilder) platform(ctx context.Context, name string) (string, error) {
 	sf, ok := b.Env.Facts.image(name)
 	if !ok {
 		return "", fmt.Errorf("%s is not in the %s environment's facts", name, b.Env.o.Env)
+	}
+	if sf.TaskDefinition == "" {
+		return "linux/amd64", nil
 	}
 	td, err := b.Env.tds.get(ctx, sf.TaskDefinition)
 	if err != nil {
@@ -134,34 +135,21 @@ func (b *DockerBuilder) buildService(ctx context.Context, name, plat string, tag
 	return b.run(ctx, "", nil, append(args, dir)...)
 }
 
-// buildSeeder builds the seeder binary with the kit's Go and its image from
-// seeddata/Dockerfile in a scratch context.
+// buildSeeder builds the seeder's image for plat from the context every
+// backend prepares alike (manifest.SeederContext).
 func (b *DockerBuilder) buildSeeder(ctx context.Context, plat string, tags []string) error {
-	kit, err := manifest.KitDir(ctx)
+	dir, cleanup, err := manifest.SeederContext(ctx, func(ctx context.Context, argv ...string) error {
+		return b.run(ctx, "", goEnv(plat, map[string]string{"CGO_ENABLED": "0"}), argv...)
+	})
 	if err != nil {
 		return err
 	}
-	tmp, err := os.MkdirTemp("", "equiptrack-seeder-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(tmp)
-	if err := b.run(ctx, "", goEnv(plat, map[string]string{"CGO_ENABLED": "0"}),
-		"go", "build", "-trimpath", "-ldflags=-s -w", "-o", filepath.Join(tmp, "bin", "seed"), seederPackage); err != nil {
-		return err
-	}
-	df, err := os.ReadFile(filepath.Join(kit, "seeddata", "Dockerfile"))
-	if err != nil {
-		return fmt.Errorf("seeder Dockerfile: %w", err)
-	}
-	if err := os.WriteFile(filepath.Join(tmp, "Dockerfile"), df, 0o644); err != nil {
-		return err
-	}
+	defer cleanup()
 	args := []string{"docker", "build", "-q", "--platform", plat}
 	for _, t := range tags {
 		args = append(args, "-t", t)
 	}
-	return b.run(ctx, "", nil, append(args, tmp)...)
+	return b.run(ctx, "", nil, append(args, dir)...)
 }
 
 // Built returns the version's images built on this machine.

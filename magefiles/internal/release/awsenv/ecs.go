@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -111,31 +113,65 @@ func (e *Env) prepare(ctx context.Context, a pipeline.Artifact) (pipeline.Revisi
 	if a.Service == pipeline.SeederImage {
 		replicas = 0
 	}
-	image := sf.Repository + "@" + a.Digest
-	base, err := e.tds.get(ctx, sf.TaskDefinition)
+	arn, err := e.register(ctx, sf, sf.Repository+"@"+a.Digest, a.Version)
 	if err != nil {
 		return pipeline.Revision{}, err
 	}
-	want, err := cloneInput(base, sf.Container, image, a.Version)
+	return pipeline.Revision{Service: a.Service, Version: a.Version, ID: arn, Replicas: replicas}, nil
+}
+
+// register returns the ARN of a revision of sf's family that is a clone of
+// the one Terraform last registered with image and version: the family's
+// newest revision when it already is that clone, else a new one.
+func (e *Env) register(ctx context.Context, sf ServiceFacts, image, version string) (string, error) {
+	base, err := e.tds.get(ctx, sf.TaskDefinition)
 	if err != nil {
-		return pipeline.Revision{}, err
+		return "", err
+	}
+	want, err := cloneInput(base, sf.Container, image, version)
+	if err != nil {
+		return "", err
 	}
 	latest, err := e.ecs.DescribeTaskDefinition(ctx, &ecs.DescribeTaskDefinitionInput{TaskDefinition: aws.String(sf.Family)})
 	if err != nil {
-		return pipeline.Revision{}, fmt.Errorf("describing the newest %s revision: %w", sf.Family, err)
+		return "", fmt.Errorf("describing the newest %s revision: %w", sf.Family, err)
 	}
-	if have, err := cloneInput(latest.TaskDefinition, sf.Container, image, a.Version); err == nil && sameInput(have, want) {
+	if have, err := cloneInput(latest.TaskDefinition, sf.Container, image, version); err == nil && sameInput(have, want) {
 		if img, _, _ := containerOf(latest.TaskDefinition, sf.Container); img == image {
-			return pipeline.Revision{Service: a.Service, Version: a.Version, ID: aws.ToString(latest.TaskDefinition.TaskDefinitionArn), Replicas: replicas}, nil
+			return aws.ToString(latest.TaskDefinition.TaskDefinitionArn), nil
 		}
 	}
 	reg, err := e.ecs.RegisterTaskDefinition(ctx, want)
 	if err != nil {
-		return pipeline.Revision{}, fmt.Errorf("registering a %s revision: %w", sf.Family, err)
+		return "", fmt.Errorf("registering a %s revision: %w", sf.Family, err)
 	}
 	arn := aws.ToString(reg.TaskDefinition.TaskDefinitionArn)
 	e.logf("    registered %s (%s)", arn, image)
-	return pipeline.Revision{Service: a.Service, Version: a.Version, ID: arn, Replicas: replicas}, nil
+	return arn, nil
+}
+
+// migration returns the task definition and facts the migration runs
+// with: a revision of the migration's own family (Facts.Migrate) with the
+// image and version of the migrating service's prepared revision — the
+// pipeline prepares that service's revision, ECS overrides cannot change a
+// task definition's secrets, and only the migration's gets the master
+// credentials. Facts without a migrate entry run the service's revision.
+func (e *Env) migration(ctx context.Context, rev pipeline.Revision) (string, ServiceFacts, error) {
+	m := e.Facts.Migrate
+	if m == nil || rev.Service != m.Service {
+		sf, _ := e.Facts.image(rev.Service)
+		return rev.ID, sf, nil
+	}
+	td, err := e.tds.get(ctx, rev.ID)
+	if err != nil {
+		return "", ServiceFacts{}, err
+	}
+	image, version, ok := containerOf(td, e.Facts.Services[m.Service].Container)
+	if !ok {
+		return "", ServiceFacts{}, fmt.Errorf("revision %s has no container %s", rev.ID, e.Facts.Services[m.Service].Container)
+	}
+	arn, err := e.register(ctx, m.ServiceFacts, image, version)
+	return arn, m.ServiceFacts, err
 }
 
 func sameInput(a, b *ecs.RegisterTaskDefinitionInput) bool {
@@ -182,10 +218,14 @@ func (e *Env) Roll(ctx context.Context, revs pipeline.Revisions) error {
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
-	return e.waitRollout(ctx, names, revs)
+	return e.waitRollout(ctx, names, revs, false)
 }
 
-func (e *Env) waitRollout(ctx context.Context, names []string, revs pipeline.Revisions) error {
+// waitRollout polls until every named service's PRIMARY deployment runs
+// its revision to completion. primaryOnly judges the PRIMARY deployment
+// alone: a forced new deployment of the same revision leaves the failed
+// one it replaces in the list for a while.
+func (e *Env) waitRollout(ctx context.Context, names []string, revs pipeline.Revisions, primaryOnly bool) error {
 	delay := e.o.Poll
 	pending := names
 	failed := map[string]string{}
@@ -201,7 +241,7 @@ func (e *Env) waitRollout(ctx context.Context, names []string, revs pipeline.Rev
 		var still []string
 		for _, n := range pending {
 			s := svcs[n]
-			verdict, done := rolloutVerdict(s, revs[n])
+			verdict, done := rolloutVerdict(s, revs[n], primaryOnly)
 			switch {
 			case !done:
 				still = append(still, fmt.Sprintf("%s (%s)", n, verdict))
@@ -213,7 +253,7 @@ func (e *Env) waitRollout(ctx context.Context, names []string, revs pipeline.Rev
 			// One failure fails the roll: the pipeline restores every
 			// service, so waiting for the others would only delay that.
 			var parts []string
-			for _, n := range sortedKeys(failed) {
+			for _, n := range slices.Sorted(maps.Keys(failed)) {
 				parts = append(parts, n+": "+failed[n])
 			}
 			return errors.New(strings.Join(parts, "; "))
@@ -237,7 +277,7 @@ func (e *Env) waitRollout(ctx context.Context, names []string, revs pipeline.Rev
 
 // rolloutVerdict: done with "" = settled; done with a reason = failed; not
 // done = the progress so far.
-func rolloutVerdict(s *ecstypes.Service, want pipeline.Revision) (string, bool) {
+func rolloutVerdict(s *ecstypes.Service, want pipeline.Revision, primaryOnly bool) (string, bool) {
 	if s == nil {
 		return "the service is missing", true
 	}
@@ -246,6 +286,8 @@ func rolloutVerdict(s *ecstypes.Service, want pipeline.Revision) (string, bool) 
 		d := &s.Deployments[i]
 		if aws.ToString(d.Status) == "PRIMARY" {
 			primary = d
+		} else if primaryOnly {
+			continue
 		}
 		if !want.IsStop() && aws.ToString(d.TaskDefinition) == want.ID && d.RolloutState == ecstypes.DeploymentRolloutStateFailed {
 			return fmt.Sprintf("rollout FAILED: %s%s", aws.ToString(d.RolloutStateReason), lastEvent(s)), true
@@ -347,9 +389,16 @@ func (e *Env) Run(ctx context.Context, spec pipeline.TaskSpec) (pipeline.TaskRes
 	if !ok {
 		return pipeline.TaskResult{}, fmt.Errorf("%s task: %s is not in the %s environment's facts", spec.Name, spec.Revision.Service, e.o.Env)
 	}
+	tdARN := spec.Revision.ID
+	if spec.Name == pipeline.StepMigrate {
+		var err error
+		if tdARN, sf, err = e.migration(ctx, spec.Revision); err != nil {
+			return pipeline.TaskResult{}, fmt.Errorf("%s task: %w", spec.Name, err)
+		}
+	}
 	in := &ecs.RunTaskInput{
 		Cluster:        aws.String(e.Facts.Cluster),
-		TaskDefinition: aws.String(spec.Revision.ID),
+		TaskDefinition: aws.String(tdARN),
 		StartedBy:      aws.String("equiptrack-" + spec.Name),
 		NetworkConfiguration: &ecstypes.NetworkConfiguration{AwsvpcConfiguration: &ecstypes.AwsVpcConfiguration{
 			Subnets: e.Facts.Subnets, SecurityGroups: []string{e.Facts.SecurityGroup}, AssignPublicIp: ecstypes.AssignPublicIpDisabled,
@@ -407,15 +456,37 @@ func (e *Env) Run(ctx context.Context, spec pipeline.TaskSpec) (pipeline.TaskRes
 	}
 	// Always: a failure quotes them, and the seed's fingerprint line is read
 	// from them.
-	res.Logs = e.taskLogs(ctx, spec.Revision.ID, sf.Container, arn)
+	res.Logs = e.taskLogs(ctx, tdARN, sf.Container, arn)
 	return res, nil
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
+// Redeploy forces a new deployment of the named services (all when none
+// is named) on the revision each runs — what picks up a secret's new
+// value, which ECS reads only when a task starts — and waits until each
+// rollout completes.
+func (e *Env) Redeploy(ctx context.Context, services []string) error {
+	if len(services) == 0 {
+		services = e.Facts.ServiceNames()
 	}
-	sort.Strings(out)
-	return out
+	cur, err := e.Current(ctx)
+	if err != nil {
+		return err
+	}
+	revs := pipeline.Revisions{}
+	for _, n := range services {
+		s, ok := cur[n]
+		if !ok || s.Revision.ID == "" {
+			return fmt.Errorf("redeploy: %s is not a running service of %s", n, e.o.Env)
+		}
+		revs[n] = s.Revision
+	}
+	sort.Strings(services)
+	for _, n := range services {
+		if _, err := e.ecs.UpdateService(ctx, &ecs.UpdateServiceInput{Cluster: aws.String(e.Facts.Cluster),
+			Service: aws.String(e.Facts.Services[n].ServiceName), ForceNewDeployment: true}); err != nil {
+			return fmt.Errorf("%s: force a new deployment: %w", n, err)
+		}
+		e.logf("    %s: new deployment forced", n)
+	}
+	return e.waitRollout(ctx, services, revs, true)
 }

@@ -82,6 +82,7 @@ type Env struct {
 	ecr  ecrAPI
 	ssm  ssmAPI
 	logs logsAPI
+	sts  stsAPI
 
 	tds *tdCache
 }
@@ -89,15 +90,34 @@ type Env struct {
 // Open checks the region, reads the environment's facts from SSM and checks
 // the caller's account against them — before anything is changed.
 func Open(ctx context.Context, o Options) (*Env, error) {
+	o, cfg, err := configure(o)
+	if err != nil {
+		return nil, err
+	}
+	e := newEnv(o, cfg)
+	f, err := readFacts(ctx, e.ssm, o.Env, cfg.Region)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkIdentity(ctx, e.sts, f, o.Env, cfg.Region); err != nil {
+		return nil, err
+	}
+	e.Facts = f
+	return e, nil
+}
+
+// configure checks the options and the region, and returns the SDK
+// configuration every client of the environment is built from.
+func configure(o Options) (Options, aws.Config, error) {
 	o = o.withDefaults()
 	if o.Env == "" {
-		return nil, errors.New("awsenv: no environment name")
+		return o, aws.Config{}, errors.New("awsenv: no environment name")
 	}
 	if got := o.Config.Region; got != o.Region {
 		if got == "" {
-			return nil, fmt.Errorf("no AWS region is configured but %s lives in %s: set AWS_REGION=%s", o.Env, o.Region, o.Region)
+			return o, aws.Config{}, fmt.Errorf("no AWS region is configured but %s lives in %s: set AWS_REGION=%s", o.Env, o.Region, o.Region)
 		}
-		return nil, fmt.Errorf("AWS region is %s but %s lives in %s: set AWS_REGION=%s", got, o.Env, o.Region, o.Region)
+		return o, aws.Config{}, fmt.Errorf("AWS region is %s but %s lives in %s: set AWS_REGION=%s", got, o.Env, o.Region, o.Region)
 	}
 	cfg := o.Config.Copy()
 	cfg.Retryer = func() aws.Retryer {
@@ -112,24 +132,20 @@ func Open(ctx context.Context, o Options) (*Env, error) {
 	if o.Endpoint != "" {
 		cfg.BaseEndpoint = aws.String(o.Endpoint)
 	}
+	return o, cfg, nil
+}
+
+func newEnv(o Options, cfg aws.Config) *Env {
 	ep := func() *string { return cfg.BaseEndpoint }
 	e := &Env{o: o,
 		ecs:  ecs.NewFromConfig(cfg, func(c *ecs.Options) { c.BaseEndpoint = ep() }),
 		ecr:  ecr.NewFromConfig(cfg, func(c *ecr.Options) { c.BaseEndpoint = ep() }),
 		ssm:  ssm.NewFromConfig(cfg, func(c *ssm.Options) { c.BaseEndpoint = ep() }),
 		logs: cloudwatchlogs.NewFromConfig(cfg, func(c *cloudwatchlogs.Options) { c.BaseEndpoint = ep() }),
+		sts:  sts.NewFromConfig(cfg, func(c *sts.Options) { c.BaseEndpoint = ep() }),
 	}
 	e.tds = &tdCache{api: e.ecs, m: map[string]*tdEntry{}}
-	st := sts.NewFromConfig(cfg, func(c *sts.Options) { c.BaseEndpoint = ep() })
-	f, err := readFacts(ctx, e.ssm, o.Env, cfg.Region)
-	if err != nil {
-		return nil, err
-	}
-	if err := checkIdentity(ctx, st, f, o.Env, cfg.Region); err != nil {
-		return nil, err
-	}
-	e.Facts = f
-	return e, nil
+	return e
 }
 
 // URL is the environment's public URL.

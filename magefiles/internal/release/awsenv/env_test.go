@@ -3,6 +3,7 @@ package awsenv
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -52,9 +53,13 @@ func TestPrepareMigrateRollThroughTheSDK(t *testing.T) {
 		t.Fatalf("image %v", c["image"])
 	}
 
+	// The migration runs in its own family (the only task definition with
+	// the master credentials) with the prepared inventory image.
+	var ran fakeaws.TaskRun
 	w.fake.SetTaskOutcome(func(r fakeaws.TaskRun) fakeaws.Outcome {
-		if strings.Join(r.Commands["inventory"], " ") != "migrate" {
-			return fakeaws.Outcome{ExitCodes: map[string]int{"inventory": 2}}
+		ran = r
+		if strings.Join(r.Commands["migrate"], " ") != "migrate" {
+			return fakeaws.Outcome{ExitCodes: map[string]int{"migrate": 2}}
 		}
 		return fakeaws.Outcome{Logs: []string{"migrated 3 steps"}}
 	})
@@ -64,6 +69,17 @@ func TestPrepareMigrateRollThroughTheSDK(t *testing.T) {
 	}
 	if !res.Succeeded() || res.StopCode != "EssentialContainerExited" || strings.Join(res.Logs, "|") != "migrated 3 steps" {
 		t.Fatalf("migrate result %+v", res)
+	}
+	if ran.TaskDefinition != tdARN("equiptrack-staging-migrate", 2) || ran.Images["migrate"] != w.fake.RegistryHost()+"/equiptrack-staging/inventory@"+w.digests["inventory:v1.1.0"] {
+		t.Fatalf("the migration ran %s with %v, want equiptrack-staging-migrate:2 with inventory v1.1.0", ran.TaskDefinition, ran.Images)
+	}
+	td = w.fake.TaskDefinition(tdARN("equiptrack-staging-migrate", 2))
+	if env := fmt.Sprint(td["containerDefinitions"].([]any)[0].(map[string]any)["environment"]); !strings.Contains(env, "map[name:APP_VERSION value:v1.1.0]") {
+		t.Fatalf("migrate revision environment %s", env)
+	}
+	// Again: the same revision, nothing registered.
+	if _, err := e.Run(ctx, pipeline.TaskSpec{Name: "migrate", Revision: revs["inventory"], Command: []string{"migrate"}}); err != nil || ran.TaskDefinition != tdARN("equiptrack-staging-migrate", 2) {
+		t.Fatalf("second migration: %s, %v", ran.TaskDefinition, err)
 	}
 
 	svcRevs := pipeline.Revisions{}
@@ -97,7 +113,7 @@ func TestMigrationExitCodeAndLogs(t *testing.T) {
 	e := w.open(t)
 	ctx := context.Background()
 	w.fake.SetTaskOutcome(func(fakeaws.TaskRun) fakeaws.Outcome {
-		return fakeaws.Outcome{ExitCodes: map[string]int{"inventory": 1}, Logs: []string{"connecting", "ERROR: relation items exists"}}
+		return fakeaws.Outcome{ExitCodes: map[string]int{"migrate": 1}, Logs: []string{"connecting", "ERROR: relation items exists"}}
 	})
 	res, err := e.Run(ctx, pipeline.TaskSpec{Name: "migrate", Revision: pipeline.Revision{Service: "inventory", ID: w.facts.Services["inventory"].TaskDefinition}, Command: []string{"migrate"}})
 	if err != nil {

@@ -57,6 +57,10 @@ type Facts struct {
 	// Services by short name ("gateway"), and the seeder's one-off task.
 	Services map[string]ServiceFacts `json:"services"`
 	Seeder   ServiceFacts            `json:"seeder"`
+	// Migrate is the migration's own task definition (the only one given
+	// the database's master credentials); absent in facts published before
+	// it had one, when the migration runs in its service's revision.
+	Migrate *MigrateFacts `json:"migrate,omitempty"`
 	// Subnets and SecurityGroup place one-off tasks.
 	Subnets           []string `json:"private_subnet_ids"`
 	SecurityGroup     string   `json:"task_security_group_id"`
@@ -67,10 +71,18 @@ type Facts struct {
 	RecordParameter string `json:"record_parameter"`
 }
 
+// MigrateFacts describe the migration task: its task definition family
+// and container, run with the image of Service at the release's version.
+type MigrateFacts struct {
+	ServiceFacts
+	Service string   `json:"service"`
+	Command []string `json:"command"`
+}
+
 // image returns the facts of a service or of the seeder.
 func (f *Facts) image(name string) (ServiceFacts, bool) {
 	if name == "seeder" {
-		return f.Seeder, f.Seeder.Family != ""
+		return f.Seeder, f.Seeder.Family != "" || f.Seeder.Repository != ""
 	}
 	s, ok := f.Services[name]
 	return s, ok
@@ -104,6 +116,14 @@ func (f *Facts) validate() error {
 	}
 	if len(f.Subnets) == 0 {
 		errs = append(errs, errors.New("no private_subnet_ids"))
+	}
+	if m := f.Migrate; m != nil {
+		need(m.Family, "migrate.task_definition_family")
+		need(m.TaskDefinition, "migrate.task_definition_arn")
+		need(m.Container, "migrate.container_name")
+		if _, ok := f.Services[m.Service]; !ok {
+			errs = append(errs, fmt.Errorf("migrate.service %q is not a service", m.Service))
+		}
 	}
 	for n, s := range f.Services {
 		need(s.ServiceName, n+".service_name")

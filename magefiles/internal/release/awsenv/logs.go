@@ -8,6 +8,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+
+	"github.com/equiptrack/release-kit/magefiles/pipeline"
 )
 
 type logsAPI interface {
@@ -57,6 +59,10 @@ type LogLine struct {
 // time, oldest first, following every page.
 func (e *Env) Logs(ctx context.Context, service string, since time.Time) ([]LogLine, error) {
 	sf, ok := e.Facts.image(service)
+	if service == pipeline.StepMigrate && e.Facts.Migrate != nil {
+		// The migration logs to its own task definition's group.
+		sf, ok = e.Facts.Migrate.ServiceFacts, true
+	}
 	if !ok {
 		return nil, fmt.Errorf("%s is not a service of %s (services: %s)", service, e.o.Env, strings.Join(e.Facts.ServiceNames(), ", "))
 	}

@@ -4,6 +4,9 @@
 // data from the API (a ready selector), against a budget; a JavaScript error
 // on the page fails the check.
 //
+// UIChecker plugs Check into the pipeline's Health step, keeping the
+// screenshot beside the environment's release record.
+//
 // The decisions it owns:
 //   - which browser: Debian's chromium, installed on demand (once per
 //     machine, under a lock) like the kit's other tools; CHROMIUM_PATH-style
@@ -59,9 +62,14 @@ type Options struct {
 	// [#items tbody tr]; ErrorSelector must not [#items .error].
 	ReadySelector string
 	ErrorSelector string
-	Budget        time.Duration // ready within [3s] of navigation start
-	Timeout       time.Duration // the whole check [45s]
+	// Budget: ready within [3s] of navigation start; NoBudget leaves the
+	// judgement to the caller (the pipeline's Health step).
+	Budget  time.Duration
+	Timeout time.Duration // the whole check [45s]
 }
+
+// NoBudget as Options.Budget: Check measures and does not judge.
+const NoBudget time.Duration = -1
 
 func (o Options) withDefaults() Options {
 	if o.ReadySelector == "" {
@@ -205,6 +213,7 @@ func Check(ctx context.Context, url string, o Options) (Result, error) {
 	const read = `(() => { const n = performance.getEntriesByType("navigation")[0] || {};
 		return {dcl: n.domContentLoadedEventEnd || 0, load: n.loadEventEnd || 0, ready: window.__kitReady}; })()`
 	var waitErr error
+	notReady := false
 	deadline := time.After(o.Timeout)
 	for {
 		t, err := chromedp.Run(bctx, chromedp.Evaluate[navTiming](read))
@@ -221,7 +230,7 @@ func Check(ctx context.Context, url string, o Options) (Result, error) {
 		}
 		select {
 		case <-deadline:
-			waitErr = fmt.Errorf("%s did not render %q within %s", url, o.ReadySelector, o.Timeout)
+			notReady = true
 		case <-ctx.Done():
 			waitErr = ctx.Err()
 		case <-time.After(50 * time.Millisecond):
@@ -242,14 +251,25 @@ func Check(ctx context.Context, url string, o Options) (Result, error) {
 
 	switch {
 	case len(res.JSErrors) > 0:
-		return res, fmt.Errorf("browser: %s: JavaScript error on the page: %s", url, res.JSErrors[0])
+		return res, &PageError{URL: url, Reason: "JavaScript error on the page: " + res.JSErrors[0]}
+	case notReady:
+		return res, &PageError{URL: url, Reason: fmt.Sprintf("did not render %q within %s", o.ReadySelector, o.Timeout)}
 	case waitErr != nil:
 		return res, fmt.Errorf("browser: %w", waitErr)
-	case res.Ready > o.Budget:
-		return res, fmt.Errorf("browser: %s ready in %s, over the %s budget (%s)", url, ms(res.Ready), ms(o.Budget), res.Summary())
+	case o.Budget != NoBudget && res.Ready > o.Budget:
+		return res, &PageError{URL: url, Reason: fmt.Sprintf("ready in %s, over the %s budget (%s)", ms(res.Ready), ms(o.Budget), res.Summary())}
 	}
 	return res, nil
 }
+
+// PageError is a page that loaded and failed: a JavaScript error, its data
+// not rendered in time, or over the budget. Reason says why without the URL, for callers that name the
+// page themselves.
+type PageError struct {
+	URL, Reason string
+}
+
+func (e *PageError) Error() string { return "browser: " + e.URL + ": " + e.Reason }
 
 func msDur(v float64) time.Duration { return time.Duration(v * float64(time.Millisecond)) }
 

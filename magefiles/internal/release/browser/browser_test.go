@@ -5,6 +5,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -100,7 +101,7 @@ func TestErrorRowIsNotReady(t *testing.T) {
 	bin := chromium(t)
 	url := site(t, appJS, func(w http.ResponseWriter, r *http.Request) { http.Error(w, "down", http.StatusServiceUnavailable) })
 	res, err := Check(context.Background(), url, Options{ExecPath: bin, Timeout: 4 * time.Second})
-	want := "browser: " + url + ` did not render "#items tbody tr" within 4s`
+	want := "browser: " + url + `: did not render "#items tbody tr" within 4s`
 	if err == nil || err.Error() != want {
 		t.Fatalf("err = %v, want %q", err, want)
 	}
@@ -116,10 +117,54 @@ func TestSlowAPIIsOverBudget(t *testing.T) {
 		items(w, r)
 	})
 	res, err := Check(context.Background(), url, Options{ExecPath: bin, Budget: time.Second})
-	if err == nil || !strings.HasPrefix(err.Error(), "browser: "+url+" ready in 1") || !strings.Contains(err.Error(), "over the 1000ms budget") {
+	if err == nil || !strings.HasPrefix(err.Error(), "browser: "+url+": ready in 1") || !strings.Contains(err.Error(), "over the 1000ms budget") {
 		t.Fatalf("err = %v, want over budget", err)
 	}
 	if res.Ready < 1500*time.Millisecond {
 		t.Errorf("ready = %s, want at least the API's 1.5s", res.Ready)
+	}
+}
+
+// The Health step's checker: the reason alone (the pipeline names the page),
+// no budget judged, and the screenshot kept in its directory, replaced by
+// each check.
+func TestUICheckerKeepsTheScreenshotAndReportsTheReason(t *testing.T) {
+	bin := chromium(t)
+	dir := t.TempDir()
+	c := UIChecker{ExecPath: bin, Dir: dir}
+	shot := dir + "/health-ui.png"
+
+	slow := site(t, appJS, func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(300 * time.Millisecond)
+		items(w, r)
+	})
+	// A budget below the page's time would fail Check; the checker leaves
+	// the budget to the pipeline.
+	ui, err := UIChecker{ExecPath: bin, Dir: dir, Timeout: 20 * time.Second}.CheckUI(context.Background(), slow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ui.Ready < 300*time.Millisecond || ui.DOMContentLoaded <= 0 || ui.Load <= 0 || ui.Screenshot != shot {
+		t.Errorf("ui = %+v; want ready after the API's 300ms, timing set, screenshot %s", ui, shot)
+	}
+	first, err := os.ReadFile(shot)
+	if err != nil || !bytes.HasPrefix(first, []byte("\x89PNG\r\n\x1a\n")) {
+		t.Fatalf("screenshot: %v (%d bytes)", err, len(first))
+	}
+
+	broken := site(t, `throw new Error("built to fail");`+"\n"+appJS, items)
+	ui, err = c.CheckUI(context.Background(), broken)
+	if err == nil || err.Error() != "JavaScript error on the page: Uncaught Error: built to fail" {
+		t.Fatalf("err = %v", err)
+	}
+	if ui.Screenshot != shot || ui.Ready != 0 {
+		t.Errorf("ui = %+v; want not ready, screenshot %s", ui, shot)
+	}
+	second, err := os.ReadFile(shot)
+	if err != nil || bytes.Equal(first, second) {
+		t.Errorf("the failed page's screenshot did not replace the first one (%v)", err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("%d files in the directory, want the one screenshot", len(entries))
 	}
 }

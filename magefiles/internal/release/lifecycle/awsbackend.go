@@ -3,9 +3,13 @@ package lifecycle
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
+	"strings"
 	"sync"
 
 	"github.com/equiptrack/release-kit/magefiles/internal/release/awsenv"
+	"github.com/equiptrack/release-kit/magefiles/pipeline"
 )
 
 // AWSServices is the Services seam over the AWS backend: the status of
@@ -57,4 +61,48 @@ func (s *AWSServices) URL(ctx context.Context) string {
 		return ""
 	}
 	return e.URL()
+}
+
+// AWSRelease is the Release seam over the AWS backend. The targets (and
+// the tests) say how the backend and its pipeline are opened.
+type AWSRelease struct {
+	// Registry opens the backend on the repositories alone
+	// (awsenv.OpenRegistry: a first up has no facts yet) and returns the
+	// builder and the images (the services and the seeder) to push.
+	Registry func(ctx context.Context, repositories map[string]string) (*awsenv.Env, pipeline.ImageBuilder, []string, error)
+	// Pipeline opens the backend from its facts and builds the release
+	// pipeline (seed: with the seeder).
+	Pipeline func(ctx context.Context, seed bool) (*pipeline.Pipeline, error)
+}
+
+// BuildPush implements Release: builds and pushes the images ECR lacks.
+func (r AWSRelease) BuildPush(ctx context.Context, version string, repositories map[string]string) error {
+	e, b, images, err := r.Registry(ctx, repositories)
+	if err != nil {
+		return err
+	}
+	for _, img := range images {
+		if _, ok := repositories[img]; !ok {
+			return fmt.Errorf("the registry plan has no repository for %s (it has %s)", img, strings.Join(slices.Sorted(maps.Keys(repositories)), ", "))
+		}
+	}
+	return e.BuildPush(ctx, b, version, images)
+}
+
+// Migrate implements Release.
+func (r AWSRelease) Migrate(ctx context.Context, version string) error {
+	p, err := r.Pipeline(ctx, false)
+	if err != nil {
+		return err
+	}
+	return p.Migrate(ctx, version)
+}
+
+// Seed implements Release.
+func (r AWSRelease) Seed(ctx context.Context, version string) error {
+	p, err := r.Pipeline(ctx, true)
+	if err != nil {
+		return err
+	}
+	return p.Seed(ctx, version)
 }

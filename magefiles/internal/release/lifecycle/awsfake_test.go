@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -33,7 +35,7 @@ type ecsTF struct {
 }
 
 func (t *ecsTF) Plan(ctx context.Context, _ tfdriver.PlanSpec) (*Plan, error) {
-	names := sortedKeys(t.want)
+	names := slices.Sorted(maps.Keys(t.want))
 	full := make([]string, len(names))
 	for i, n := range names {
 		full[i] = t.cluster + "-" + n

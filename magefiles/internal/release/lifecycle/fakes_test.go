@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -150,10 +152,10 @@ func (t *fakeTF) Plan(_ context.Context, spec tfdriver.PlanSpec) (*Plan, error) 
 		if t.aws.registry {
 			add(reg, "aws_ecr_repository", tfjson.Actions{tfjson.ActionDelete}, map[string]any{}, nil)
 		}
-		for _, name := range sortedKeys(t.aws.services) {
+		for _, name := range slices.Sorted(maps.Keys(t.aws.services)) {
 			add(svcAddr(name), "aws_ecs_service", tfjson.Actions{tfjson.ActionDelete}, map[string]any{"desired_count": float64(t.aws.services[name].desired)}, nil)
 		}
-		for _, a := range sortedKeys(t.aws.other) {
+		for _, a := range slices.Sorted(maps.Keys(t.aws.other)) {
 			add(a, "aws_db_instance", tfjson.Actions{tfjson.ActionDelete}, map[string]any{"deletion_protection": spec.Vars["db_deletion_protection"] != "false"}, nil)
 		}
 	} else {
@@ -166,7 +168,7 @@ func (t *fakeTF) Plan(_ context.Context, spec tfdriver.PlanSpec) (*Plan, error) 
 			add(reg, "aws_ecr_repository", action, before, map[string]any{"name": "equiptrack-dev/gateway"})
 			p.PlannedValues.RootModule.Resources[len(p.PlannedValues.RootModule.Resources)-1].Index = "gateway"
 		}
-		for _, name := range sortedKeys(t.desired) {
+		for _, name := range slices.Sorted(maps.Keys(t.desired)) {
 			if !targeted(svcAddr(name)) {
 				continue
 			}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/equiptrack/release-kit/magefiles/internal/release/awsenv"
 	"github.com/equiptrack/release-kit/magefiles/internal/terraform/tfdriver"
 )
 
@@ -120,6 +121,22 @@ func TestScaleDownOfTheRealDevRoot(t *testing.T) {
 		t.Errorf("repositories = %v", repos)
 	}
 
+	// <env>:secrets reads the real root's output `secrets` from the state
+	// the apply left: every purpose, named, with its generation policy.
+	specs, err := ReadSecretSpecs(ctx, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for p, want := range map[string]awsenv.SecretSpec{
+		SecretJWT:           {Name: "equiptrack-dev/jwt-signing-key", Length: 64, ExcludePunctuation: true},
+		SecretAdminPassword: {Name: "equiptrack-dev/seed-admin-password", Length: 24, ExcludeCharacters: "\"'`\\/@ ", RequireEachIncludedType: true},
+		SecretDBAppPassword: {Name: "equiptrack-dev/db-app-password", Length: 32, ExcludePunctuation: true},
+	} {
+		if specs[p] != want {
+			t.Errorf("secrets.%s = %+v, want %+v", p, specs[p], want)
+		}
+	}
+
 	aws := seedDev()
 	tf := &countsApplier{Runner: r, aws: aws, plans: map[string]*Plan{}}
 	var out bytes.Buffer
@@ -133,9 +150,6 @@ func TestScaleDownOfTheRealDevRoot(t *testing.T) {
 	if res.Nothing {
 		t.Fatal("nothing to do at 3/2/2/1/1/1")
 	}
-	// Seven tasks fewer on Fargate Spot in us-west-2: gateway 2 x $6.31,
-	// inventory and location 1 x $3.15 each (docs/cost.md's per-task
-	// prices) = $18.92 a month, give or take the rounding of each line.
 	// Seven tasks fewer on Fargate Spot in us-west-2 — gateway 2 x $6.31,
 	// inventory and location 1 x $3.16 each (the per-task lines of the cost
 	// report) — and four Cloud Map instances fewer at $0.10: $19.33 a
@@ -198,7 +212,7 @@ func TestScaleDownOfTheRealDevRoot(t *testing.T) {
 			lifted = append(lifted, rc.Type)
 		}
 	}
-	if got := strings.Join(lifted, ","); got != "aws_db_instance,aws_ecr_repository,aws_ecr_repository,aws_ecr_repository,aws_ecr_repository,aws_ecr_repository,aws_ecr_repository,aws_ecr_repository,aws_secretsmanager_secret,aws_secretsmanager_secret" {
+	if got := strings.Join(lifted, ","); got != "aws_db_instance,aws_ecr_repository,aws_ecr_repository,aws_ecr_repository,aws_ecr_repository,aws_ecr_repository,aws_ecr_repository,aws_ecr_repository,aws_secretsmanager_secret,aws_secretsmanager_secret,aws_secretsmanager_secret" {
 		t.Errorf("protections lifted on %s", got)
 	}
 	if !strings.Contains(out.String(), "dev: destroy: done") || !strings.Contains(out.String(), "-> $0.00") {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -46,7 +48,7 @@ func Compare(want map[string]int, got []ServiceStatus) []Mismatch {
 		by[s.Name] = s
 	}
 	var out []Mismatch
-	for _, name := range sortedKeys(want) {
+	for _, name := range slices.Sorted(maps.Keys(want)) {
 		s, ok := by[name]
 		switch {
 		case !ok:
@@ -279,7 +281,7 @@ func sameCounts(plan map[string]float64, want map[string]int) bool {
 
 func countsText(m map[string]int) string {
 	var parts []string
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		parts = append(parts, fmt.Sprintf("%s %d", k, m[k]))
 	}
 	return strings.Join(parts, ", ")
@@ -287,19 +289,10 @@ func countsText(m map[string]int) string {
 
 func floatCounts(m map[string]float64) string {
 	var parts []string
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		parts = append(parts, fmt.Sprintf("%s %g", k, m[k]))
 	}
 	return strings.Join(parts, ", ")
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // IsVerifyError reports whether err lists services not as the tfvars say.

@@ -213,3 +213,6 @@ func writeOverride(path string, args map[string]string) error {
 	}
 	return os.WriteFile(path, []byte(OverrideText(args)), 0o644)
 }
+
+// Output reads the root's outputs from its state (OutputReader).
+func (r *Runner) Output(ctx context.Context, dst any) error { return r.dir.Output(ctx, dst) }

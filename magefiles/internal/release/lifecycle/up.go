@@ -3,6 +3,7 @@ package lifecycle
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	tfjson "github.com/hashicorp/terraform-json"
@@ -28,6 +29,10 @@ type UpOptions struct {
 	Secrets Secrets
 	// AllowReplace, as for apply: up never replaces data unasked.
 	AllowReplace []string
+	// Redeploy forces a new deployment of the named services on the
+	// revisions they have (the AWS backend's); nil skips the restart of
+	// the services that have not started (see Up).
+	Redeploy func(ctx context.Context, services []string) error
 }
 
 // Up takes the environment from an empty account (after bootstrap) to
@@ -61,7 +66,7 @@ func (e *Env) Up(ctx context.Context, o UpOptions) error {
 		{"apply at " + o.Version, func() error { _, err := e.planApply(ctx, tfdriver.PlanSpec{Vars: vars}, o.AllowReplace); return err }},
 		{"secrets", func() error { return o.Secrets.Ensure(ctx) }},
 		{"migrate", func() error { return o.Release.Migrate(ctx, o.Version) }},
-		{"services", func() error { _, err := e.wait(ctx, e.Vars.Desired); return err }},
+		{"services", func() error { return e.startServices(ctx, o.Redeploy) }},
 		{"health", func() error { return e.Health.Check(ctx) }},
 		{"seed", func() error { return o.Release.Seed(ctx, o.Version) }},
 	}
@@ -80,6 +85,38 @@ func (e *Env) Up(ctx context.Context, o UpOptions) error {
 	}
 	e.logf("up at %s", o.Version)
 	return nil
+}
+
+// startServices waits for the services after a new deployment of those
+// that do not run as configured yet. The apply creates them before their
+// secrets have values and before the migration has created the database
+// user, so their first tasks cannot start; ECS's circuit breaker then
+// fails that first deployment and stops launching tasks (there is no
+// earlier one to roll back to) — waiting alone would never end, on this
+// run or the next. A new deployment of the same revisions starts them
+// now that secrets and user exist; services already settled are left
+// alone, so a converged environment is not restarted.
+func (e *Env) startServices(ctx context.Context, redeploy func(context.Context, []string) error) error {
+	if redeploy != nil {
+		st, err := e.Services.Status(ctx)
+		if err != nil {
+			return fmt.Errorf("service status: %w", err)
+		}
+		var names []string
+		for _, m := range Compare(e.Vars.Desired, st) {
+			if !m.Missing {
+				names = append(names, m.Service)
+			}
+		}
+		if len(names) > 0 {
+			e.logf("new deployment of %s (started before the secrets and the database user existed)", strings.Join(names, ", "))
+			if err := redeploy(ctx, names); err != nil {
+				return err
+			}
+		}
+	}
+	_, err := e.wait(ctx, e.Vars.Desired)
+	return err
 }
 
 // planApply plans, prints, guards and applies when there is anything to do.

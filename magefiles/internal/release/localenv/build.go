@@ -14,14 +14,12 @@ import (
 	"github.com/equiptrack/release-kit/magefiles/pipeline"
 )
 
-// SeederPackage is the seeder's main package, built for the seeder image.
-const SeederPackage = manifest.KitModule + "/seeddata/cmd/seed"
-
-// childEnv is the environment of the application's commands: ours, plus
-// what testcontainers-go needs on this kind of machine (the application's
-// integration tests use it), unless already set.
+// childEnv is what the application's commands get on top of our
+// environment (sh.Options.ExtraEnv): what testcontainers-go needs on this
+// kind of machine (the application's integration tests use it), unless
+// already set, then extra.
 func childEnv(extra map[string]string) []string {
-	env := os.Environ()
+	var env []string
 	for k, v := range map[string]string{
 		"TESTCONTAINERS_RYUK_DISABLED": "true",
 		"TESTCONTAINERS_HOST_OVERRIDE": "127.0.0.1",
@@ -114,32 +112,18 @@ func (e *Env) buildService(ctx context.Context, name, ref, version string) error
 	return err
 }
 
-// buildSeeder builds the seeder binary with the kit's Go and its image from
-// seeddata/Dockerfile, in a scratch context (the kit's directory may be a
-// read-only module cache).
+// buildSeeder builds the seeder's image from the context every backend
+// prepares alike (manifest.SeederContext).
 func (e *Env) buildSeeder(ctx context.Context, ref, version string) error {
-	kit, err := manifest.KitDir(ctx)
+	dir, cleanup, err := manifest.SeederContext(ctx, func(ctx context.Context, argv ...string) error {
+		return e.runLogged(ctx, "", childEnv(map[string]string{"CGO_ENABLED": "0"}), argv)
+	})
 	if err != nil {
 		return err
 	}
-	tmp, err := os.MkdirTemp("", "equiptrack-seeder-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(tmp)
-	if err := e.runLogged(ctx, "", childEnv(map[string]string{"CGO_ENABLED": "0"}),
-		[]string{"go", "build", "-trimpath", "-ldflags=-s -w", "-o", filepath.Join(tmp, "bin", "seed"), SeederPackage}); err != nil {
-		return err
-	}
-	df, err := os.ReadFile(filepath.Join(kit, "seeddata", "Dockerfile"))
-	if err != nil {
-		return fmt.Errorf("seeder Dockerfile: %w", err)
-	}
-	if err := writeFile(filepath.Join(tmp, "Dockerfile"), df, 0o644); err != nil {
-		return err
-	}
+	defer cleanup()
 	args := append([]string{"build", "-q", "-t", ref}, labelArgs(map[string]string{LabelService: pipeline.SeederImage, LabelVersion: version})...)
-	_, err = cli.docker(ctx, append(args, tmp)...)
+	_, err = cli.docker(ctx, append(args, dir)...)
 	return err
 }
 
@@ -171,7 +155,7 @@ func (e *Env) Built(ctx context.Context, version string, services []string) ([]p
 // runLogged runs a command of the application's or the kit's build,
 // streaming its output when verbose; otherwise its end is in the error.
 func (e *Env) runLogged(ctx context.Context, dir string, env, argv []string) error {
-	_, err := sh.Options{Dir: dir, Env: env, Stream: e.o.Verbose, Combined: true, TailLines: 12, Join: " | "}.Run(ctx, argv[0], argv[1:]...)
+	_, err := sh.Options{Dir: dir, ExtraEnv: env, Stream: e.o.Verbose, Combined: true, TailLines: 12, Join: " | "}.Run(ctx, argv[0], argv[1:]...)
 	return err
 }
 

@@ -3,7 +3,9 @@ package localenv
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -180,7 +182,7 @@ func (e *Env) rollService(ctx context.Context, t pipeline.Revision) error {
 			changed++
 		}
 		// Only now that replica i of the target serves, the old replica i goes.
-		for _, cname := range sortedKeys(rest) {
+		for _, cname := range slices.Sorted(maps.Keys(rest)) {
 			if rest[cname].replica() == i {
 				if err := e.eng.remove(ctx, cname, true); err != nil {
 					return fmt.Errorf("%s: %w", svc, err)
@@ -191,7 +193,7 @@ func (e *Env) rollService(ctx context.Context, t pipeline.Revision) error {
 		}
 	}
 	// Scale down, and sweep leftovers of an interrupted rollout.
-	for _, cname := range sortedKeys(rest) {
+	for _, cname := range slices.Sorted(maps.Keys(rest)) {
 		if err := e.eng.remove(ctx, cname, true); err != nil {
 			return fmt.Errorf("%s: %w", svc, err)
 		}
@@ -206,15 +208,6 @@ func (e *Env) rollService(ctx context.Context, t pipeline.Revision) error {
 	}
 	e.logf("    %s: %s → %s ×%d (%s)", svc, from, t.Version, n, since(start))
 	return nil
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // shortRevision is the first 12 hex digits of a revision's digest.

@@ -21,6 +21,8 @@ import (
 
 	"github.com/equiptrack/release-kit/magefiles/internal/docker/dockerup"
 	"github.com/equiptrack/release-kit/magefiles/internal/docker/stores"
+	"github.com/equiptrack/release-kit/magefiles/internal/release/browser"
+	"github.com/equiptrack/release-kit/magefiles/internal/release/load"
 	"github.com/equiptrack/release-kit/magefiles/internal/release/localenv"
 	"github.com/equiptrack/release-kit/magefiles/internal/release/manifest"
 	"github.com/equiptrack/release-kit/magefiles/pipeline"
@@ -48,6 +50,9 @@ type e2e struct {
 	mu       sync.Mutex
 	lines    []string
 	replicas int
+	// chromium opens the UI in every Health step, as the targets do where
+	// a browser is available.
+	chromium string
 }
 
 func (x *e2e) logf(format string, args ...any) {
@@ -89,7 +94,8 @@ func (x *e2e) env(t *testing.T, breakMode string, edit func(*manifest.Manifest),
 		// shared with every other test package running at the same time:
 		// the end-to-end tests check the mechanics with looser budgets, the
 		// budgets themselves are checked by the pipeline's unit tests.
-		Health:   pipeline.HealthConfig{ReadyTimeout: 20 * time.Second, P95Budget: 3 * time.Second, PageBudget: 6 * time.Second},
+		Health: pipeline.HealthConfig{ReadyTimeout: 20 * time.Second, P95Budget: 3 * time.Second, PageBudget: 6 * time.Second,
+			Browser: browser.UIChecker{ExecPath: x.chromium, Dir: stateDir(t, x.name), Logf: x.logf}},
 		Timeouts: pipeline.Timeouts{Migrate: 2 * time.Minute},
 		Logf:     x.logf,
 	}
@@ -261,13 +267,17 @@ func TestLocalReleaseEndToEnd(t *testing.T) {
 		t.Fatalf("docker: %v", err)
 	}
 	x := &e2e{t: t, name: fmt.Sprintf("ek-e2e-%d", os.Getpid()), replicas: 2}
+	// Installed before the tests by test:tools; missing is a failure.
+	var err error
+	if x.chromium, err = browser.Ensure(ctx, t.Logf); err != nil {
+		t.Fatalf("chromium: %v", err)
+	}
 	for _, p := range []*int{&x.pgPort, &x.rdPort, &x.regPort, &x.entPort} {
 		var err error
 		if *p, err = localenv.FreePort(); err != nil {
 			t.Fatal(err)
 		}
 	}
-	var err error
 	if x.srcDir, err = manifest.AppDir(ctx, os.Getenv); err != nil {
 		t.Fatal(err)
 	}
@@ -280,8 +290,9 @@ func TestLocalReleaseEndToEnd(t *testing.T) {
 	})
 	start := time.Now()
 	boot, err := localenv.Start(ctx, localenv.Options{
-		Name: x.name, Manifest: &manifest.Manifest{Application: "x"}, RegistryPort: x.regPort, EntryPort: x.entPort, Logf: x.logf,
-	}, x.pgPort, x.rdPort)
+		Name: x.name, Manifest: &manifest.Manifest{Application: "x"}, RegistryPort: x.regPort, EntryPort: x.entPort,
+		PostgresPort: x.pgPort, RedisPort: x.rdPort, Logf: x.logf,
+	})
 	if err != nil {
 		t.Fatalf("start: %v", err)
 	}
@@ -371,6 +382,32 @@ func TestLocalReleaseEndToEnd(t *testing.T) {
 		}
 		if err := m.Health(ctx); err != nil {
 			t.Error(err)
+		}
+		rec, err := good.Load(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ui := rec.Last.UI; ui == nil || ui.Ready <= 0 || ui.Load <= 0 || ui.Screenshot != filepath.Join(stateDir(t, x.name), browser.ScreenshotName) {
+			t.Errorf("recorded UI check %+v: want the browser's timing and the screenshot beside the record", ui)
+		}
+	})
+
+	step("a brief demo load over the manifest's mix: no errors", func(t *testing.T) {
+		var mix []load.Request
+		for _, r := range man.LoadMix() {
+			mix = append(mix, load.Request{Name: r.Name, Path: r.Path, Weight: r.Weight, API: r.API})
+		}
+		// The budget is loose for a shared machine (see env above); what
+		// this proves is that every call of the mix answers.
+		rep, err := load.Run(ctx, load.Options{BaseURL: good.URL(), Mix: mix, Users: 4, Duration: 3 * time.Second, APIBudget: 3 * time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b strings.Builder
+		_ = rep.WriteText(&b)
+		t.Log("\n" + b.String())
+		if !rep.Pass || rep.Overall.Errors != 0 || len(rep.Endpoints) != len(mix) {
+			t.Errorf("load: %s", rep.Verdict)
 		}
 	})
 
@@ -486,6 +523,43 @@ func TestLocalReleaseEndToEnd(t *testing.T) {
 			t.Errorf("unhealthy after the restore: %v", err)
 		}
 	})
+	step("a UI whose JavaScript throws fails health in the browser and is rolled back", func(t *testing.T) {
+		before := current(t, good)
+		shot := filepath.Join(stateDir(t, x.name), browser.ScreenshotName)
+		// Only the browser can see this break: every service is ready and
+		// answers its API; the page's script throws. The application's
+		// tests are not what this is about (they take half a minute).
+		e := x.env(t, "js", func(m *manifest.Manifest) { m.Test.Quick = []string{"true"} }, nil)
+		rep, err := e.Pipeline().Release(ctx, "v1.4.0", pipeline.ReleaseOptions{})
+		wantErrPrefix(t, err, "release failed at health: UI page / in the browser: JavaScript error on the page: Uncaught Error: built to fail in the browser (breakMode=js)")
+		if !strings.HasSuffix(err.Error(), "; screenshot "+shot+")") {
+			t.Errorf("the error does not say where the screenshot is: %v", err)
+		}
+		if !rep.RolledBack {
+			t.Error("not rolled back")
+		}
+		if after := current(t, good); !reflect.DeepEqual(after, before) {
+			t.Errorf("revisions not restored:\n before %v\n after  %v", before, after)
+		}
+		if got := x.serving(t, man); !reflect.DeepEqual(got, allOn(man, A)) {
+			t.Errorf("served: %v", got)
+		}
+		rec, err := good.Load(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rec.Version != A || rec.Last.Version != "v1.4.0" || rec.Last.FailedStep != pipeline.StepHealth || !rec.Last.RolledBack ||
+			rec.Last.UI == nil || rec.Last.UI.Screenshot != shot {
+			t.Errorf("record: version %s, last %+v; want %s kept, v1.4.0 failed at health, rolled back, screenshot %s", rec.Version, rec.Last, A, shot)
+		}
+		if b, err := os.ReadFile(shot); err != nil || !strings.HasPrefix(string(b), "\x89PNG") {
+			t.Errorf("screenshot %s: %v (%d bytes)", shot, err, len(b))
+		}
+		// The restored version's page loads in the browser again.
+		if err := m.Health(ctx); err != nil {
+			t.Errorf("unhealthy after the restore: %v", err)
+		}
+	})
 	step("no password in any docker command line", func(t *testing.T) {
 		noSecretInArgv(t, x, argvLog)
 	})
@@ -575,7 +649,7 @@ func mustManifest(t *testing.T, x *e2e) *manifest.Manifest {
 }
 
 func stateDir(t *testing.T, name string) string {
-	d, err := localenv.StateDir(name)
+	d, err := stores.StateDir(name)
 	if err != nil {
 		t.Fatal(err)
 	}

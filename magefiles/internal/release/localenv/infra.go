@@ -41,7 +41,7 @@ const InfraTimeout = 30 * time.Second
 // PostgreSQL and Redis containers, the registry and the entry. Idempotent:
 // what runs with the right configuration is reused. The options' Stores are
 // filled in.
-func Start(ctx context.Context, o Options, pgPort, redisPort int) (*Env, error) {
+func Start(ctx context.Context, o Options) (*Env, error) {
 	logf := o.Logf
 	if logf == nil {
 		logf = func(string, ...any) {}
@@ -53,7 +53,7 @@ func Start(ctx context.Context, o Options, pgPort, redisPort int) (*Env, error) 
 	if name == "" {
 		name = DefaultName
 	}
-	st, err := stores.EnsureLocalStoresWith(ctx, stores.LocalOptions{Name: name, PostgresPort: pgPort, RedisPort: redisPort}, logf)
+	st, err := stores.EnsureLocalStoresWith(ctx, stores.LocalOptions{Name: name, PostgresPort: o.PostgresPort, RedisPort: o.RedisPort}, logf)
 	if err != nil {
 		return nil, err
 	}
@@ -215,14 +215,14 @@ func Down(ctx context.Context, name string, registryPort int, keepData bool, log
 	if logf == nil {
 		logf = func(string, ...any) {}
 	}
-	if !dnsLabel.MatchString(name) {
-		return fmt.Errorf("local environment name %q: want lowercase letters, digits and dashes", name)
+	if err := stores.CheckName(name); err != nil {
+		return err
 	}
 	ctx, cancel := context.WithTimeout(ctx, DownTimeout)
 	defer cancel()
 	// Down holds the release lease like a release: it refuses while one
 	// runs, instead of pulling the registry from under it.
-	dir, err := StateDir(name)
+	dir, err := stores.StateDir(name)
 	if err != nil {
 		return err
 	}
@@ -284,7 +284,7 @@ func Down(ctx context.Context, name string, registryPort int, keepData bool, log
 				}
 			}
 		}
-		if dir, err := StateDir(name); err == nil {
+		if dir, err := stores.StateDir(name); err == nil {
 			for _, f := range []string{"release.json", "admin-password"} {
 				if err := os.Remove(filepath.Join(dir, f)); err != nil && !errors.Is(err, os.ErrNotExist) {
 					errs = append(errs, err)

@@ -19,13 +19,10 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/equiptrack/release-kit/magefiles/internal/docker/stores"
-	"github.com/equiptrack/release-kit/magefiles/internal/kit/cachedir"
 	"github.com/equiptrack/release-kit/magefiles/internal/release/configure"
 	"github.com/equiptrack/release-kit/magefiles/internal/release/manifest"
 	"github.com/equiptrack/release-kit/magefiles/pipeline"
@@ -62,10 +59,14 @@ type Options struct {
 	Manifest *manifest.Manifest
 	// Stores are the PostgreSQL and Redis containers (containers package).
 	Stores stores.Stores
-	// Replicas per service [1, or $EQUIPTRACK_LOCAL_REPLICAS].
+	// Replicas per service [1].
 	Replicas int
-	// RegistryPort and EntryPort are the 127.0.0.1 ports published.
+	// RegistryPort and EntryPort are the 127.0.0.1 ports published
+	// [DefaultRegistryPort, DefaultEntryPort].
 	RegistryPort, EntryPort int
+	// PostgresPort and RedisPort are the stores' published ports [the
+	// stores' defaults]; Start passes them on.
+	PostgresPort, RedisPort int
 	// QuickTests runs the manifest's quick test command in the Test step.
 	QuickTests bool
 	// ReplicaTimeout bounds the wait for one new replica to come up [60s].
@@ -91,51 +92,14 @@ type Env struct {
 	live func(ctx context.Context, name string, port int) error
 }
 
-var dnsLabel = regexp.MustCompile(`^[a-z][a-z0-9-]{0,40}[a-z0-9]$`)
-
-// Ports returns the registry and entry ports of the default environment:
-// the env overrides, else the defaults.
-func Ports() (registry, entry int, err error) {
-	if registry, err = portEnv(RegistryPortEnv, DefaultRegistryPort); err != nil {
-		return 0, 0, err
-	}
-	entry, err = portEnv(EntryPortEnv, DefaultEntryPort)
-	return registry, entry, err
-}
-
-func portEnv(name string, def int) (int, error) {
-	v := os.Getenv(name)
-	if v == "" {
-		return def, nil
-	}
-	p, err := strconv.Atoi(v)
-	if err != nil || p < 1 || p > 65535 {
-		return 0, fmt.Errorf("%s=%q is not a port number (1-65535)", name, v)
-	}
-	return p, nil
-}
-
-// ReplicasFromEnv returns $EQUIPTRACK_LOCAL_REPLICAS, or 1.
-func ReplicasFromEnv() (int, error) {
-	v := os.Getenv(ReplicasEnv)
-	if v == "" {
-		return 1, nil
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 1 || n > 10 {
-		return 0, fmt.Errorf("%s=%q: want a number of replicas from 1 to 10", ReplicasEnv, v)
-	}
-	return n, nil
-}
-
 // New checks the options and prepares the environment's state directory.
 // It starts nothing.
 func New(o Options) (*Env, error) {
 	if o.Name == "" {
 		o.Name = DefaultName
 	}
-	if !dnsLabel.MatchString(o.Name) {
-		return nil, fmt.Errorf("local environment name %q: want lowercase letters, digits and dashes", o.Name)
+	if err := stores.CheckName(o.Name); err != nil {
+		return nil, err
 	}
 	if o.Manifest == nil {
 		return nil, errors.New("local environment: no manifest")
@@ -146,17 +110,11 @@ func New(o Options) (*Env, error) {
 	if o.Replicas < 0 || o.Replicas > 10 {
 		return nil, fmt.Errorf("local environment: %d replicas: want 1 to 10", o.Replicas)
 	}
-	if o.RegistryPort == 0 || o.EntryPort == 0 {
-		r, e, err := Ports()
-		if err != nil {
-			return nil, err
-		}
-		if o.RegistryPort == 0 {
-			o.RegistryPort = r
-		}
-		if o.EntryPort == 0 {
-			o.EntryPort = e
-		}
+	if o.RegistryPort == 0 {
+		o.RegistryPort = DefaultRegistryPort
+	}
+	if o.EntryPort == 0 {
+		o.EntryPort = DefaultEntryPort
 	}
 	if o.ReplicaTimeout <= 0 {
 		o.ReplicaTimeout = 60 * time.Second
@@ -164,23 +122,13 @@ func New(o Options) (*Env, error) {
 	if o.Logf == nil {
 		o.Logf = func(string, ...any) {}
 	}
-	dir, err := StateDir(o.Name)
+	dir, err := stores.StateDir(o.Name)
 	if err != nil {
 		return nil, err
 	}
 	e := &Env{o: o, m: o.Manifest, stateDir: dir, eng: cli}
 	e.live = e.waitLive
 	return e, nil
-}
-
-// StateDir is where an environment keeps its release record, lock and
-// generated admin password: cachedir.Dir("local") for the default
-// environment (next to the stores' passwords), a subdirectory otherwise.
-func StateDir(name string) (string, error) {
-	if name == DefaultName {
-		return cachedir.Dir("local")
-	}
-	return cachedir.Dir("local", name)
 }
 
 func (e *Env) logf(format string, args ...any) { e.o.Logf(format, args...) }

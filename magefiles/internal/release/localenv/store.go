@@ -9,9 +9,9 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
+	"github.com/equiptrack/release-kit/magefiles/internal/kit/filelock"
 	"github.com/equiptrack/release-kit/magefiles/pipeline"
 )
 
@@ -23,20 +23,16 @@ import (
 // just the trace of a crash, and the lock is taken.
 func (e *Env) Lock(_ context.Context, holder string, ttl time.Duration) (pipeline.Held, error) {
 	path := e.lockPath()
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	f, err := filelock.TryLockFile(path)
+	if errors.Is(err, filelock.ErrHeld) {
+		l, _ := readLease(path)
+		if l.Holder == "" {
+			l.Holder = "another process"
+		}
+		return nil, &pipeline.LockedError{Lease: l, Where: path}
+	}
 	if err != nil {
 		return nil, err
-	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		f.Close()
-		if errors.Is(err, syscall.EWOULDBLOCK) {
-			l, _ := readLease(path)
-			if l.Holder == "" {
-				l.Holder = "another process"
-			}
-			return nil, &pipeline.LockedError{Lease: l, Where: path}
-		}
-		return nil, fmt.Errorf("flock %s: %w", path, err)
 	}
 	now := time.Now().UTC().Truncate(time.Second)
 	h := &heldLock{f: f, path: path, ttl: ttl, lease: pipeline.Lease{Holder: holder, Since: now, Expires: now.Add(ttl)}}
@@ -71,16 +67,8 @@ func (e *Env) ReadLease() (pipeline.Lease, bool, error) {
 	if err != nil || l.Holder == "" {
 		return l, false, err
 	}
-	f, err := os.Open(e.lockPath())
-	if err != nil {
-		return l, false, err
-	}
-	defer f.Close()
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_SH|syscall.LOCK_NB); err != nil {
-		return l, true, nil
-	}
-	_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
-	return l, false, nil
+	held, err := filelock.Held(e.lockPath())
+	return l, held, err
 }
 
 func readLease(path string) (pipeline.Lease, error) {
@@ -154,8 +142,8 @@ func (h *heldLock) Unlock(context.Context) error {
 	if cur, err := readLease(h.path); err == nil && cur.Holder == h.lease.Holder && cur.Since.Equal(h.lease.Since) {
 		_ = h.f.Truncate(0)
 	}
-	err := syscall.Flock(int(h.f.Fd()), syscall.LOCK_UN)
-	h.f.Close()
+	// Closing the file releases the flock.
+	err := h.f.Close()
 	h.f = nil
 	return err
 }

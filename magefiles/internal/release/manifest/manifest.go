@@ -60,6 +60,13 @@ type Service struct {
 	// PublicPath is the load balancer route ("/api/*", "/"); nil when the
 	// service is reached only through another one.
 	PublicPath *string `json:"public_path"`
+	// Command is the container's command (arguments to the image's entry
+	// point); empty keeps the image's CMD.
+	Command []string `json:"command,omitempty"`
+	// HealthCheck is the container's own health check as ECS and Docker take
+	// it (["CMD", "/bin", "arg"] or ["CMD-SHELL", "script"]); empty: none.
+	// Nothing else assumes what the image contains.
+	HealthCheck []string `json:"health_check,omitempty"`
 }
 
 // Migrate is the migration: a command in one service's image.
@@ -186,7 +193,7 @@ func Load(dir string, getenv func(string) string) (*Manifest, error) {
 		}
 		return nil, fmt.Errorf("manifest %s: %w", path, err)
 	}
-	m, err := parse(b, getenv)
+	m, err := Parse(b, getenv)
 	if err != nil {
 		return nil, fmt.Errorf("manifest %s: %w", path, err)
 	}
@@ -197,8 +204,9 @@ func Load(dir string, getenv func(string) string) (*Manifest, error) {
 	return m, nil
 }
 
-// parse decodes, expands and validates a manifest's bytes (no file checks).
-func parse(b []byte, getenv func(string) string) (*Manifest, error) {
+// Parse decodes, expands and validates a manifest's bytes (no file checks):
+// Load without the files, for tests that hold other descriptions to it.
+func Parse(b []byte, getenv func(string) string) (*Manifest, error) {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	var m Manifest
@@ -315,6 +323,14 @@ func (m *Manifest) Validate() error {
 		}
 		if !strings.HasPrefix(s.PublicHealthPath, "/") {
 			add("%s.public_health_path: %q must start with /", f, s.PublicHealthPath)
+		}
+		if len(s.HealthCheck) > 0 && (s.HealthCheck[0] != "CMD" && s.HealthCheck[0] != "CMD-SHELL" || len(s.HealthCheck) < 2) {
+			add("%s.health_check: %q must be [\"CMD\", program, args…] or [\"CMD-SHELL\", script]", f, s.HealthCheck)
+		}
+		for j, a := range s.Command {
+			if a == "" {
+				add("%s.command[%d]: empty", f, j)
+			}
 		}
 		if !validFargate(s.CPU, s.Memory) {
 			add("%s.cpu/memory: %d/%d MiB is not a Fargate size (256/512-2048, 512/1024-4096, 1024/2048-8192, …)", f, s.CPU, s.Memory)

@@ -25,7 +25,7 @@ const good = `{
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 
 func TestParseExpands(t *testing.T) {
-	m, err := parse([]byte(good), env(map[string]string{"EXAMPLE_BREAK": "readyz", "VER": "v1.2.3", "PLAIN": "no"}))
+	m, err := Parse([]byte(good), env(map[string]string{"EXAMPLE_BREAK": "readyz", "VER": "v1.2.3", "PLAIN": "no"}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,6 +62,8 @@ func TestParseErrorsNameTheField(t *testing.T) {
 		"test":          {`"command": ["go", "test", "./..."]`, `"command": []`, `test.command: empty`},
 		"syntax":        {`"page": {"path": "/"}`, `"page": {"path": "/",}`, `line 11: invalid character '}'`},
 		"smoke":         {`"path": "/api/inventory/items"`, `"path": "api"`, `smoke.path: "api" must start with /`},
+		"health check":  {`"cpu": 512, "memory": 1024`, `"cpu": 512, "memory": 1024, "health_check": ["/equiptrack", "probe"]`, `services[0].health_check: ["/equiptrack" "probe"] must be ["CMD", program, args…] or ["CMD-SHELL", script]`},
+		"command":       {`"cpu": 512, "memory": 1024`, `"cpu": 512, "memory": 1024, "command": ["serve", ""]`, `services[0].command[1]: empty`},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -69,7 +71,7 @@ func TestParseErrorsNameTheField(t *testing.T) {
 			if src == good {
 				t.Fatalf("replacement %q did not apply", c.from)
 			}
-			_, err := parse([]byte(src), env(nil))
+			_, err := Parse([]byte(src), env(nil))
 			if err == nil || !strings.HasPrefix(err.Error(), c.want) {
 				t.Fatalf("got %v, want prefix %q", err, c.want)
 			}

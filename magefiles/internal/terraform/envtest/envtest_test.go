@@ -2,7 +2,6 @@ package envtest
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -32,21 +31,22 @@ var envs = []string{"dev", "staging"}
 
 // Expected facts, written down independently of the configuration they check.
 var (
-	wantRegion    = map[string]string{"dev": "us-west-2", "staging": "us-east-1"}
-	wantCount     = map[string]float64{"dev": 1, "staging": 2}
-	wantMutable   = map[string]string{"dev": "MUTABLE", "staging": "IMMUTABLE"}
-	wantKey       = map[string]string{"dev": "equiptrack/dev/terraform.tfstate", "staging": "equiptrack/staging/terraform.tfstate"}
-	wantServices  = []string{"gateway", "inventory", "location", "reporting", "ui", "user"}
-	wantSizes     = map[string][2]string{"gateway": {"512", "1024"}, "inventory": {"256", "512"}, "location": {"256", "512"}, "user": {"256", "512"}, "reporting": {"256", "512"}, "ui": {"256", "512"}, "seeder": {"256", "512"}}
-	wantOnDemand  = map[string]map[string]float64{"dev": {}, "staging": {"gateway": 1}}
-	wantTags      = []string{"Environment", "Project", "ManagedBy"}
-	contractOuts  = []string{"region", "environment", "url", "cluster_name", "cluster_arn", "services", "seeder", "migrate", "private_subnet_ids", "task_security_group_id", "deploy_role_arn", "plan_role_arn", "apply_role_arn", "ecr_repository_urls", "registry_immutable"}
-	minResources  = 100 // a whole environment is well over a hundred resources; fewer means something is missing
-	planTimeout   = 8 * time.Minute
-	planOnce      sync.Once
-	plans         map[string]*tfjson.Plan
-	planErr       error
-	planDurations = map[string]time.Duration{}
+	wantRegion       = map[string]string{"dev": "us-west-2", "staging": "us-east-1"}
+	wantZoneIDPrefix = map[string]string{"dev": "usw2-az", "staging": "use1-az"}
+	wantCount        = map[string]float64{"dev": 1, "staging": 2}
+	wantMutable      = map[string]string{"dev": "MUTABLE", "staging": "IMMUTABLE"}
+	wantKey          = map[string]string{"dev": "equiptrack/dev/terraform.tfstate", "staging": "equiptrack/staging/terraform.tfstate"}
+	wantServices     = []string{"gateway", "inventory", "location", "reporting", "ui", "user"}
+	wantSizes        = map[string][2]string{"gateway": {"512", "1024"}, "inventory": {"256", "512"}, "location": {"256", "512"}, "user": {"256", "512"}, "reporting": {"256", "512"}, "ui": {"256", "512"}, "seeder": {"256", "512"}, "migrate": {"256", "512"}}
+	wantOnDemand     = map[string]map[string]float64{"dev": {}, "staging": {}}
+	wantTags         = []string{"Environment", "Project", "ManagedBy"}
+	contractOuts     = []string{"region", "environment", "url", "cluster_name", "cluster_arn", "services", "seeder", "migrate", "private_subnet_ids", "task_security_group_id", "deploy_role_arn", "plan_role_arn", "apply_role_arn", "ecr_repository_urls", "registry_immutable", "secrets", "db_app_user"}
+	minResources     = 100 // a whole environment is well over a hundred resources; fewer means something is missing
+	planTimeout      = 8 * time.Minute
+	planOnce         sync.Once
+	plans            map[string]*tfjson.Plan
+	planErr          error
+	planDurations    = map[string]time.Duration{}
 )
 
 // loadPlans plans both roots offline once per test process, each in a scratch copy of the tree
@@ -132,58 +132,6 @@ func first(m map[string]any, k string) map[string]any {
 
 // --- files --------------------------------------------------------------------------------------
 
-func TestRootsShareEveryTerraformFile(t *testing.T) {
-	dev, err := filepath.Glob(filepath.Join(terraformRoot, "envs", "dev", "*.tf"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	staging, err := filepath.Glob(filepath.Join(terraformRoot, "envs", "staging", "*.tf"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := func(ps []string) []string {
-		var out []string
-		for _, p := range ps {
-			out = append(out, filepath.Base(p))
-		}
-		sort.Strings(out)
-		return out
-	}
-	if len(dev) < 4 {
-		t.Fatalf("envs/dev has %d *.tf files (%v), want main, variables, outputs and versions", len(dev), base(dev))
-	}
-	if got, want := strings.Join(base(staging), ","), strings.Join(base(dev), ","); got != want {
-		t.Fatalf("envs/staging *.tf = %s, envs/dev *.tf = %s: the roots must hold the same files", got, want)
-	}
-	for _, name := range base(dev) {
-		a, err := os.ReadFile(filepath.Join(terraformRoot, "envs", "dev", name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := os.ReadFile(filepath.Join(terraformRoot, "envs", "staging", name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !bytes.Equal(a, b) {
-			t.Errorf("envs/dev/%s and envs/staging/%s differ: environments may differ only in terraform.tfvars and <env>.s3.tfbackend", name, name)
-		}
-	}
-	versions, err := os.ReadFile(filepath.Join(terraformRoot, "envs", "dev", "versions.tf"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !regexp.MustCompile(`(?s)backend "s3" \{[^}]*use_lockfile\s*=\s*true`).Match(versions) {
-		t.Errorf("envs/*/versions.tf: the S3 backend must set use_lockfile = true")
-	}
-	for _, env := range envs {
-		for _, f := range []string{"terraform.tfvars", env + ".s3.tfbackend"} {
-			if _, err := os.Stat(filepath.Join(terraformRoot, "envs", env, f)); err != nil {
-				t.Errorf("envs/%s/%s: %v", env, f, err)
-			}
-		}
-	}
-}
-
 // readBackend reads the `name = "value"` lines of a partial backend file.
 func readBackend(t *testing.T, env string) map[string]string {
 	t.Helper()
@@ -213,8 +161,13 @@ func TestBackendKeysDiffer(t *testing.T) {
 		if be[env]["key"] != wantKey[env] {
 			t.Errorf("%s.s3.tfbackend key = %q, want %q", env, be[env]["key"], wantKey[env])
 		}
-		if be[env]["bucket"] == "" || be[env]["region"] == "" {
-			t.Errorf("%s.s3.tfbackend must name bucket and region: %v", env, be[env])
+		if be[env]["region"] == "" {
+			t.Errorf("%s.s3.tfbackend must name the bucket's region: %v", env, be[env])
+		}
+		// The bucket has one name, made by terraform/bootstrap and passed at init; a file that
+		// repeats it drifts from it (it did: equiptrack-terraform-state vs equiptrack-tfstate-<account>).
+		if b, ok := be[env]["bucket"]; ok {
+			t.Errorf("%s.s3.tfbackend names bucket %q: the bucket comes from terraform/bootstrap's output at init", env, b)
 		}
 	}
 	if be["dev"]["key"] == be["staging"]["key"] {
@@ -223,23 +176,6 @@ func TestBackendKeysDiffer(t *testing.T) {
 }
 
 // --- plans --------------------------------------------------------------------------------------
-
-func TestBackendAgreesWithVariables(t *testing.T) {
-	ps := loadPlans(t)
-	for _, env := range envs {
-		be := readBackend(t, env)
-		vars := ps[env].Variables
-		if vars["state_key"] == nil || vars["state_bucket_name"] == nil {
-			t.Fatalf("%s: the plan has no state_key/state_bucket_name variables", env)
-		}
-		if got := fmt.Sprint(vars["state_key"].Value); got != be["key"] {
-			t.Errorf("%s: terraform.tfvars state_key = %q but %s.s3.tfbackend key = %q", env, got, env, be["key"])
-		}
-		if got := fmt.Sprint(vars["state_bucket_name"].Value); got != be["bucket"] {
-			t.Errorf("%s: terraform.tfvars state_bucket_name = %q but %s.s3.tfbackend bucket = %q", env, got, env, be["bucket"])
-		}
-	}
-}
 
 func TestRegions(t *testing.T) {
 	ps := loadPlans(t)
@@ -254,9 +190,10 @@ func TestRegions(t *testing.T) {
 		}
 		zones := map[string]bool{}
 		for _, s := range subnets {
-			az := str(after(s), "availability_zone")
-			if !strings.HasPrefix(az, wantRegion[env]) {
-				t.Errorf("%s: %s in zone %q, outside %s", env, s.Address, az, wantRegion[env])
+			// Zones by ID (names map to different zones in each account): usw2-az1 is us-west-2's.
+			az := str(after(s), "availability_zone_id")
+			if !strings.HasPrefix(az, wantZoneIDPrefix[env]) {
+				t.Errorf("%s: %s in zone %q, want a zone ID of %s (%s…)", env, s.Address, az, wantRegion[env], wantZoneIDPrefix[env])
 			}
 			zones[az] = true
 		}
@@ -284,6 +221,11 @@ func TestTaskCountsSizesAndCapacity(t *testing.T) {
 			if a["deployment_minimum_healthy_percent"] != float64(100) || a["deployment_maximum_percent"] != float64(200) {
 				t.Errorf("%s/%s: deployments must keep 100%% healthy (min 100, max 200), got %v/%v", env, name, a["deployment_minimum_healthy_percent"], a["deployment_maximum_percent"])
 			}
+			// Without it a capacity-provider change (the cost lever ui back to on-demand) fails the
+			// plan on current 6.x providers; see modules/ecs-service/main.tf.
+			if a["force_new_deployment"] != true {
+				t.Errorf("%s/%s: force_new_deployment = %v, want true", env, name, a["force_new_deployment"])
+			}
 			cb := first(a, "deployment_circuit_breaker")
 			if cb == nil || cb["enable"] != true || cb["rollback"] != true {
 				t.Errorf("%s/%s: circuit breaker with rollback missing: %v", env, name, cb)
@@ -310,8 +252,8 @@ func TestTaskCountsSizesAndCapacity(t *testing.T) {
 			t.Errorf("%s: services = %v, want %v", env, names, wantServices)
 		}
 		tds := changes(ps[env], "aws_ecs_task_definition")
-		if len(tds) != 7 {
-			t.Errorf("%s: %d task definitions, want 7 (six services and the seeder)", env, len(tds))
+		if len(tds) != 8 {
+			t.Errorf("%s: %d task definitions, want 8 (six services, the seeder, the migration)", env, len(tds))
 		}
 		for _, td := range tds {
 			a := after(td)
@@ -372,10 +314,38 @@ func TestRegistryMutability(t *testing.T) {
 
 func TestAlarmsOnlyInStaging(t *testing.T) {
 	ps := loadPlans(t)
-	for _, typ := range []string{"aws_cloudwatch_metric_alarm", "aws_cloudwatch_event_rule", "aws_cloudwatch_event_target", "aws_sns_topic"} {
+	for _, typ := range []string{"aws_cloudwatch_metric_alarm", "aws_cloudwatch_event_rule", "aws_cloudwatch_event_target", "aws_sns_topic", "aws_sns_topic_subscription"} {
 		if n := len(changes(ps["dev"], typ)); n != 0 {
 			t.Errorf("dev: %d %s, want none", n, typ)
 		}
+	}
+	// The NAT instance recovers itself in both (EC2's automatic recovery); staging also has its
+	// recover/reboot alarms, which act on EC2 and notify the topic.
+	for _, env := range envs {
+		insts := changes(ps[env], "aws_instance")
+		if len(insts) != 1 || str(first(after(insts[0]), "maintenance_options"), "auto_recovery") != "default" {
+			t.Errorf("%s: the NAT instance must keep EC2's automatic recovery (maintenance_options.auto_recovery = default)", env)
+		}
+	}
+	nat := map[string]string{}
+	for _, a := range changes(ps["staging"], "aws_cloudwatch_metric_alarm") {
+		at := after(a)
+		if name := str(at, "alarm_name"); strings.HasPrefix(name, "equiptrack-staging-nat-") {
+			nat[name] = str(at, "metric_name")
+		}
+	}
+	// Their actions (EC2 recover/reboot plus the topic) hold the topic's ARN, unknown until
+	// apply: modules/network/tests asserts them.
+	wantNAT := map[string]string{
+		"equiptrack-staging-nat-recover": "StatusCheckFailed_System",
+		"equiptrack-staging-nat-reboot":  "StatusCheckFailed_Instance",
+	}
+	if fmt.Sprint(nat) != fmt.Sprint(wantNAT) {
+		t.Errorf("staging: NAT alarms %v, want %v", nat, wantNAT)
+	}
+	subs := changes(ps["staging"], "aws_sns_topic_subscription")
+	if len(subs) != 1 || str(after(subs[0]), "protocol") != "email" || !strings.Contains(str(after(subs[0]), "endpoint"), "@") {
+		t.Errorf("staging: want one e-mail subscription to the alarm topic (alarms must notify someone), got %d", len(subs))
 	}
 	metrics := map[string]bool{}
 	for _, a := range changes(ps["staging"], "aws_cloudwatch_metric_alarm") {
@@ -451,35 +421,28 @@ func TestContainerInsightsOffInBoth(t *testing.T) {
 	}
 }
 
-// The cache is ElastiCache Serverless Valkey in both, capped so a runaway client cannot run up the
-// bill: 1 GB stored, 5000 ECPUs per second.
-func TestCacheServerlessWithLimits(t *testing.T) {
+// The cache is one ElastiCache Valkey node in both (the seed's "Redis: single node per environment"):
+// a serverless cache is a cluster (CROSSSLOT on multi-key commands), unlike the local stores.
+func TestCacheIsOneNode(t *testing.T) {
 	ps := loadPlans(t)
 	for _, env := range envs {
-		if n := len(changes(ps[env], "aws_elasticache_replication_group")); n != 0 {
-			t.Errorf("%s: %d cache nodes, want none (serverless)", env, n)
+		if n := len(changes(ps[env], "aws_elasticache_serverless_cache")); n != 0 {
+			t.Errorf("%s: %d serverless caches, want none (one node)", env, n)
 		}
-		cs := changes(ps[env], "aws_elasticache_serverless_cache")
-		if len(cs) != 1 {
-			t.Fatalf("%s: %d serverless caches, want 1", env, len(cs))
+		rgs := changes(ps[env], "aws_elasticache_replication_group")
+		if len(rgs) != 1 {
+			t.Fatalf("%s: %d replication groups, want 1", env, len(rgs))
 		}
-		a := after(cs[0])
-		if got, want := str(a, "name"), "equiptrack-"+env+"-cache"; got != want {
-			t.Errorf("%s: cache name %q, want %q", env, got, want)
+		a := after(rgs[0])
+		if got, want := str(a, "replication_group_id"), "equiptrack-"+env+"-cache"; got != want {
+			t.Errorf("%s: cache id %q, want %q", env, got, want)
 		}
-		if got := str(a, "engine"); got != "valkey" {
-			t.Errorf("%s: cache engine %q, want valkey", env, got)
+		if str(a, "engine") != "valkey" || str(a, "node_type") != "cache.t4g.micro" || a["num_cache_clusters"] != float64(1) {
+			t.Errorf("%s: cache %s %s × %v, want valkey cache.t4g.micro × 1", env, str(a, "engine"), str(a, "node_type"), a["num_cache_clusters"])
 		}
-		lim := first(a, "cache_usage_limits")
-		if lim == nil {
-			t.Fatalf("%s: no cache_usage_limits", env)
-		}
-		ds, ec := first(lim, "data_storage"), first(lim, "ecpu_per_second")
-		if ds == nil || ds["maximum"] != float64(1) || str(ds, "unit") != "GB" {
-			t.Errorf("%s: data_storage limit %v, want maximum 1 GB", env, ds)
-		}
-		if ec == nil || ec["maximum"] != float64(5000) {
-			t.Errorf("%s: ecpu_per_second limit %v, want maximum 5000", env, ec)
+		// fmt.Sprint: at_rest_encryption_enabled is a string in the 6.x schema, the others booleans.
+		if fmt.Sprint(a["automatic_failover_enabled"]) != "false" || fmt.Sprint(a["transit_encryption_enabled"]) != "true" || fmt.Sprint(a["at_rest_encryption_enabled"]) != "true" {
+			t.Errorf("%s: cache must be a single node without failover, encrypted in transit and at rest: %v/%v/%v", env, a["automatic_failover_enabled"], a["transit_encryption_enabled"], a["at_rest_encryption_enabled"])
 		}
 	}
 }
@@ -589,7 +552,7 @@ var nameAttrs = map[string]string{
 	"aws_db_parameter_group":                      "name",
 }
 
-var requiredNames = []string{"aws_iam_role", "aws_ecr_repository", "aws_cloudwatch_log_group", "aws_ecs_cluster", "aws_secretsmanager_secret", "aws_ecs_task_definition", "aws_lb", "aws_db_instance", "aws_elasticache_serverless_cache"}
+var requiredNames = []string{"aws_iam_role", "aws_ecr_repository", "aws_cloudwatch_log_group", "aws_ecs_cluster", "aws_secretsmanager_secret", "aws_ecs_task_definition", "aws_lb", "aws_db_instance", "aws_elasticache_replication_group"}
 
 func names(p *tfjson.Plan) map[string]map[string]string {
 	out := map[string]map[string]string{}
@@ -692,6 +655,35 @@ func TestNothingReferencedAcross(t *testing.T) {
 	}
 }
 
+// The environments' roles may use the state bucket bootstrap creates: the name both derive from the
+// account (the replica's is 123456789012), and no other.
+func TestStateBucketIsBootstrapsName(t *testing.T) {
+	ps := loadPlans(t)
+	boot, err := os.ReadFile(filepath.Join(terraformRoot, "bootstrap", "main.tf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(boot), `"equiptrack-tfstate-${data.aws_caller_identity.current.account_id}"`) {
+		t.Fatal("terraform/bootstrap no longer names the bucket equiptrack-tfstate-<account id>; update modules/environment's default with it")
+	}
+	for _, env := range envs {
+		found := 0
+		for _, rc := range ps[env].ResourceChanges {
+			walkStrings(rc.Change.After, func(s string) {
+				if strings.Contains(s, "arn:aws:s3:::equiptrack-tfstate-123456789012") {
+					found++
+				}
+				if strings.Contains(s, "equiptrack-terraform-state") {
+					t.Errorf("%s: %s names the old fixed bucket: %q", env, rc.Address, s)
+				}
+			})
+		}
+		if found == 0 {
+			t.Errorf("%s: no policy grants the state bucket arn:aws:s3:::equiptrack-tfstate-123456789012", env)
+		}
+	}
+}
+
 func TestContractOutputs(t *testing.T) {
 	ps := loadPlans(t)
 	for _, env := range envs {
@@ -709,8 +701,9 @@ func TestContractOutputs(t *testing.T) {
 			continue
 		}
 		m, _ := mig.Value.(map[string]any)
-		if m["task_definition_family"] != "equiptrack-"+env+"-inventory" || m["container_name"] != "inventory" {
-			t.Errorf("%s: migrate = %v, want inventory's task definition", env, m)
+		// Its own task definition: the only one given the master credentials; inventory's image.
+		if m["task_definition_family"] != "equiptrack-"+env+"-migrate" || m["container_name"] != "migrate" || m["service"] != "inventory" {
+			t.Errorf("%s: migrate = %v, want the migrate task definition with inventory's image", env, m)
 		}
 	}
 }

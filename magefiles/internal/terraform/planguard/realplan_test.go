@@ -193,7 +193,8 @@ func TestRealScaleDownWithAnotherChangeRefused(t *testing.T) {
 	}
 	// Every log group of dev gets the new retention — the six services'
 	// and the seeder's — and nothing else changes but the counts.
-	want := `the plan changes 7 resource(s) besides the services' desired counts:
+	want := `the plan changes 8 resource(s) besides the services' desired counts:
+  update module.environment.module.migrate.aws_cloudwatch_log_group.this: retention_in_days
   update module.environment.module.seeder.aws_cloudwatch_log_group.this: retention_in_days
   update module.environment.module.service["gateway"].aws_cloudwatch_log_group.this: retention_in_days
   update module.environment.module.service["inventory"].aws_cloudwatch_log_group.this: retention_in_days

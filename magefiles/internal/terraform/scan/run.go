@@ -41,7 +41,7 @@ type Finding struct {
 	Message  string
 	// Roots are the scans that reported it (trivy): "tree" (the whole
 	// terraform/ without variable values) and/or "envs/<env>" (that root
-	// with its terraform.tfvars).
+	// with its values).
 	Roots []string
 }
 
@@ -200,8 +200,9 @@ type trivyReport struct {
 }
 
 // runTrivy scans the whole tree (modules and bootstrap as they stand), then
-// each environment root envs/<env> with its terraform.tfvars, so that
-// checks see the values the environment really uses (dev's backup
+// each environment root envs/<env> on its own (its values are literals in its
+// module call; a terraform.tfvars is passed when present), so that checks see
+// the values the environment really uses (dev's backup
 // retention, dev's mutable tags, …). Findings are merged: one per check and
 // place, with the roots that produced it.
 func runTrivy(ctx context.Context, bin, dir string) ([]Finding, error) {
@@ -215,16 +216,22 @@ func runTrivy(ctx context.Context, bin, dir string) ([]Finding, error) {
 		skipDirs []string
 	}
 	runs := []scanRun{{root: ""}}
-	envVars, err := filepath.Glob(filepath.Join(dir, "envs", "*", "terraform.tfvars"))
+	// The roots hold their values as literals in main.tf (a root may still take a
+	// terraform.tfvars: it is passed when present).
+	envRoots, err := filepath.Glob(filepath.Join(dir, "envs", "*", "main.tf"))
 	if err != nil {
 		return nil, err
 	}
-	sort.Strings(envVars)
-	for _, v := range envVars {
-		root := rel(dir, filepath.Dir(v))
+	sort.Strings(envRoots)
+	for _, m := range envRoots {
+		root := rel(dir, filepath.Dir(m))
 		// The whole-tree scan leaves this root to its own scan.
 		runs[0].skipDirs = append(runs[0].skipDirs, root)
-		runs = append(runs, scanRun{root: root, tfvars: []string{v}})
+		r := scanRun{root: root}
+		if v := filepath.Join(filepath.Dir(m), "terraform.tfvars"); fileExists(v) {
+			r.tfvars = []string{v}
+		}
+		runs = append(runs, r)
 	}
 	var all []Finding
 	for _, r := range runs {
@@ -376,6 +383,9 @@ func parseTFLint(out []byte, dir string) ([]Finding, error) {
 	}
 	var fs []Finding
 	for _, i := range rep.Issues {
+		if thinRootExempt(rel(dir, i.Range.Filename), i.Rule.Name) {
+			continue
+		}
 		fs = append(fs, Finding{Tool: "tflint", ID: i.Rule.Name, Severity: strings.ToUpper(i.Rule.Severity), File: rel(dir, i.Range.Filename), Line: i.Range.Start.Line, Message: i.Message})
 	}
 	for _, e := range rep.Errors {
@@ -386,6 +396,23 @@ func parseTFLint(out []byte, dir string) ([]Finding, error) {
 		fs = append(fs, f)
 	}
 	return fs, nil
+}
+
+// rootExemptRules are the module-contract rules an environment root is
+// exempt from: a root is not a module but a thin caller of
+// modules/environment (envtest's TestRootsAreThin holds it to provider,
+// backend, one module call and pass-through outputs). Its outputs are
+// described where they are defined, in the module, and it declares no
+// variables, so it has no variables.tf.
+var rootExemptRules = map[string]bool{
+	"terraform_documented_outputs":        true,
+	"terraform_standard_module_structure": true,
+}
+
+// thinRootExempt says whether a tflint finding in file (relative to the
+// scanned terraform/ directory) is a root's exemption.
+func thinRootExempt(file, rule string) bool {
+	return rootExemptRules[rule] && strings.HasPrefix(filepath.ToSlash(file), "envs/")
 }
 
 // Skip is one inline scanner skip and the justification written with it.
@@ -505,4 +532,9 @@ func Summary(r *Result) string {
 	fmt.Fprintf(&b, "scan: %d finding(s): trivy %d, tflint %d, unjustified skips %d; %d justified skip(s)\n",
 		len(r.Findings), counts["trivy"], counts["tflint"], counts["skip-policy"], len(r.Skips))
 	return b.String()
+}
+
+func fileExists(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && !st.IsDir()
 }

@@ -77,6 +77,32 @@ func TestParseTFLintIssuesAndErrors(t *testing.T) {
 	}
 }
 
+// A thin root's pass-through outputs are described in the module and it has
+// no variables.tf: those two module-contract rules do not apply to envs/*,
+// every other rule does, and modules keep all of them.
+func TestParseTFLintExemptsThinRootsFromTheModuleContract(t *testing.T) {
+	issue := func(rule, file string) string {
+		return `{"rule":{"name":"` + rule + `","severity":"info"},"message":"m","range":{"filename":"` + file + `","start":{"line":1}}}`
+	}
+	report := `{"issues":[` + strings.Join([]string{
+		issue("terraform_documented_outputs", "envs/dev/outputs.tf"),
+		issue("terraform_standard_module_structure", "envs/staging/variables.tf"),
+		issue("terraform_unused_declarations", "envs/dev/main.tf"),
+		issue("terraform_documented_outputs", "modules/registry/outputs.tf"),
+	}, ",") + `],"errors":[]}`
+	got, err := parseTFLint([]byte(report), "/r")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Finding{
+		{Tool: "tflint", ID: "terraform_unused_declarations", Severity: "INFO", File: "envs/dev/main.tf", Line: 1, Message: "m"},
+		{Tool: "tflint", ID: "terraform_documented_outputs", Severity: "INFO", File: "modules/registry/outputs.tf", Line: 1, Message: "m"},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("parseTFLint = %+v, want %+v", got, want)
+	}
+}
+
 func TestCheckSkipsDemandsJustification(t *testing.T) {
 	dir := t.TempDir()
 	src := `# Logging would need a second bucket; CloudTrail covers access.

@@ -357,7 +357,7 @@ func Summary(p *tfjson.Plan) string {
 	}
 	if len(byType) > 0 {
 		// Most changed types first: what the plan is about, at a glance.
-		types := sortedKeys(byType)
+		types := slices.Sorted(maps.Keys(byType))
 		sort.SliceStable(types, func(i, j int) bool { return byType[types[i]] > byType[types[j]] })
 		var parts []string
 		for _, t := range types {
@@ -372,7 +372,3 @@ func addr(line string) string {
 	f := strings.Fields(line)
 	return f[len(f)-1]
 }
-
-// sortedKeys: Terraform's output (and the replica's answers) must not
-// depend on map order.
-func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }

@@ -32,6 +32,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -75,6 +76,11 @@ type Env struct {
 	// Verbose streams every command's output to Stdout/Stderr.
 	Verbose        bool
 	Stdout, Stderr io.Writer
+	// BackendConfig adds -backend-config=KEY=VALUE pairs after the
+	// directory's *.tfbackend files when a backend is initialised: the state
+	// bucket, which terraform/bootstrap names (equiptrack-tfstate-<account>)
+	// and no committed file repeats.
+	BackendConfig map[string]string
 }
 
 // Offline returns an Env that checks without internet or AWS: the binary
@@ -228,6 +234,16 @@ func initOptions(declared bool, b Backend, backendFiles []string) []tfexec.InitO
 	return opts
 }
 
+// BackendPairs renders extra backend settings as -backend-config=KEY=VALUE
+// options, sorted by key.
+func BackendPairs(kv map[string]string) []tfexec.InitOption {
+	var out []tfexec.InitOption
+	for _, k := range slices.Sorted(maps.Keys(kv)) {
+		out = append(out, tfexec.BackendConfig(k+"="+kv[k]))
+	}
+	return out
+}
+
 // Init runs init without the backend (for validate and test).
 func (d *Dir) Init(ctx context.Context) error { return d.init(ctx, skipBackend) }
 
@@ -248,8 +264,12 @@ func (d *Dir) init(ctx context.Context, b Backend) error {
 			files[i] = filepath.Base(files[i])
 		}
 	}
+	opts := initOptions(hb, b, files)
+	if hb && b == useBackend && len(files) > 0 {
+		opts = append(opts, BackendPairs(d.env.BackendConfig)...)
+	}
 	d.stderr.Reset()
-	if err := d.tf.Init(ctx, initOptions(hb, b, files)...); err != nil {
+	if err := d.tf.Init(ctx, opts...); err != nil {
 		return d.failed("init "+d.Path, err)
 	}
 	return nil
@@ -317,7 +337,7 @@ func planOptions(planFile string, varFiles []string, vars map[string]string) []t
 	for _, f := range varFiles {
 		opts = append(opts, tfexec.VarFile(f))
 	}
-	for _, k := range sortedKeys(vars) {
+	for _, k := range slices.Sorted(maps.Keys(vars)) {
 		opts = append(opts, tfexec.Var(k+"="+vars[k]))
 	}
 	return opts
@@ -401,7 +421,7 @@ func testArgs(filter []string, vars map[string]string) []string {
 	for _, f := range filter {
 		args = append(args, "-filter="+f)
 	}
-	for _, k := range sortedKeys(vars) {
+	for _, k := range slices.Sorted(maps.Keys(vars)) {
 		args = append(args, "-var="+k+"="+vars[k])
 	}
 	return args
@@ -429,7 +449,7 @@ func (d *Dir) Test(ctx context.Context) error {
 
 func envSlice(m map[string]string) []string {
 	out := make([]string, 0, len(m))
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		out = append(out, k+"="+m[k])
 	}
 	return out

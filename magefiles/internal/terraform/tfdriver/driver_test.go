@@ -263,3 +263,14 @@ func TestCheckEnv(t *testing.T) {
 		}
 	}
 }
+
+func TestBackendPairsSorted(t *testing.T) {
+	got := BackendPairs(map[string]string{"region": "us-east-1", "bucket": "equiptrack-tfstate-123456789012"})
+	want := []tfexec.InitOption{tfexec.BackendConfig("bucket=equiptrack-tfstate-123456789012"), tfexec.BackendConfig("region=us-east-1")}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("BackendPairs = %v, want %v", got, want)
+	}
+	if BackendPairs(nil) != nil {
+		t.Error("no pairs for no settings")
+	}
+}

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -237,7 +239,7 @@ func usedTypes(root string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	return sortedKeys(set), nil
+	return slices.Sorted(maps.Keys(set)), nil
 }
 
 // WriteUsedTypes writes usedTypes(root) to root/.kit-replica-types and

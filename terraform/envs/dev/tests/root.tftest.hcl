@@ -1,4 +1,4 @@
-# The dev root with its own terraform.tfvars (loaded automatically), planned with a mocked
+# The dev root as committed (its values are in main.tf), planned with a mocked
 # provider. Cross-environment facts (dev vs staging) are Go tests: terraform/envtest.
 
 mock_provider "aws" {
@@ -20,6 +20,16 @@ mock_provider "aws" {
   mock_data "aws_ec2_managed_prefix_list" {
     defaults = {
       id = "pl-3b927c52"
+    }
+  }
+  mock_data "aws_availability_zones" {
+    defaults = {
+      zone_ids = ["usw2-az1", "usw2-az2", "usw2-az3"]
+    }
+  }
+  mock_data "aws_ec2_instance_type_offerings" {
+    defaults = {
+      locations = ["usw2-az1", "usw2-az2", "usw2-az3"]
     }
   }
   mock_data "aws_caller_identity" {
@@ -68,6 +78,11 @@ mock_provider "aws" {
   mock_resource "aws_elasticache_serverless_cache" {
     defaults = {
       endpoint = [{ address = "equiptrack-dev-cache-abc123.serverless.usw2.cache.amazonaws.com", port = 6379 }]
+    }
+  }
+  mock_resource "aws_elasticache_replication_group" {
+    defaults = {
+      primary_endpoint_address = "master.equiptrack-dev-cache.abc123.usw2.cache.amazonaws.com"
     }
   }
   mock_resource "aws_ecs_cluster" {
@@ -120,7 +135,7 @@ mock_provider "aws" {
   }
 }
 
-run "dev_from_its_tfvars" {
+run "dev_as_committed" {
   command = plan
 
   assert {
@@ -139,20 +154,4 @@ run "dev_from_its_tfvars" {
     condition     = module.environment.name_prefix == "equiptrack-dev" && module.environment.cluster_name == "equiptrack-dev"
     error_message = "names carry the environment"
   }
-}
-
-run "rejects_malformed_region" {
-  command = plan
-  variables {
-    region = "uswest2"
-  }
-  expect_failures = [var.region]
-}
-
-run "rejects_zones_of_another_region" {
-  command = plan
-  variables {
-    availability_zones = ["us-east-1a", "us-east-1b"]
-  }
-  expect_failures = [var.availability_zones]
 }

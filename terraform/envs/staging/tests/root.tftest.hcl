@@ -1,4 +1,4 @@
-# The staging root with its own terraform.tfvars (loaded automatically), planned with a mocked
+# The staging root as committed (its values are in main.tf), planned with a mocked
 # provider. Cross-environment facts (dev vs staging) are Go tests: terraform/envtest.
 
 mock_provider "aws" {
@@ -20,6 +20,16 @@ mock_provider "aws" {
   mock_data "aws_ec2_managed_prefix_list" {
     defaults = {
       id = "pl-3b927c52"
+    }
+  }
+  mock_data "aws_availability_zones" {
+    defaults = {
+      zone_ids = ["use1-az1", "use1-az2", "use1-az3"]
+    }
+  }
+  mock_data "aws_ec2_instance_type_offerings" {
+    defaults = {
+      locations = ["use1-az1", "use1-az2", "use1-az3"]
     }
   }
   mock_data "aws_caller_identity" {
@@ -68,6 +78,11 @@ mock_provider "aws" {
   mock_resource "aws_elasticache_serverless_cache" {
     defaults = {
       endpoint = [{ address = "equiptrack-staging-cache-abc123.serverless.use1.cache.amazonaws.com", port = 6379 }]
+    }
+  }
+  mock_resource "aws_elasticache_replication_group" {
+    defaults = {
+      primary_endpoint_address = "master.equiptrack-staging-cache.abc123.use1.cache.amazonaws.com"
     }
   }
   mock_resource "aws_ecs_cluster" {
@@ -120,7 +135,7 @@ mock_provider "aws" {
   }
 }
 
-run "staging_from_its_tfvars" {
+run "staging_as_committed" {
   command = plan
 
   assert {
@@ -139,20 +154,4 @@ run "staging_from_its_tfvars" {
     condition     = module.environment.name_prefix == "equiptrack-staging" && module.environment.cluster_name == "equiptrack-staging"
     error_message = "names carry the environment"
   }
-}
-
-run "rejects_malformed_region" {
-  command = plan
-  variables {
-    region = "useast1"
-  }
-  expect_failures = [var.region]
-}
-
-run "rejects_zones_of_another_region" {
-  command = plan
-  variables {
-    availability_zones = ["us-west-2a", "us-west-2b"]
-  }
-  expect_failures = [var.availability_zones]
 }

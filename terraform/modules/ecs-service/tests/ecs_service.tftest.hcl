@@ -41,6 +41,9 @@ variables {
   security_group_ids = ["sg-tasks"]
   target_group       = { arn = "arn:aws:elasticloadbalancing:us-west-2:123456789012:targetgroup/equiptrack-test-gateway/0123456789abcdef" }
   service_discovery  = { namespace_id = "ns-0123456789abcdef" }
+  # From the services manifest (the example app probes itself: FROM scratch has no curl).
+  command              = ["serve"]
+  health_check_command = ["CMD", "/equiptrack", "probe", "/healthz"]
   environment_variables = {
     DB_HOST    = "db.internal"
     DB_SSLMODE = "require"
@@ -49,6 +52,21 @@ variables {
     DB_USER     = "arn:aws:secretsmanager:us-west-2:123456789012:secret:rds-db-AbCdEf:username::"
     DB_PASSWORD = "arn:aws:secretsmanager:us-west-2:123456789012:secret:rds-db-AbCdEf:password::"
     JWT_SECRET  = "arn:aws:secretsmanager:us-west-2:123456789012:secret:equiptrack-test-jwt-XyZ123"
+  }
+}
+
+# An image without the example's binary: no command, no health check unless the manifest says so.
+run "no_assumptions_about_the_image" {
+  command = plan
+
+  variables {
+    command              = null
+    health_check_command = null
+  }
+
+  assert {
+    condition     = !contains(keys(jsondecode(aws_ecs_task_definition.this.container_definitions)[0]), "command") && !contains(keys(jsondecode(aws_ecs_task_definition.this.container_definitions)[0]), "healthCheck")
+    error_message = "by default the image's own CMD runs and no health check is set"
   }
 }
 
@@ -125,6 +143,10 @@ run "service_rolling_with_circuit_breaker" {
     error_message = "one on-demand task first, the rest on Spot"
   }
   assert {
+    condition     = aws_ecs_service.this[0].force_new_deployment == true
+    error_message = "a capacity-provider change needs force_new_deployment (UpdateService refuses it otherwise; see main.tf)"
+  }
+  assert {
     condition     = one(aws_ecs_service.this[0].load_balancer).container_port == 8080 && one(aws_ecs_service.this[0].load_balancer).container_name == "gateway"
     error_message = "tasks register in the target group on 8080"
   }
@@ -193,6 +215,19 @@ run "one_off_task_without_service" {
   assert {
     condition     = output.service_name == null && output.task_definition_family == "equiptrack-test-seeder"
     error_message = "outputs of a one-off task"
+  }
+}
+
+run "roles_carry_the_permissions_boundary" {
+  command = plan
+
+  variables {
+    permissions_boundary_arn = "arn:aws:iam::123456789012:policy/equiptrack-test-workload-boundary"
+  }
+
+  assert {
+    condition     = aws_iam_role.execution.permissions_boundary == "arn:aws:iam::123456789012:policy/equiptrack-test-workload-boundary" && aws_iam_role.task.permissions_boundary == "arn:aws:iam::123456789012:policy/equiptrack-test-workload-boundary"
+    error_message = "both roles carry the environment's permissions boundary (the CI apply role may only manage roles that do)"
   }
 }
 
@@ -288,6 +323,14 @@ run "rejects_plain_text_secret" {
     secrets = { JWT_SECRET = "hunter2" }
   }
   expect_failures = [var.secrets]
+}
+
+run "rejects_boundary_that_is_not_a_policy" {
+  command = plan
+  variables {
+    permissions_boundary_arn = "arn:aws:iam::123456789012:role/equiptrack-test-admin"
+  }
+  expect_failures = [var.permissions_boundary_arn]
 }
 
 run "rejects_bad_retention" {

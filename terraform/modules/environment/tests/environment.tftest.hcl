@@ -23,6 +23,16 @@ mock_provider "aws" {
       id = "pl-3b927c52"
     }
   }
+  mock_data "aws_availability_zones" {
+    defaults = {
+      zone_ids = ["use1-az1", "use1-az2", "use1-az3", "use1-az4"]
+    }
+  }
+  mock_data "aws_ec2_instance_type_offerings" {
+    defaults = {
+      locations = ["use1-az1", "use1-az2", "use1-az4"]
+    }
+  }
   mock_data "aws_caller_identity" {
     defaults = {
       account_id = "123456789012"
@@ -69,6 +79,11 @@ mock_provider "aws" {
   mock_resource "aws_elasticache_serverless_cache" {
     defaults = {
       endpoint = [{ address = "equiptrack-staging-cache-abc123.serverless.use1.cache.amazonaws.com", port = 6379 }]
+    }
+  }
+  mock_resource "aws_elasticache_replication_group" {
+    defaults = {
+      primary_endpoint_address = "master.equiptrack-staging-cache.abc123.use1.cache.amazonaws.com"
     }
   }
   mock_resource "aws_ecs_cluster" {
@@ -122,20 +137,20 @@ mock_provider "aws" {
 }
 
 variables {
-  environment        = "staging"
-  account_id         = "123456789012"
-  availability_zones = ["us-east-1a", "us-east-1b"]
+  environment = "staging"
+  account_id  = "123456789012"
   services = {
     gateway   = { cpu = 512, memory = 1024, public_path = "/api/*", desired_count = 2, on_demand_base = 1 }
     inventory = { cpu = 256, memory = 512, desired_count = 2 }
     location  = { cpu = 256, memory = 512, desired_count = 2 }
     user      = { cpu = 256, memory = 512, desired_count = 2 }
     reporting = { cpu = 256, memory = 512, desired_count = 2 }
-    ui        = { cpu = 256, memory = 512, public_path = "/", desired_count = 2, on_demand_base = 1 }
+    ui        = { cpu = 256, memory = 512, public_path = "/", desired_count = 2, on_demand_base = 1, command = ["serve"], health_check = ["CMD", "/equiptrack", "probe", "/healthz"] }
   }
   ecr_image_tag_mutability = "IMMUTABLE"
   db_backup_retention_days = 7
   enable_alarms            = true
+  alarm_email              = "oncall@equiptrack.test"
   github_repository        = "equiptrack/release-kit"
   oidc_provider_arn        = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"
   state_bucket_name        = "equiptrack-terraform-state"
@@ -194,12 +209,12 @@ run "staging_shape" {
     error_message = "ECS event rules watch every service"
   }
   assert {
-    condition     = module.redis.mode == "serverless" && module.redis.cluster_id == "equiptrack-staging-cache"
-    error_message = "the cache is serverless by default"
+    condition     = module.redis.mode == "node" && module.redis.engine == "valkey"
+    error_message = "the cache is one node by default (single-node Redis semantics, as the seed and the local stores)"
   }
   assert {
-    condition     = length(module.network.private_subnet_ids) == 2 && jsonencode(module.network.availability_zones) == jsonencode(["us-east-1a", "us-east-1b"])
-    error_message = "tasks spread over two zones"
+    condition     = length(module.network.private_subnet_ids) == 2 && jsonencode(module.network.availability_zone_ids) == jsonencode(["use1-az1", "use1-az2"])
+    error_message = "tasks spread over two zones, chosen by ID"
   }
 
   assert {
@@ -218,21 +233,56 @@ run "staging_shape" {
     condition     = { for e in module.service["gateway"].container_definition.environment : e.name => e.value }["SERVICE_DOMAIN"] == "equiptrack-staging.internal"
     error_message = "the gateway finds the backends in the private DNS namespace"
   }
+  # Least privilege: the application's own database user everywhere but in the migration, the JWT
+  # key only where it is used (issue: every service connected as the RDS master user and got the
+  # JWT key).
   assert {
-    condition     = jsonencode(sort([for s in module.service["user"].container_definition.secrets : s.name])) == jsonencode(["DB_PASSWORD", "DB_USER", "JWT_SECRET"])
-    error_message = "services get the DB credentials and the JWT secret by reference"
+    condition     = jsonencode(sort([for s in module.service["user"].container_definition.secrets : s.name])) == jsonencode(["DB_PASSWORD"])
+    error_message = "a backend gets only its database password by reference (no JWT key)"
   }
   assert {
-    condition     = jsonencode(sort([for s in module.seeder.container_definition.secrets : s.name])) == jsonencode(["DB_PASSWORD", "DB_USER", "SEED_ADMIN_PASSWORD"])
-    error_message = "the seeder gets the DB credentials and the admin password (not the JWT secret)"
+    condition     = jsonencode(sort([for s in module.service["gateway"].container_definition.secrets : s.name])) == jsonencode(["DB_PASSWORD", "JWT_SECRET"])
+    error_message = "the gateway alone gets the JWT key"
   }
   assert {
-    condition     = jsonencode(module.service["ui"].container_definition.healthCheck.command) == jsonencode(["CMD", "/equiptrack", "probe", "/healthz"])
-    error_message = "every service has a container health check"
+    condition     = alltrue([for k, m in module.service : alltrue([for s in m.container_definition.secrets : !strcontains(s.valueFrom, "rds!db")])])
+    error_message = "no service gets the RDS master secret"
   }
   assert {
-    condition     = alltrue([for k, s in module.service : can(s.container_definition.healthCheck.command)])
-    error_message = "all six services have a container health check"
+    condition     = alltrue([for k, m in module.service : { for e in m.container_definition.environment : e.name => e.value }["DB_USER"] == "equiptrack_app"])
+    error_message = "every service connects as the application's user equiptrack_app"
+  }
+  assert {
+    condition     = jsonencode(sort([for s in module.seeder.container_definition.secrets : s.name])) == jsonencode(["DB_PASSWORD", "SEED_ADMIN_PASSWORD"])
+    error_message = "the seeder gets the application user's password and the admin password (not the JWT key, not the master secret)"
+  }
+  assert {
+    condition     = { for e in module.seeder.container_definition.environment : e.name => e.value }["DB_USER"] == "equiptrack_app" && alltrue([for s in module.seeder.container_definition.secrets : !strcontains(s.valueFrom, "rds!db")])
+    error_message = "the seeder connects as the application's user"
+  }
+  assert {
+    condition     = { for s in module.migrate.container_definition.secrets : s.name => s.valueFrom } == { APP_DB_PASSWORD = "arn:aws:secretsmanager:us-east-1:123456789012:secret:equiptrack-staging-x-AbCdEf", DB_PASSWORD = "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-0123-AbCdEf:password::", DB_USER = "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-0123-AbCdEf:username::" }
+    error_message = "the migration alone gets the master credentials, and the application user's password to create it"
+  }
+  assert {
+    condition     = { for e in module.migrate.container_definition.environment : e.name => e.value }["APP_DB_USER"] == "equiptrack_app" && jsonencode(module.migrate.container_definition.command) == jsonencode(["migrate"])
+    error_message = "the migration creates equiptrack_app, running migrate"
+  }
+  assert {
+    condition     = module.migrate.container_definition.image == "123456789012.dkr.ecr.us-east-1.amazonaws.com/equiptrack-staging/x:latest"
+    error_message = "the migration runs the migrate service's image"
+  }
+  assert {
+    condition     = output.migrate.task_definition_family == "equiptrack-staging-migrate" && output.migrate.container_name == "migrate" && output.migrate.service == "inventory"
+    error_message = "releases run the migration's own task definition with inventory's image"
+  }
+  assert {
+    condition     = jsonencode(module.service["ui"].container_definition.healthCheck.command) == jsonencode(["CMD", "/equiptrack", "probe", "/healthz"]) && jsonencode(module.service["ui"].container_definition.command) == jsonencode(["serve"])
+    error_message = "a service's health check and command are the ones given (the manifest's)"
+  }
+  assert {
+    condition     = !can(module.service["user"].container_definition.healthCheck) && !can(module.service["user"].container_definition.command)
+    error_message = "a service given no health check or command gets none: nothing is assumed about its image"
   }
 
   assert {
@@ -257,12 +307,20 @@ run "outputs_for_the_release_targets" {
     error_message = "staging tags are immutable"
   }
   assert {
-    condition     = output.migrate.task_definition_family == "equiptrack-staging-inventory" && jsonencode(output.migrate.command) == jsonencode(["migrate"]) && output.migrate.container_name == "inventory"
-    error_message = "the migration runs inventory's task definition with command migrate"
+    condition     = output.migrate.task_definition_family == "equiptrack-staging-migrate" && jsonencode(output.migrate.command) == jsonencode(["migrate"]) && output.migrate.container_name == "migrate" && output.migrate.log_group == "/ecs/equiptrack-staging/migrate"
+    error_message = "the migration runs its own task definition (the only one with the master secret) with command migrate"
   }
   assert {
     condition     = output.seeder.task_definition_family == "equiptrack-staging-seeder"
     error_message = "seeder task definition"
+  }
+  assert {
+    condition     = output.secrets.db_app_password.name == "equiptrack-staging/db-app-password" && output.secrets.jwt.name == "equiptrack-staging/jwt-signing-key" && output.secrets.admin_password.name == "equiptrack-staging/seed-admin-password"
+    error_message = "the secrets `<env>:secrets` sets"
+  }
+  assert {
+    condition     = output.permissions_boundary_arn == "arn:aws:iam::123456789012:policy/equiptrack-staging-workload-boundary"
+    error_message = "the environment's workload boundary"
   }
   assert {
     condition     = output.services["gateway"].service_name == "gateway" && output.services["gateway"].log_group == "/ecs/equiptrack-staging/gateway"
@@ -330,13 +388,13 @@ run "rejects_bad_account_id" {
 }
 
 # The two cost levers switched back: Container Insights on (RunningTaskCount alarms per service, no
-# event rules) and the cache as one node.
+# event rules) and the cache as ElastiCache Serverless.
 run "levers_switched_back" {
   command = plan
 
   variables {
     container_insights = "enabled"
-    cache_mode         = "node"
+    cache_mode         = "serverless"
   }
 
   assert {
@@ -352,8 +410,8 @@ run "levers_switched_back" {
     error_message = "with Container Insights, no event rules"
   }
   assert {
-    condition     = module.redis.mode == "node" && module.redis.engine == "valkey"
-    error_message = "the cache as one node"
+    condition     = module.redis.mode == "serverless" && module.redis.cluster_id == "equiptrack-staging-cache"
+    error_message = "the cache as ElastiCache Serverless when asked"
   }
 }
 
@@ -414,14 +472,6 @@ run "rejects_bad_project" {
   expect_failures = [var.project]
 }
 
-run "rejects_one_zone" {
-  command = plan
-  variables {
-    availability_zones = ["us-east-1a"]
-  }
-  expect_failures = [var.availability_zones]
-}
-
 run "rejects_reserved_service_name" {
   command = plan
   variables {
@@ -461,6 +511,14 @@ run "rejects_unknown_migrate_service" {
     migrate_service = "billing"
   }
   expect_failures = [var.migrate_service]
+}
+
+run "rejects_unknown_jwt_service" {
+  command = plan
+  variables {
+    jwt_services = ["billing"]
+  }
+  expect_failures = [var.jwt_services]
 }
 
 run "rejects_empty_migrate_command" {
@@ -525,4 +583,39 @@ run "rejects_bad_state_key" {
     state_key = "/equiptrack/staging/state.json"
   }
   expect_failures = [var.state_key]
+}
+
+run "rejects_bad_cache_mode" {
+  command = plan
+  variables {
+    cache_mode = "cluster"
+  }
+  expect_failures = [var.cache_mode]
+}
+
+run "rejects_alarms_without_subscriber" {
+  command = plan
+  variables {
+    alarm_email = null
+  }
+  expect_failures = [var.alarm_email]
+}
+
+run "rejects_bad_alarm_email" {
+  command = plan
+  variables {
+    alarm_email = "oncall-at-equiptrack"
+  }
+  expect_failures = [var.alarm_email]
+}
+
+run "rejects_health_check_without_cmd" {
+  command = plan
+  variables {
+    services = {
+      gateway = { cpu = 512, memory = 1024, public_path = "/api/*", desired_count = 1, health_check = ["/equiptrack", "probe", "/healthz"] }
+      ui      = { cpu = 256, memory = 512, public_path = "/", desired_count = 1 }
+    }
+  }
+  expect_failures = [var.services]
 }

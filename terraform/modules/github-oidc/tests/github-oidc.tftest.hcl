@@ -147,7 +147,11 @@ run "dev_plan_policy_is_read_only" {
   }
   assert {
     condition     = !strcontains(aws_iam_role_policy.plan.policy, "secretsmanager:GetSecretValue")
-    error_message = "no secret values unless secret_arns are given"
+    error_message = "pull requests read no secret value"
+  }
+  assert {
+    condition     = toset(flatten([for s in jsondecode(aws_iam_role_policy.plan.policy).Statement : s.Action if s.Sid == "ReadEnvironmentResources"])) == toset(["application-autoscaling:Describe*", "application-autoscaling:ListTagsForResource", "cloudwatch:Describe*", "cloudwatch:ListTagsForResource", "ec2:Describe*", "ec2:GetManagedPrefixListEntries", "ecr:Describe*", "ecr:GetLifecyclePolicy", "ecr:GetRepositoryPolicy", "ecr:ListTagsForResource", "ecs:Describe*", "ecs:List*", "elasticache:Describe*", "elasticache:ListTagsForResource", "elasticloadbalancing:Describe*", "events:DescribeRule", "events:ListTagsForResource", "events:ListTargetsByRule", "kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListAliases", "kms:ListResourceTags", "logs:Describe*", "logs:ListTagsForResource", "logs:ListTagsLogGroup", "rds:Describe*", "rds:ListTagsForResource", "secretsmanager:DescribeSecret", "secretsmanager:GetResourcePolicy", "servicediscovery:Get*", "servicediscovery:List*", "sns:GetSubscriptionAttributes", "sns:GetTopicAttributes", "sns:ListSubscriptionsByTopic", "sns:ListTagsForResource", "ssm:GetParameter"])
+    error_message = "the regional reads of the plan role, exactly (events included: staging's EventBridge rules)"
   }
 }
 
@@ -159,8 +163,48 @@ run "dev_apply_policy_is_scoped" {
     error_message = "apply manages regional services only in us-west-2"
   }
   assert {
-    condition     = toset(flatten([one([for s in jsondecode(aws_iam_role_policy.apply.policy).Statement : s.Resource if s.Sid == "ManageThisEnvironmentsIam"])])) == toset(["arn:aws:iam::123456789012:role/equiptrack-dev-*", "arn:aws:iam::123456789012:policy/equiptrack-dev-*", "arn:aws:iam::123456789012:instance-profile/equiptrack-dev-*"])
-    error_message = "IAM only on names carrying dev"
+    condition     = one([for s in jsondecode(aws_iam_role_policy.apply.policy).Statement : s.Resource if s.Sid == "CreateAndChangeRolesOnlyWithTheBoundary"]) == "arn:aws:iam::123456789012:role/equiptrack-dev-*"
+    error_message = "IAM roles only on names carrying dev"
+  }
+  assert {
+    condition     = one([for s in jsondecode(aws_iam_role_policy.apply.policy).Statement : s.Condition.StringEquals["iam:PermissionsBoundary"] if s.Sid == "CreateAndChangeRolesOnlyWithTheBoundary"]) == "arn:aws:iam::123456789012:policy/equiptrack-dev-workload-boundary"
+    error_message = "roles are created and given policies only with the dev workload boundary"
+  }
+  assert {
+    condition     = toset(flatten([one([for s in jsondecode(aws_iam_role_policy.apply.policy).Statement : s.Action if s.Sid == "CreateAndChangeRolesOnlyWithTheBoundary"])])) == toset(["iam:AttachRolePolicy", "iam:CreateRole", "iam:DeleteRolePolicy", "iam:DetachRolePolicy", "iam:PutRolePermissionsBoundary", "iam:PutRolePolicy"])
+    error_message = "every action that gives a role permissions requires the boundary"
+  }
+  assert {
+    condition     = one([for s in jsondecode(aws_iam_role_policy.apply.policy).Statement : s.Effect if s.Sid == "NeverChangeCiRolesOrTheBoundary"]) == "Deny" && toset(flatten([one([for s in jsondecode(aws_iam_role_policy.apply.policy).Statement : s.Resource if s.Sid == "NeverChangeCiRolesOrTheBoundary"])])) == toset(["arn:aws:iam::123456789012:role/equiptrack-dev-github-*", "arn:aws:iam::123456789012:policy/equiptrack-dev-workload-boundary"])
+    error_message = "an explicit deny keeps the apply role off its own role, the other CI roles and the boundary"
+  }
+  assert {
+    condition     = one([for s in jsondecode(aws_iam_role_policy.apply.policy).Statement : s.Effect if s.Sid == "NeverRemoveABoundary"]) == "Deny"
+    error_message = "no boundary can be removed"
+  }
+  assert {
+    condition     = !contains(flatten([for s in jsondecode(aws_iam_role_policy.apply.policy).Statement : s.Action if s.Effect == "Allow"]), "iam:*") && !contains(flatten([for s in jsondecode(aws_iam_role_policy.apply.policy).Statement : s.Action if s.Effect == "Allow"]), "acm:*") && !contains(flatten([for s in jsondecode(aws_iam_role_policy.apply.policy).Statement : s.Action if s.Effect == "Allow"]), "route53:*")
+    error_message = "no iam:*, acm:* or route53:* any more"
+  }
+  assert {
+    condition     = one([for s in jsondecode(aws_iam_role_policy.apply.policy).Statement : s.Condition.StringEquals["aws:ResourceTag/Environment"] if s.Sid == "CloudFrontOnlyThisEnvironmentsResources"]) == "dev" && one([for s in jsondecode(aws_iam_role_policy.apply.policy).Statement : s.Condition.StringEquals["aws:RequestTag/Environment"] if s.Sid == "CloudFrontCreateOnlyTaggedForThisEnvironment"]) == "dev"
+    error_message = "CloudFront only on resources tagged Environment = dev, and creation only with that tag"
+  }
+  assert {
+    condition     = contains(flatten([one([for s in jsondecode(aws_iam_role_policy.apply.policy).Statement : s.Action if s.Sid == "ManageEnvironmentServices"])]), "events:*")
+    error_message = "apply manages EventBridge rules (staging's ECS event rules)"
+  }
+  assert {
+    condition     = aws_iam_policy.workload_boundary.name == "equiptrack-dev-workload-boundary"
+    error_message = "the boundary's name is the one the apply policy requires"
+  }
+  assert {
+    condition     = toset(flatten([one([for s in jsondecode(aws_iam_policy.workload_boundary.policy).Statement : s.Resource if s.Sid == "ReadSecretsOfThisEnvironment"])])) == toset(["arn:aws:secretsmanager:us-west-2:123456789012:secret:equiptrack-dev/*", "arn:aws:secretsmanager:us-west-2:123456789012:secret:rds!db-*"])
+    error_message = "workload roles read at most dev's secrets, in us-west-2"
+  }
+  assert {
+    condition     = output.permissions_boundary_arn == "arn:aws:iam::123456789012:policy/equiptrack-dev-workload-boundary"
+    error_message = "the boundary ARN output"
   }
   assert {
     condition     = toset(flatten([one([for s in jsondecode(aws_iam_role_policy.apply.policy).Statement : s.Resource if s.Sid == "ReadWriteThisEnvironmentsState"])])) == toset(["arn:aws:s3:::equiptrack-tfstate-123456789012/equiptrack/dev/terraform.tfstate"])
@@ -181,7 +225,6 @@ run "staging_in_us_east_1" {
     task_role_arns           = []
     execution_role_arns      = ["arn:aws:iam::123456789012:role/equiptrack-staging-execution"]
     state_key                = "equiptrack/staging/terraform.tfstate"
-    secret_arns              = ["arn:aws:secretsmanager:us-east-1:123456789012:secret:equiptrack-staging/jwt-signing-key-AbCdEf"]
   }
 
   assert {
@@ -209,8 +252,16 @@ run "staging_in_us_east_1" {
     error_message = "SSM parameters only under /equiptrack/staging in us-east-1"
   }
   assert {
-    condition     = one([for s in jsondecode(aws_iam_role_policy.plan.policy).Statement : s.Resource if s.Sid == "RefreshTerraformWrittenSecrets"]) == "arn:aws:secretsmanager:us-east-1:123456789012:secret:equiptrack-staging/jwt-signing-key-AbCdEf"
-    error_message = "plan reads only the given secrets"
+    condition     = !strcontains(aws_iam_role_policy.plan.policy, "secretsmanager:GetSecretValue")
+    error_message = "the staging plan role reads no secret value"
+  }
+  assert {
+    condition     = toset(flatten([one([for s in jsondecode(aws_iam_role_policy.apply.policy).Statement : s.Resource if s.Sid == "NeverChangeCiRolesOrTheBoundary"])])) == toset(["arn:aws:iam::123456789012:role/equiptrack-staging-github-*", "arn:aws:iam::123456789012:policy/equiptrack-staging-workload-boundary"])
+    error_message = "staging's apply role cannot change staging's CI roles or boundary"
+  }
+  assert {
+    condition     = one([for s in jsondecode(aws_iam_role_policy.apply.policy).Statement : s.Condition.StringEquals["aws:ResourceTag/Environment"] if s.Sid == "CloudFrontOnlyThisEnvironmentsResources"]) == "staging"
+    error_message = "staging's apply role touches only CloudFront resources tagged staging"
   }
   assert {
     condition     = one([for s in jsondecode(aws_iam_role_policy.apply.policy).Statement : s.Condition.StringEquals["aws:RequestedRegion"] if s.Sid == "ManageEnvironmentServices"]) == "us-east-1"

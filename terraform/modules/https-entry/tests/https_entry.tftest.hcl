@@ -4,6 +4,11 @@ mock_provider "aws" {
       domain_name = "d111111abcdef8.cloudfront.net"
     }
   }
+  mock_resource "aws_cloudfront_response_headers_policy" {
+    defaults = {
+      id = "5cc3b908-e619-4b99-88e5-2cf7f45965bd"
+    }
+  }
 }
 
 variables {
@@ -46,6 +51,49 @@ run "https_with_default_certificate" {
   assert {
     condition     = data.aws_ec2_managed_prefix_list.cloudfront.name == "com.amazonaws.global.cloudfront.origin-facing"
     error_message = "the CloudFront origin-facing prefix list is looked up"
+  }
+}
+
+# Issue: /api/* answered plain HTTP with a redirect, so a client's first request (Authorization
+# header, body) crossed the internet in clear. Now it is refused; only the UI redirects.
+run "api_https_only_and_hsts_everywhere" {
+  command = apply
+
+  variables {
+    https_only_path_patterns = ["/api/*"]
+  }
+
+  assert {
+    condition     = length(aws_cloudfront_distribution.this.ordered_cache_behavior) == 1
+    error_message = "one ordered behavior per HTTPS-only path"
+  }
+  assert {
+    condition     = aws_cloudfront_distribution.this.ordered_cache_behavior[0].path_pattern == "/api/*" && aws_cloudfront_distribution.this.ordered_cache_behavior[0].viewer_protocol_policy == "https-only"
+    error_message = "/api/* refuses plain HTTP (https-only), never redirects"
+  }
+  assert {
+    condition     = aws_cloudfront_distribution.this.default_cache_behavior[0].viewer_protocol_policy == "redirect-to-https"
+    error_message = "the UI (default behavior) redirects HTTP to HTTPS"
+  }
+  assert {
+    condition     = aws_cloudfront_distribution.this.ordered_cache_behavior[0].response_headers_policy_id == "5cc3b908-e619-4b99-88e5-2cf7f45965bd" && aws_cloudfront_distribution.this.default_cache_behavior[0].response_headers_policy_id == "5cc3b908-e619-4b99-88e5-2cf7f45965bd"
+    error_message = "every behavior carries the HSTS response headers policy"
+  }
+  assert {
+    condition     = aws_cloudfront_distribution.this.ordered_cache_behavior[0].cache_policy_id == "4135ea2d-6df8-44a3-9df3-4b5a84be39ad" && aws_cloudfront_distribution.this.ordered_cache_behavior[0].origin_request_policy_id == "b689b0a8-53d0-40ab-baf2-68738e2966ac"
+    error_message = "the API behavior caches nothing and forwards every viewer header but Host, like the default"
+  }
+  assert {
+    condition     = one(one(aws_cloudfront_response_headers_policy.hsts.security_headers_config).strict_transport_security).access_control_max_age_sec == 31536000
+    error_message = "HSTS max-age is one year"
+  }
+  assert {
+    condition     = one(one(aws_cloudfront_response_headers_policy.hsts.security_headers_config).strict_transport_security).override == true
+    error_message = "HSTS replaces whatever the origin sends"
+  }
+  assert {
+    condition     = aws_cloudfront_response_headers_policy.hsts.name == "equiptrack-test-hsts"
+    error_message = "the policy name carries the environment (names are account-wide)"
   }
 }
 
@@ -123,4 +171,20 @@ run "rejects_bad_read_timeout" {
     origin_read_timeout = 0
   }
   expect_failures = [var.origin_read_timeout]
+}
+
+run "rejects_root_as_https_only_path" {
+  command = plan
+  variables {
+    https_only_path_patterns = ["/*"]
+  }
+  expect_failures = [var.https_only_path_patterns]
+}
+
+run "rejects_short_hsts" {
+  command = plan
+  variables {
+    hsts_max_age_seconds = 300
+  }
+  expect_failures = [var.hsts_max_age_seconds]
 }

@@ -1,9 +1,26 @@
-mock_provider "aws" {}
+# Zones by ID: the region's usable zone IDs and the zones offering the NAT instance's Graviton
+# type are data sources, mocked here (usw2-az3 plays the zone without Graviton).
+mock_provider "aws" {
+  mock_data "aws_region" {
+    defaults = {
+      region = "us-west-2"
+    }
+  }
+  mock_data "aws_availability_zones" {
+    defaults = {
+      zone_ids = ["usw2-az1", "usw2-az2", "usw2-az3", "usw2-az4"]
+    }
+  }
+  mock_data "aws_ec2_instance_type_offerings" {
+    defaults = {
+      locations = ["usw2-az4", "usw2-az2", "usw2-az1"]
+    }
+  }
+}
 
 variables {
-  name_prefix        = "equiptrack-test"
-  availability_zones = ["us-west-2a", "us-west-2b"]
-  tags               = { Owner = "tests" }
+  name_prefix = "equiptrack-test"
+  tags        = { Owner = "tests" }
 }
 
 run "two_zones_public_and_private" {
@@ -14,15 +31,19 @@ run "two_zones_public_and_private" {
     error_message = "expected one public and one private subnet in each of the two zones"
   }
   assert {
-    condition     = aws_subnet.private["us-west-2a"].availability_zone == "us-west-2a" && aws_subnet.private["us-west-2b"].availability_zone == "us-west-2b"
-    error_message = "private subnets must sit in us-west-2a and us-west-2b"
+    condition     = aws_subnet.private["usw2-az1"].availability_zone_id == "usw2-az1" && aws_subnet.private["usw2-az2"].availability_zone_id == "usw2-az2"
+    error_message = "private subnets must sit in the first two usable zone IDs, usw2-az1 and usw2-az2"
   }
   assert {
-    condition     = aws_subnet.public["us-west-2a"].cidr_block == "10.0.0.0/24" && aws_subnet.public["us-west-2b"].cidr_block == "10.0.1.0/24"
+    condition     = jsonencode(output.availability_zone_ids) == jsonencode(["usw2-az1", "usw2-az2"])
+    error_message = "the chosen zones are output by ID"
+  }
+  assert {
+    condition     = aws_subnet.public["usw2-az1"].cidr_block == "10.0.0.0/24" && aws_subnet.public["usw2-az2"].cidr_block == "10.0.1.0/24"
     error_message = "public subnets must be 10.0.0.0/24 and 10.0.1.0/24"
   }
   assert {
-    condition     = aws_subnet.private["us-west-2a"].cidr_block == "10.0.10.0/24" && aws_subnet.private["us-west-2b"].cidr_block == "10.0.11.0/24"
+    condition     = aws_subnet.private["usw2-az1"].cidr_block == "10.0.10.0/24" && aws_subnet.private["usw2-az2"].cidr_block == "10.0.11.0/24"
     error_message = "private subnets must be 10.0.10.0/24 and 10.0.11.0/24"
   }
   assert {
@@ -72,18 +93,85 @@ run "outbound_through_one_nat_instance" {
   }
 }
 
-run "three_zones_and_other_cidr" {
+run "nat_instance_recovers" {
   command = plan
 
   variables {
-    cidr_block         = "10.20.0.0/16"
-    availability_zones = ["us-east-1a", "us-east-1b", "us-east-1c"]
+    enable_alarms = true
+    alarm_actions = ["arn:aws:sns:us-west-2:123456789012:equiptrack-test-alarms"]
   }
 
   assert {
-    condition     = length(aws_subnet.private) == 3 && aws_subnet.private["us-east-1c"].cidr_block == "10.20.12.0/24"
-    error_message = "a third zone adds a third private subnet 10.20.12.0/24"
+    condition     = aws_instance.nat.maintenance_options[0].auto_recovery == "default"
+    error_message = "the NAT instance keeps EC2's automatic recovery on"
   }
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.nat["recover"].metric_name == "StatusCheckFailed_System" && contains(aws_cloudwatch_metric_alarm.nat["recover"].alarm_actions, "arn:aws:automate:us-west-2:ec2:recover")
+    error_message = "a failed system status check recovers the NAT instance"
+  }
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.nat["reboot"].metric_name == "StatusCheckFailed_Instance" && contains(aws_cloudwatch_metric_alarm.nat["reboot"].alarm_actions, "arn:aws:automate:us-west-2:ec2:reboot")
+    error_message = "a failed instance status check reboots the NAT instance"
+  }
+  assert {
+    condition     = contains(aws_cloudwatch_metric_alarm.nat["recover"].alarm_actions, "arn:aws:sns:us-west-2:123456789012:equiptrack-test-alarms") && contains(aws_cloudwatch_metric_alarm.nat["reboot"].alarm_actions, "arn:aws:sns:us-west-2:123456789012:equiptrack-test-alarms")
+    error_message = "both NAT alarms notify the given actions"
+  }
+}
+
+run "nat_without_alarm_actions_has_no_alarms" {
+  command = plan
+
+  assert {
+    condition     = aws_instance.nat.maintenance_options[0].auto_recovery == "default" && length(aws_cloudwatch_metric_alarm.nat) == 0
+    error_message = "without alarms (dev): EC2's automatic recovery only, no billed alarm"
+  }
+}
+
+run "three_zones_skip_the_one_without_graviton" {
+  command = plan
+
+  variables {
+    cidr_block = "10.20.0.0/16"
+    zone_count = 3
+  }
+
+  assert {
+    condition     = length(aws_subnet.private) == 3 && aws_subnet.private["usw2-az4"].cidr_block == "10.20.12.0/24" && !contains(keys(aws_subnet.private), "usw2-az3")
+    error_message = "a third zone is usw2-az4 (usw2-az3 offers no t4g), private subnet 10.20.12.0/24"
+  }
+}
+
+run "given_zone_ids" {
+  command = apply # the subnet ids are computed: Terraform leaves them unknown at a mocked plan
+
+  variables {
+    availability_zone_ids = ["usw2-az4", "usw2-az2"]
+  }
+
+  assert {
+    condition     = aws_instance.nat.subnet_id == aws_subnet.public["usw2-az4"].id && length(aws_subnet.public) == 2
+    error_message = "given zone IDs are used in their order; the NAT instance sits in the first"
+  }
+}
+
+run "rejects_zone_without_the_nat_type" {
+  command = plan
+  variables {
+    availability_zone_ids = ["usw2-az1", "usw2-az3"]
+  }
+  expect_failures = [aws_vpc.this]
+}
+
+run "fails_early_with_one_usable_zone" {
+  command = plan
+  override_data {
+    target = data.aws_ec2_instance_type_offerings.nat
+    values = {
+      locations = ["usw2-az1"]
+    }
+  }
+  expect_failures = [aws_vpc.this]
 }
 
 run "rejects_bad_name_prefix" {
@@ -105,9 +193,25 @@ run "rejects_bad_cidr" {
 run "rejects_single_zone" {
   command = plan
   variables {
-    availability_zones = ["us-west-2a"]
+    availability_zone_ids = ["usw2-az1"]
   }
-  expect_failures = [var.availability_zones]
+  expect_failures = [var.availability_zone_ids]
+}
+
+run "rejects_zone_names" {
+  command = plan
+  variables {
+    availability_zone_ids = ["us-west-2a", "us-west-2b"]
+  }
+  expect_failures = [var.availability_zone_ids]
+}
+
+run "rejects_one_zone_count" {
+  command = plan
+  variables {
+    zone_count = 1
+  }
+  expect_failures = [var.zone_count]
 }
 
 run "rejects_x86_nat_type" {

@@ -23,6 +23,10 @@ run "defaults_are_small_encrypted_and_private" {
   command = plan
 
   assert {
+    condition     = aws_secretsmanager_secret_rotation.master.rotation_rules[0].schedule_expression == "cron(0 6 ? * SUN#1 *)" && aws_secretsmanager_secret_rotation.master.rotation_rules[0].duration == "1h"
+    error_message = "the master secret rotates on an explicit monthly schedule (not RDS's default weekly), after the maintenance window"
+  }
+  assert {
     condition     = aws_db_instance.this.identifier == "equiptrack-dev-postgres"
     error_message = "identifier must carry the environment"
   }
@@ -67,8 +71,8 @@ run "defaults_are_small_encrypted_and_private" {
     error_message = "deletion protection on and final snapshot kept"
   }
   assert {
-    condition     = aws_db_instance.this.final_snapshot_identifier == "equiptrack-dev-postgres-final"
-    error_message = "final snapshot name must derive from the name prefix"
+    condition     = can(regex("^equiptrack-dev-postgres-final-[0-9]{14}$", aws_db_instance.this.final_snapshot_identifier))
+    error_message = "final snapshot name derives from the name prefix and is unique (time of the plan that created the instance)"
   }
   assert {
     condition     = aws_db_instance.this.performance_insights_enabled == false
@@ -208,4 +212,12 @@ run "rejects_reserved_username" {
   command = plan
   variables { username = "postgres" }
   expect_failures = [var.username]
+}
+
+run "rejects_bad_rotation_schedule" {
+  command = plan
+  variables {
+    master_password_rotation = { schedule = "every month" }
+  }
+  expect_failures = [var.master_password_rotation]
 }

@@ -9,23 +9,13 @@ provider "aws" {
   skip_metadata_api_check     = true
 }
 
-# The generated values come from Secrets Manager's GetRandomPassword API;
-# fixed here so the plan is offline and the assertions exact.
-override_data {
-  target = data.aws_secretsmanager_random_password.jwt
-  values = { random_password = "jwtkeyjwtkeyjwtkeyjwtkeyjwtkeyjwtkeyjwtkeyjwtkeyjwtkeyjwtkey1234" }
-}
-
-override_data {
-  target = data.aws_secretsmanager_random_password.admin_password
-  values = { random_password = "Adm1n-Passw0rd!x" }
-}
-
 variables {
   name_prefix = "equiptrack-dev"
 }
 
-run "two_secrets_with_generated_values" {
+# Issue: the generated values sat in the state, which the pull-request plan role reads. The module
+# now creates the secrets only; `mage <env>:secrets` writes the values.
+run "three_secrets_without_values" {
   command = plan
 
   assert {
@@ -37,8 +27,12 @@ run "two_secrets_with_generated_values" {
     error_message = "admin password secret name carries the environment"
   }
   assert {
-    condition     = length(aws_secretsmanager_secret.this) == 2
-    error_message = "exactly two secrets (the DB credentials live in the RDS-managed secret)"
+    condition     = aws_secretsmanager_secret.this["db_app_password"].name == "equiptrack-dev/db-app-password"
+    error_message = "the application database user's password secret name carries the environment"
+  }
+  assert {
+    condition     = length(aws_secretsmanager_secret.this) == 3
+    error_message = "exactly three secrets (the master credentials live in the RDS-managed secret)"
   }
   assert {
     condition     = alltrue([for s in aws_secretsmanager_secret.this : s.recovery_window_in_days == 7])
@@ -49,40 +43,28 @@ run "two_secrets_with_generated_values" {
     error_message = "default encryption key is the AWS-managed aws/secretsmanager"
   }
   assert {
-    condition     = aws_secretsmanager_secret_version.jwt[0].secret_string == "jwtkeyjwtkeyjwtkeyjwtkeyjwtkeyjwtkeyjwtkeyjwtkeyjwtkeyjwtkey1234"
-    error_message = "the JWT secret gets the generated value"
+    condition     = output.db_app_user == "equiptrack_app"
+    error_message = "the application's database user is equiptrack_app by default"
   }
   assert {
-    condition     = aws_secretsmanager_secret_version.admin_password[0].secret_string == "Adm1n-Passw0rd!x"
-    error_message = "the admin password secret gets the generated value"
-  }
-  assert {
-    condition     = data.aws_secretsmanager_random_password.jwt[0].password_length == 64 && data.aws_secretsmanager_random_password.jwt[0].exclude_punctuation == true
-    error_message = "JWT key: 64 characters without punctuation"
-  }
-  assert {
-    condition     = data.aws_secretsmanager_random_password.admin_password[0].password_length == 24 && data.aws_secretsmanager_random_password.admin_password[0].require_each_included_type == true
-    error_message = "admin password: 24 characters of every type"
+    condition = output.values == {
+      jwt             = { name = "equiptrack-dev/jwt-signing-key", length = 64, exclude_punctuation = true, exclude_characters = "", require_each_included_type = false }
+      admin_password  = { name = "equiptrack-dev/seed-admin-password", length = 24, exclude_punctuation = false, exclude_characters = "\"'`\\/@ ", require_each_included_type = true }
+      db_app_password = { name = "equiptrack-dev/db-app-password", length = 32, exclude_punctuation = true, exclude_characters = "", require_each_included_type = false }
+    }
+    error_message = "the generation policy `mage <env>:secrets` reads"
   }
 }
 
-run "values_out_of_band" {
+run "staging_names_and_recovery_window" {
   command = plan
 
   variables {
     name_prefix          = "equiptrack-staging"
-    generate_values      = false
     recovery_window_days = 30
+    db_app_user          = "inventory_app"
   }
 
-  assert {
-    condition     = length(aws_secretsmanager_secret_version.jwt) == 0 && length(aws_secretsmanager_secret_version.admin_password) == 0
-    error_message = "no versions when values are set out of band"
-  }
-  assert {
-    condition     = length(data.aws_secretsmanager_random_password.jwt) == 0
-    error_message = "nothing generated when values are set out of band"
-  }
   assert {
     condition     = alltrue([for s in aws_secretsmanager_secret.this : s.recovery_window_in_days == 30])
     error_message = "recovery window follows the variable"
@@ -90,6 +72,10 @@ run "values_out_of_band" {
   assert {
     condition     = aws_secretsmanager_secret.this["jwt"].name == "equiptrack-staging/jwt-signing-key"
     error_message = "staging names"
+  }
+  assert {
+    condition     = strcontains(aws_secretsmanager_secret.this["db_app_password"].description, "inventory_app")
+    error_message = "the description names the database user"
   }
 }
 
@@ -109,4 +95,10 @@ run "rejects_short_jwt_key" {
   command = plan
   variables { jwt_key_length = 16 }
   expect_failures = [var.jwt_key_length]
+}
+
+run "rejects_master_user_name" {
+  command = plan
+  variables { db_app_user = "postgres" }
+  expect_failures = [var.db_app_user]
 }

@@ -4,7 +4,8 @@
 // the database.
 //
 //	equiptrack serve          serve the role named by SERVICE on PORT (8080)
-//	equiptrack migrate        apply the schema migrations (seeddata/schema)
+//	equiptrack migrate        apply the schema migrations (seeddata/schema); with APP_DB_USER and
+//	                          APP_DB_PASSWORD also create the application's own database user
 //	equiptrack probe [path]   GET http://127.0.0.1:$PORT/path (default /readyz); exit 0 on 200
 //	equiptrack version        print the version and build mode
 //
@@ -23,6 +24,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -156,6 +158,10 @@ func migrate(ctx context.Context, log *slog.Logger, getenv config.Getenv, mode s
 	if err != nil {
 		return fmt.Errorf("configuration: %w", err)
 	}
+	appUser, appPassword, err := appUserFromEnv(getenv)
+	if err != nil {
+		return fmt.Errorf("configuration: %w", err)
+	}
 	ctx, cancel := context.WithTimeout(ctx, MigrateTimeout)
 	defer cancel()
 	start := time.Now()
@@ -182,8 +188,77 @@ func migrate(ctx context.Context, log *slog.Logger, getenv config.Getenv, mode s
 	if err != nil {
 		return err
 	}
+	if appUser != "" {
+		if err := ensureAppUser(ctx, conn, appUser, appPassword); err != nil {
+			return err
+		}
+	}
 	log.Info("migrated", "applied", applied, "schema_version", schema.Latest(),
-		"duration_ms", time.Since(start).Milliseconds())
+		"app_user", appUser, "duration_ms", time.Since(start).Milliseconds())
+	return nil
+}
+
+// appIdent is what ensureAppUser accepts as a role name: a plain lowercase identifier, so it is
+// never quoted differently from what the services put in DB_USER.
+var appIdent = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)
+
+// appUserFromEnv reads the application's database user the migration creates: APP_DB_USER and
+// APP_DB_PASSWORD together, or neither (then the migration only migrates).
+func appUserFromEnv(getenv config.Getenv) (string, string, error) {
+	user, password := strings.TrimSpace(getenv("APP_DB_USER")), getenv("APP_DB_PASSWORD")
+	switch {
+	case user == "" && password == "":
+		return "", "", nil
+	case user == "":
+		return "", "", errors.New("APP_DB_PASSWORD is set but APP_DB_USER is not")
+	case password == "":
+		return "", "", fmt.Errorf("APP_DB_USER=%s is set but APP_DB_PASSWORD is empty", user)
+	case !appIdent.MatchString(user) || user == "postgres" || user == "rdsadmin":
+		return "", "", fmt.Errorf("APP_DB_USER=%q: want a lowercase identifier (letters, digits, _) other than postgres and rdsadmin", user)
+	case strings.ContainsRune(password, 0):
+		return "", "", errors.New("APP_DB_PASSWORD contains a NUL byte")
+	}
+	return user, password, nil
+}
+
+// ensureAppUser creates the application's own login role (or resets its password) and grants it
+// data access only: read and write rows of the schema's tables, use its
+// sequences — no DDL, no other role, no database. The migration runs as the master user, the only
+// task given those credentials; the services and the seeder connect as this role.
+func ensureAppUser(ctx context.Context, conn *pgx.Conn, user, password string) error {
+	ident := pgx.Identifier{user}.Sanitize()
+	// CREATE/ALTER ROLE take no bind parameters: the password goes in as a string literal,
+	// quotes doubled (standard_conforming_strings is on since PostgreSQL 9.1, so backslashes are
+	// plain characters). Errors never carry the statement, so the password is never logged.
+	literal := "'" + strings.ReplaceAll(password, "'", "''") + "'"
+	var exists bool
+	if err := conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)", user).Scan(&exists); err != nil {
+		return fmt.Errorf("look up the application user %s: %w", user, err)
+	}
+	verb := "CREATE"
+	if exists {
+		verb = "ALTER"
+	}
+	if _, err := conn.Exec(ctx, verb+" ROLE "+ident+" WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION PASSWORD "+literal); err != nil {
+		return fmt.Errorf("%s the application user %s: %w", strings.ToLower(verb), user, err)
+	}
+	var db string
+	if err := conn.QueryRow(ctx, "SELECT current_database()").Scan(&db); err != nil {
+		return fmt.Errorf("grant to %s: %w", user, err)
+	}
+	for _, stmt := range []string{
+		"GRANT CONNECT ON DATABASE " + pgx.Identifier{db}.Sanitize() + " TO " + ident,
+		"GRANT USAGE ON SCHEMA public TO " + ident,
+		"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO " + ident,
+		"GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO " + ident,
+		// Tables and sequences later migrations create (as this same master user).
+		"ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO " + ident,
+		"ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT, UPDATE ON SEQUENCES TO " + ident,
+	} {
+		if _, err := conn.Exec(ctx, stmt); err != nil {
+			return fmt.Errorf("grant to %s: %w", user, err)
+		}
+	}
 	return nil
 }
 

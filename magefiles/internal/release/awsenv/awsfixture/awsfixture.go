@@ -1,7 +1,8 @@
 // Package awsfixture seeds the fake AWS (package fakeaws) with an
 // environment as the kit's Terraform leaves it — a cluster, six services
-// steady on revision 1 with circuit breakers, the seeder's family, ECR
-// repositories, log groups, URL routes and the facts parameter — for the
+// steady on revision 1 with circuit breakers, the seeder's and the
+// migration's families, ECR repositories, the secrets, log groups, URL
+// routes and the facts parameter — for the
 // backend's and the targets' tests. It is test support, not used by the kit
 // itself.
 package awsfixture
@@ -52,7 +53,16 @@ type Options struct {
 	Account string
 }
 
-// New starts a fake and seeds it; both are closed with the test.
+// SecretNames are the environment's secrets by purpose, as Terraform's
+// modules/secrets names them.
+func SecretNames(env string) map[string]string {
+	p := "equiptrack-" + env
+	return map[string]string{"jwt": p + "/jwt-signing-key", "admin_password": p + "/seed-admin-password", "db_app_password": p + "/db-app-password"}
+}
+
+// New starts a fake and seeds it — the registry, the versions' images, the
+// rest of the environment on the first version, values in the secrets —
+// and closes it with the test.
 func New(t TB, o Options) *World {
 	t.Helper()
 	// The clock starts now, so "the last 10 minutes" of logs means the same
@@ -62,60 +72,143 @@ func New(t TB, o Options) *World {
 		t.Fatal(err)
 	}
 	t.Cleanup(f.Close)
-	prefix := "equiptrack-" + o.Env
-	w := &World{Fake: f, Env: o.Env, Region: o.Region, Cluster: prefix, Digests: map[string]string{}}
-	f.CreateCluster(prefix)
-	svcFacts := map[string]any{}
-	mk := func(name string, desired int) map[string]any {
-		repo := prefix + "/" + name
-		f.CreateRepository(repo, o.Immutable)
-		group := "/ecs/" + prefix + "/" + name
-		f.CreateLogGroup(group)
+	w := &World{Fake: f, Env: o.Env, Region: o.Region, Cluster: "equiptrack-" + o.Env, Digests: map[string]string{}}
+	Registry(f, o.Env, o.Immutable)
+	for _, name := range append(append([]string(nil), Services...), "seeder") {
 		for _, v := range o.Versions {
-			d, err := f.PutImage(repo, name+" "+v, v)
+			d, err := f.PutImage("equiptrack-"+o.Env+"/"+name, name+" "+v, v)
 			if err != nil {
 				t.Fatal(err)
 			}
 			w.Digests[name+":"+v] = d
 		}
-		td := map[string]any{
-			"family": prefix + "-" + name, "networkMode": "awsvpc", "cpu": "256", "memory": "512",
-			"requiresCompatibilities": []string{"FARGATE"},
-			"executionRoleArn":        fmt.Sprintf("arn:aws:iam::%s:role/%s-execution", f.Account(), prefix),
-			"containerDefinitions": []any{map[string]any{
-				"name": name, "image": f.RegistryHost() + "/" + repo + "@" + w.Digests[name+":"+o.Versions[0]], "essential": true,
-				"environment": []any{map[string]any{"name": "APP_VERSION", "value": o.Versions[0]}, map[string]any{"name": "PORT", "value": "8080"}},
-				"logConfiguration": map[string]any{"logDriver": "awslogs", "options": map[string]any{
-					"awslogs-group": group, "awslogs-region": o.Region, "awslogs-stream-prefix": "ecs"}},
-			}},
-		}
-		js, _ := json.Marshal(td)
-		arn, err := f.RegisterTaskDefinition(string(js))
-		if err != nil {
-			t.Fatal(err)
+	}
+	desired := map[string]int{}
+	for _, s := range Services {
+		desired[s] = 2
+	}
+	w.Facts, err = Environment(f, EnvOptions{Env: o.Env, Region: o.Region, Immutable: o.Immutable, Version: o.Versions[0], Desired: desired,
+		Image: func(name string) string { return "@" + w.Digests[name+":"+o.Versions[0]] }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for purpose, name := range SecretNames(o.Env) {
+		f.PutSecretValue(name, "fixture-"+purpose+"-value")
+	}
+	return w
+}
+
+// Registry creates the environment's ECR repositories (the services' and
+// the seeder's), as the registry module does.
+func Registry(f *fakeaws.Fake, env string, immutable bool) {
+	for _, name := range append(append([]string(nil), Services...), "seeder") {
+		f.CreateRepository("equiptrack-"+env+"/"+name, immutable)
+	}
+}
+
+// EnvOptions say what Environment creates.
+type EnvOptions struct {
+	Env, Region string
+	Immutable   bool
+	// Version is the APP_VERSION of Terraform's task definitions.
+	Version string
+	// Image is the reference suffix of an image's repository in Terraform's
+	// task definitions: "@sha256:…" or ":<tag>".
+	Image func(name string) string
+	// Desired counts of the services.
+	Desired map[string]int
+	// Starting creates the services with their first deployment in
+	// progress, as an apply leaves them (otherwise steady).
+	Starting bool
+}
+
+// Environment creates what the environment's apply creates besides the
+// registry — the cluster, log groups, task definitions (the services', the
+// seeder's and the migration's own, each given only the secrets it uses),
+// the services steady on them with circuit breakers, the secrets WITHOUT a
+// value, the URL's routes and the facts parameter — and returns the facts.
+// What exists already is left as it is, as a second apply would.
+func Environment(f *fakeaws.Fake, o EnvOptions) (map[string]any, error) {
+	prefix := "equiptrack-" + o.Env
+	f.CreateCluster(prefix)
+	secrets := map[string]string{}
+	for purpose, name := range SecretNames(o.Env) {
+		secrets[purpose] = f.CreateSecret(name)
+	}
+	ref := func(env string, purpose string) map[string]any {
+		return map[string]any{"name": env, "valueFrom": secrets[purpose]}
+	}
+	mk := func(name, repoOf string, desired int, sec []any) (map[string]any, error) {
+		repo := prefix + "/" + repoOf
+		group := "/ecs/" + prefix + "/" + name
+		f.CreateLogGroup(group)
+		family := prefix + "-" + name
+		arn, ok := latest(f, family)
+		if !ok {
+			td := map[string]any{
+				"family": family, "networkMode": "awsvpc", "cpu": "256", "memory": "512",
+				"requiresCompatibilities": []string{"FARGATE"},
+				"executionRoleArn":        fmt.Sprintf("arn:aws:iam::%s:role/%s-execution", f.Account(), prefix),
+				"containerDefinitions": []any{map[string]any{
+					"name": name, "image": f.RegistryHost() + "/" + repo + o.Image(repoOf), "essential": true,
+					"environment": []any{map[string]any{"name": "APP_VERSION", "value": o.Version}, map[string]any{"name": "PORT", "value": "8080"}},
+					"secrets":     sec,
+					"logConfiguration": map[string]any{"logDriver": "awslogs", "options": map[string]any{
+						"awslogs-group": group, "awslogs-region": o.Region, "awslogs-stream-prefix": "ecs"}},
+				}},
+			}
+			js, _ := json.Marshal(td)
+			var err error
+			if arn, err = f.RegisterTaskDefinition(string(js)); err != nil {
+				return nil, err
+			}
 		}
 		return map[string]any{
-			"service_name": prefix + "-" + name, "task_definition_family": prefix + "-" + name, "task_definition_arn": arn,
+			"service_name": prefix + "-" + name, "task_definition_family": family, "task_definition_arn": arn,
 			"container_name": name, "repository_url": f.RegistryHost() + "/" + repo, "log_group": group, "desired_count": desired,
 			"capacity_provider_strategy": []any{map[string]any{"capacity_provider": "FARGATE", "weight": 1, "base": 1}},
-		}
+		}, nil
 	}
+	svcFacts := map[string]any{}
 	for _, s := range Services {
-		sf := mk(s, 2)
+		sec := []any{ref("DB_PASSWORD", "db_app_password")}
+		if s == "gateway" {
+			sec = append(sec, ref("JWT_SECRET", "jwt"))
+		}
+		sf, err := mk(s, s, o.Desired[s], sec)
+		if err != nil {
+			return nil, err
+		}
 		svcFacts[s] = sf
-		if err := f.CreateService(fakeaws.ServiceSpec{Cluster: prefix, Name: sf["service_name"].(string), TaskDefinition: sf["task_definition_arn"].(string), Desired: 2, CircuitBreaker: true}); err != nil {
-			t.Fatal(err)
+		if _, ok := f.Service(prefix, sf["service_name"].(string)); ok {
+			continue
+		}
+		if err := f.CreateService(fakeaws.ServiceSpec{Cluster: prefix, Name: sf["service_name"].(string), TaskDefinition: sf["task_definition_arn"].(string), Desired: o.Desired[s], CircuitBreaker: true, Starting: o.Starting}); err != nil {
+			return nil, err
 		}
 	}
-	seeder := mk("seeder", 0)
+	seeder, err := mk("seeder", "seeder", 0, []any{ref("DB_PASSWORD", "db_app_password"), ref("SEED_ADMIN_PASSWORD", "admin_password")})
+	if err != nil {
+		return nil, err
+	}
 	delete(seeder, "service_name")
-	w.Facts = map[string]any{
+	// The migration: its own family, the inventory image, the only task
+	// with the master credentials (not modelled here) and the app user's
+	// password it sets.
+	migrate, err := mk("migrate", "inventory", 0, []any{ref("APP_DB_PASSWORD", "db_app_password")})
+	if err != nil {
+		return nil, err
+	}
+	delete(migrate, "service_name")
+	migrate["service"], migrate["command"] = "inventory", []string{"migrate"}
+	migrate["capacity_provider_strategy"] = []any{}
+	facts := map[string]any{
 		"environment": o.Env, "account_id": f.Account(), "region": o.Region, "cluster_name": prefix, "url": f.URL(),
-		"services": svcFacts, "seeder": seeder, "private_subnet_ids": []string{"subnet-a", "subnet-b"},
+		"services": svcFacts, "seeder": seeder, "migrate": migrate, "private_subnet_ids": []string{"subnet-a", "subnet-b"},
 		"task_security_group_id": "sg-tasks", "registry_immutable": o.Immutable,
 		"lock_parameter": "/equiptrack/" + o.Env + "/release/lock", "record_parameter": "/equiptrack/" + o.Env + "/release/record",
 	}
-	js, _ := json.Marshal(w.Facts)
+	js, _ := json.Marshal(facts)
 	f.PutParameter("/equiptrack/"+o.Env+"/release/facts", string(js))
 	for _, s := range Services {
 		if s != "ui" && s != "gateway" {
@@ -124,7 +217,17 @@ func New(t TB, o Options) *World {
 	}
 	f.Route(prefix, "/api/", prefix+"-gateway")
 	f.Route(prefix, "/", prefix+"-ui")
-	return w
+	return facts, nil
+}
+
+// latest is the ARN of a family's newest revision.
+func latest(f *fakeaws.Fake, family string) (string, bool) {
+	td := f.TaskDefinition(family)
+	if td == nil {
+		return "", false
+	}
+	arn, _ := td["taskDefinitionArn"].(string)
+	return arn, arn != ""
 }
 
 // TD is the ARN of a family's revision.

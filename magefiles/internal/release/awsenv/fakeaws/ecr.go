@@ -8,9 +8,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -79,6 +81,9 @@ func (f *Fake) ecrOp(rg *region, op string, body []byte) (any, error) {
 		return map[string]any{"authorizationData": []any{map[string]any{
 			"authorizationToken": tok, "expiresAt": epoch(f.Clock.Now().Add(12 * time.Hour)), "proxyEndpoint": "http://" + f.regHost,
 		}}}, nil
+	}
+	if op == "DescribeRepositories" {
+		return f.describeRepositories(s, body)
 	}
 	repo := s.repos[in.RepositoryName]
 	if repo == nil {
@@ -357,4 +362,54 @@ func writeRegistryError(w http.ResponseWriter, status int, code, msg string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(map[string]any{"errors": []any{map[string]string{"code": code, "message": msg}}})
+}
+
+// describeRepositories answers the named repositories (all when none is
+// named); a named one that does not exist is RepositoryNotFoundException.
+func (f *Fake) describeRepositories(s *ecrState, body []byte) (any, error) {
+	var in struct {
+		RepositoryNames []string
+		NextToken       string
+		MaxResults      int
+	}
+	if err := decode(body, &in); err != nil {
+		return nil, err
+	}
+	names := in.RepositoryNames
+	if len(names) == 0 {
+		names = slices.Sorted(maps.Keys(s.repos))
+	}
+	var found []*repository
+	for _, n := range names {
+		r := s.repos[n]
+		if r == nil {
+			return nil, clientErr("RepositoryNotFoundException", "The repository with name '%s' does not exist in the registry with id '%s'", n, f.o.Account)
+		}
+		found = append(found, r)
+	}
+	items, next, err := page(f, found, in.NextToken, in.MaxResults)
+	if err != nil {
+		return nil, err
+	}
+	out := []any{}
+	for _, r := range items {
+		mut := "MUTABLE"
+		if r.immutable {
+			mut = "IMMUTABLE"
+		}
+		out = append(out, map[string]any{"registryId": f.o.Account, "repositoryName": r.name, "repositoryUri": f.regHost + "/" + r.name,
+			"repositoryArn": fmt.Sprintf("arn:aws:ecr:%s:%s:repository/%s", f.o.Region, f.o.Account, r.name), "imageTagMutability": mut})
+	}
+	res := map[string]any{"repositories": out}
+	if next != "" {
+		res["nextToken"] = next
+	}
+	return res, nil
+}
+
+// Repositories lists the repositories of the default region, sorted.
+func (f *Fake) Repositories() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Sorted(maps.Keys(f.regionState(f.o.Region).ecr.repos))
 }

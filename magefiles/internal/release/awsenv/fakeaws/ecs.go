@@ -3,7 +3,8 @@ package fakeaws
 import (
 	"encoding/json"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -137,6 +138,11 @@ func (f *Fake) MarkRevision(selector string, b Behaviour) {
 
 func (f *Fake) behaviour(rg *region, tdARN string) Behaviour {
 	td := rg.ecs.lookupTD(tdARN)
+	// ECS fetches a task's secrets before starting it: a revision naming a
+	// secret without a current value cannot start a task.
+	if _, missing := rg.secrets.missing(td); missing {
+		return Failing
+	}
 	match := func(m map[string]bool) bool {
 		if m[tdARN] {
 			return true
@@ -423,7 +429,7 @@ func circuitBreakerThreshold(desired int) int {
 // advance moves every service and task to the clock's now.
 func (f *Fake) advance(rg *region) {
 	now := f.Clock.Now()
-	for _, key := range sortedKeys(rg.ecs.services) {
+	for _, key := range slices.Sorted(maps.Keys(rg.ecs.services)) {
 		sv := rg.ecs.services[key]
 		p := sv.deployments[0]
 		if p.rollout != "IN_PROGRESS" {
@@ -477,15 +483,6 @@ func (sv *service) lastStable() string {
 		}
 	}
 	return ""
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 func (f *Fake) serviceJSON(sv *service) map[string]any {
@@ -592,6 +589,11 @@ func (f *Fake) runTask(rg *region, body []byte) (any, error) {
 	var outcome Outcome
 	if f.taskOutcome != nil {
 		outcome = f.taskOutcome(run)
+	}
+	// ECS fetches a task's secrets before starting its containers: a
+	// secret without a current value fails the task at start.
+	if name, missing := rg.secrets.missing(td); missing {
+		outcome = Outcome{StopCode: "TaskFailedToStart", StoppedReason: "ResourceInitializationError: unable to pull secrets or registry auth: retrieve secret from asm: service call has been retried 1 time(s): failed to fetch secret " + name + ": ResourceNotFoundException: Secrets Manager can't find the specified secret value for staging label: AWSCURRENT"}
 	}
 	if outcome.StopCode == "" {
 		outcome.StopCode = "EssentialContainerExited"
@@ -720,7 +722,10 @@ type ServiceSpec struct {
 	Desired                       int
 	// CircuitBreaker with rollback, as the kit's Terraform configures it.
 	CircuitBreaker bool
-	Capacity       []map[string]any
+	// Starting: the service was just created (its first deployment
+	// IN_PROGRESS, no task yet), as Terraform leaves it; otherwise steady.
+	Starting bool
+	Capacity []map[string]any
 }
 
 // CreateService seeds a service running its task definition, steady.
@@ -740,6 +745,10 @@ func (f *Fake) CreateService(sp ServiceSpec) error {
 	}
 	sv.deployments = []*deployment{{id: "ecs-svc/" + randomDigits(19), status: "PRIMARY", td: sp.TaskDefinition, desired: sp.Desired,
 		running: sp.Desired, rollout: "COMPLETED", created: now, updated: now}}
+	if sp.Starting {
+		d := sv.deployments[0]
+		d.running, d.pending, d.rollout = 0, sp.Desired, "IN_PROGRESS"
+	}
 	rg.ecs.services[c.name+"/"+sp.Name] = sv
 	return nil
 }

@@ -1,8 +1,8 @@
 // Package fakeaws is a stateful fake of the AWS APIs the release backend
 // calls — ECS, ECR (with a real image registry behind its authorization
-// token), SSM, CloudWatch Logs and STS — served over HTTP on 127.0.0.1 to the
-// real aws-sdk-go-v2 clients (their BaseEndpoint), so the SDK's
-// serialization, retries, waiters and pagination run for real.
+// token), SSM, CloudWatch Logs, Secrets Manager and STS — served over HTTP
+// on 127.0.0.1 to the real aws-sdk-go-v2 clients (their BaseEndpoint), so
+// the SDK's serialization, retries, waiters and pagination run for real.
 //
 // It models AWS's documented behaviour rather than canned answers: task
 // states PROVISIONING → PENDING → RUNNING → STOPPED with exit codes; service
@@ -224,17 +224,18 @@ func (c *Clock) Advance(d time.Duration) {
 
 // region is one region's state of the account.
 type region struct {
-	name string
-	ecs  *ecsState
-	ecr  *ecrState
-	ssm  *ssmState
-	logs *logsState
+	name    string
+	ecs     *ecsState
+	ecr     *ecrState
+	ssm     *ssmState
+	logs    *logsState
+	secrets *secretsState
 }
 
 func (f *Fake) regionState(name string) *region {
 	r := f.regions[name]
 	if r == nil {
-		r = &region{name: name, ecs: newECS(), ecr: newECR(), ssm: newSSM(), logs: newLogs()}
+		r = &region{name: name, ecs: newECS(), ecr: newECR(), ssm: newSSM(), logs: newLogs(), secrets: newSecrets()}
 		f.regions[name] = r
 	}
 	return r
@@ -259,6 +260,7 @@ var targets = map[string]string{
 	"AmazonEC2ContainerRegistry_V20150921": "ecr",
 	"AmazonSSM":                            "ssm",
 	"Logs_20140328":                        "logs",
+	"secretsmanager":                       "secretsmanager",
 }
 
 var scopeRegion = regexp.MustCompile(`Credential=[^/]+/\d{8}/([a-z0-9-]+)/`)
@@ -308,6 +310,8 @@ func (f *Fake) serveAPI(w http.ResponseWriter, r *http.Request) {
 		out, err = f.ssmOp(rg, op, body)
 	case "logs":
 		out, err = f.logsOp(rg, op, body)
+	case "secretsmanager":
+		out, err = f.secretsOp(rg, op, body)
 	}
 	f.mu.Unlock()
 	if err != nil {

@@ -54,6 +54,61 @@ var localDataSources = map[string]func(e env, cfg map[string]any) (map[string]an
 			"group_names": []any{r},
 		}, nil
 	},
+	// Every zone of the region offers the filtered instance types, so a configuration that
+	// intersects these locations with aws_availability_zones keeps all three zones (and a test
+	// that wants a zone without a type overrides this data source).
+	"aws_ec2_instance_type_offerings": func(e env, cfg map[string]any) (map[string]any, error) {
+		r := e.region
+		if s, _ := cfg["region"].(string); s != "" {
+			r = s
+		}
+		lt, _ := cfg["location_type"].(string)
+		if lt == "" {
+			lt = "region"
+		}
+		var types []string
+		for _, f := range asMaps(cfg["filter"]) {
+			if f["name"] == "instance-type" {
+				for _, v := range asSlice(f["values"]) {
+					if s, ok := v.(string); ok {
+						types = append(types, s)
+					}
+				}
+			}
+		}
+		var locs []string
+		switch lt {
+		case "availability-zone-id":
+			p := zoneIDPrefix(r)
+			locs = []string{p + "-az1", p + "-az2", p + "-az3"}
+		case "availability-zone":
+			locs = []string{r + "a", r + "b", r + "c"}
+		default:
+			locs = []string{r}
+		}
+		var its, ls, lts []any
+		for _, t := range types {
+			for _, l := range locs {
+				its, ls, lts = append(its, t), append(ls, l), append(lts, lt)
+			}
+		}
+		return map[string]any{"id": r, "instance_types": its, "locations": ls, "location_types": lts}, nil
+	},
+}
+
+func asMaps(v any) []map[string]any {
+	var out []map[string]any
+	for _, x := range asSlice(v) {
+		if m, ok := x.(map[string]any); ok {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func asSlice(v any) []any {
+	l, _ := v.([]any)
+	return l
 }
 
 func regionDescription(r string) string {

@@ -3,7 +3,9 @@ package provider
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"math/big"
+	"slices"
 	"strings"
 	"testing"
 
@@ -173,7 +175,7 @@ func TestKeepSelectsTypes(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(s.Resources) != 1 || s.Resources["aws_iam_role"] == nil || len(s.DataSources) != 1 || s.DataSources["aws_region"] == nil {
-		t.Fatalf("resources %v, data sources %v", sortedKeys(s.Resources), sortedKeys(s.DataSources))
+		t.Fatalf("resources %v, data sources %v", slices.Sorted(maps.Keys(s.Resources)), slices.Sorted(maps.Keys(s.DataSources)))
 	}
 }
 
@@ -509,5 +511,24 @@ func TestUnknownTypeIsADiagnostic(t *testing.T) {
 	}
 	if len(resp.Diagnostics) != 1 || resp.Diagnostics[0].Summary != "aws schema replica: unknown resource type aws_nope" {
 		t.Fatalf("diagnostics = %v", resp.Diagnostics)
+	}
+}
+
+func TestInstanceTypeOfferingsByZoneID(t *testing.T) {
+	got, err := localDataSources["aws_ec2_instance_type_offerings"](env{region: "us-east-1"}, map[string]any{
+		"location_type": "availability-zone-id",
+		"filter":        []any{map[string]any{"name": "instance-type", "values": []any{"t4g.nano"}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{
+		"id":             "us-east-1",
+		"instance_types": []any{"t4g.nano", "t4g.nano", "t4g.nano"},
+		"locations":      []any{"use1-az1", "use1-az2", "use1-az3"},
+		"location_types": []any{"availability-zone-id", "availability-zone-id", "availability-zone-id"},
+	}
+	if !jsonEqual(got, want) {
+		t.Errorf("got %v, want %v", got, want)
 	}
 }

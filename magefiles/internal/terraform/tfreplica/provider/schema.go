@@ -350,10 +350,10 @@ func Proto(s *tfjson.Schema) *tfprotov6.Schema {
 
 func protoBlock(b *tfjson.SchemaBlock) *tfprotov6.SchemaBlock {
 	pb := &tfprotov6.SchemaBlock{Description: b.Description, DescriptionKind: kind(b.DescriptionKind), Deprecated: b.Deprecated}
-	for _, name := range sortedKeys(b.Attributes) {
+	for _, name := range slices.Sorted(maps.Keys(b.Attributes)) {
 		pb.Attributes = append(pb.Attributes, protoAttr(name, b.Attributes[name]))
 	}
-	for _, name := range sortedKeys(b.NestedBlocks) {
+	for _, name := range slices.Sorted(maps.Keys(b.NestedBlocks)) {
 		nb := b.NestedBlocks[name]
 		pb.BlockTypes = append(pb.BlockTypes, &tfprotov6.SchemaNestedBlock{
 			TypeName: name,
@@ -379,7 +379,7 @@ func protoAttr(name string, a *tfjson.SchemaAttribute) *tfprotov6.SchemaAttribut
 	}
 	if nt := a.AttributeNestedType; nt != nil {
 		obj := &tfprotov6.SchemaObject{Nesting: objectNesting(nt.NestingMode)}
-		for _, n := range sortedKeys(nt.Attributes) {
+		for _, n := range slices.Sorted(maps.Keys(nt.Attributes)) {
 			obj.Attributes = append(obj.Attributes, protoAttr(n, nt.Attributes[n]))
 		}
 		pa.NestedType = obj
@@ -421,10 +421,6 @@ func objectNesting(m tfjson.SchemaNestingMode) tfprotov6.SchemaObjectNestingMode
 	}
 	return tfprotov6.SchemaObjectNestingModeSingle
 }
-
-// sortedKeys: Terraform's output (and the replica's answers) must not
-// depend on map order.
-func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
 
 // service guesses the ARN service of a resource type (aws_iam_role → iam).
 func service(typeName string) string {

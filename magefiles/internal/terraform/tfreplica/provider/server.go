@@ -3,7 +3,9 @@ package provider
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
+	"slices"
 	"sync"
 
 	tfjson "github.com/hashicorp/terraform-json"
@@ -59,13 +61,13 @@ func capabilities() *tfprotov6.ServerCapabilities {
 
 func (s *Server) GetMetadata(context.Context, *tfprotov6.GetMetadataRequest) (*tfprotov6.GetMetadataResponse, error) {
 	resp := &tfprotov6.GetMetadataResponse{ServerCapabilities: capabilities()}
-	for _, n := range sortedKeys(s.schema.Resources) {
+	for _, n := range slices.Sorted(maps.Keys(s.schema.Resources)) {
 		resp.Resources = append(resp.Resources, tfprotov6.ResourceMetadata{TypeName: n})
 	}
-	for _, n := range sortedKeys(s.schema.DataSources) {
+	for _, n := range slices.Sorted(maps.Keys(s.schema.DataSources)) {
 		resp.DataSources = append(resp.DataSources, tfprotov6.DataSourceMetadata{TypeName: n})
 	}
-	for _, n := range sortedKeys(s.schema.Ephemeral) {
+	for _, n := range slices.Sorted(maps.Keys(s.schema.Ephemeral)) {
 		resp.EphemeralResources = append(resp.EphemeralResources, tfprotov6.EphemeralResourceMetadata{TypeName: n})
 	}
 	return resp, nil
