@@ -49,82 +49,151 @@ func TestLocalAdminPasswordFromTheEnvironmentMustBeTheStoredOne(t *testing.T) {
 	}
 }
 
-// The test target provisions in this order: Docker before the data image,
-// OpenTofu before the replica it loads, then the Go-built scanners and
-// linters, then Chromium.
-func TestToolStepsOrder(t *testing.T) {
+// The test target's tools and what each waits for: Docker before the data
+// image, OpenTofu before the replica it loads; the rest build side by side.
+func TestToolSteps(t *testing.T) {
 	var got []string
 	for _, s := range toolSteps() {
-		got = append(got, s.name)
+		got = append(got, s.name+"<"+strings.Join(s.after, "+"))
 	}
-	want := []string{"docker engine", "data image", "opentofu", "provider schema and replica", "trivy", "tflint", "staticcheck", "actionlint", "chromium"}
+	want := []string{"docker engine<", "data image<docker engine", "opentofu<", "provider schema and replica<opentofu",
+		"trivy<", "tflint<", "staticcheck<", "actionlint<", "chromium<"}
 	if strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Errorf("steps = %q\nwant    %q", got, want)
 	}
 }
 
-func TestProvisionStopsAtTheFirstMissingTool(t *testing.T) {
-	var ran []string
-	step := func(name string, err error) toolStep {
-		return toolStep{name: name, ensure: func(context.Context) error { ran = append(ran, name); return err }}
+// recorder is a stateful fake for tool steps: it logs each step's start and
+// end, in order, for tests to compare against literal lists.
+type recorder struct {
+	mu     sync.Mutex
+	events []string
+}
+
+func (r *recorder) log(e string) { r.mu.Lock(); r.events = append(r.events, e); r.mu.Unlock() }
+
+func (r *recorder) got() string { r.mu.Lock(); defer r.mu.Unlock(); return strings.Join(r.events, ",") }
+
+// step is a tool step that logs its end after run returns.
+func (r *recorder) step(name string, run func(ctx context.Context) error, after ...string) toolStep {
+	return toolStep{name: name, after: after, ensure: func(ctx context.Context) error {
+		err := run(ctx)
+		if err == nil {
+			r.log(name + " done")
+		}
+		return err
+	}}
+}
+
+func ok(context.Context) error { return nil }
+
+// Independent steps run side by side: each of the two builds waits until
+// the other has started, which one after another would never happen. A
+// step that comes after another starts only once that one is ready.
+func TestProvisionRunsIndependentStepsSideBySide(t *testing.T) {
+	var r recorder
+	tofuStarted, trivyStarted := make(chan struct{}), make(chan struct{})
+	meet := func(mine, other chan struct{}) func(context.Context) error {
+		return func(context.Context) error {
+			close(mine)
+			select {
+			case <-other:
+				return nil
+			case <-time.After(10 * time.Second):
+				return errors.New("ran alone: the other build never started beside it")
+			}
+		}
 	}
-	boom := errors.New("no npm")
-	err := provision(context.Background(), []toolStep{step("a", nil), step("b", boom), step("c", nil)})
-	if !errors.Is(err, boom) || err.Error() != "tools: b: no npm" {
-		t.Errorf("err = %v", err)
+	err := provision(context.Background(), []toolStep{
+		r.step("opentofu", meet(tofuStarted, trivyStarted)),
+		r.step("replica", func(context.Context) error {
+			select {
+			case <-trivyStarted:
+			default:
+				return errors.New("started before the build it comes after")
+			}
+			return nil
+		}, "opentofu"),
+		r.step("trivy", meet(trivyStarted, tofuStarted)),
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
-	if strings.Join(ran, ",") != "a,b" {
-		t.Errorf("ran %q, want a,b", ran)
+	// trivy may end before or after the replica, which waits for OpenTofu.
+	if got := r.got(); got != "opentofu done,replica done,trivy done" && got != "opentofu done,trivy done,replica done" && got != "trivy done,opentofu done,replica done" {
+		t.Errorf("events %q, want opentofu done before replica done, and trivy done", got)
 	}
 }
 
-// A step marked alongside runs beside the next ones: they do not wait for
-// it, provision does; its failure is reported, and stops the steps not yet
-// started.
-func TestProvisionRunsDownloadsAlongsideTheBuilds(t *testing.T) {
-	release := make(chan struct{})
-	var mu sync.Mutex
-	var events []string
-	log := func(e string) { mu.Lock(); events = append(events, e); mu.Unlock() }
-	slow := toolStep{name: "data image", alongside: true, ensure: func(context.Context) error {
-		<-release // held until the build beside it has run
-		log("data image done")
-		return nil
-	}}
-	build := toolStep{name: "opentofu", ensure: func(context.Context) error {
-		log("opentofu done")
-		close(release)
-		return nil
-	}}
-	if err := provision(context.Background(), []toolStep{slow, build}); err != nil {
-		t.Fatal(err)
-	}
-	if got := strings.Join(events, ","); got != "opentofu done,data image done" {
-		t.Errorf("events %q: the build must not wait for the download beside it", got)
-	}
-
+// The first failure stops everything: the steps running are cancelled, the
+// ones that come after are never started, and the error is that failure
+// alone — not the cancellations it caused.
+func TestProvisionStopsAtTheFirstFailure(t *testing.T) {
+	var r recorder
 	boom := errors.New("debootstrap: exit status 1")
-	started := make(chan struct{})
-	failing := toolStep{name: "data image", alongside: true, ensure: func(context.Context) error {
-		<-started // fails while the build beside it runs
-		return boom
-	}}
-	var ran []string
-	after := func(name string) toolStep {
-		return toolStep{name: name, ensure: func(context.Context) error {
-			if name == "opentofu" {
-				close(started)
-				time.Sleep(500 * time.Millisecond) // the failure beside it lands meanwhile
-			}
-			ran = append(ran, name)
-			return nil
-		}}
-	}
-	err := provision(context.Background(), []toolStep{failing, after("opentofu"), after("trivy")})
+	building := make(chan struct{})
+	err := provision(context.Background(), []toolStep{
+		r.step("opentofu", func(ctx context.Context) error {
+			close(building)
+			<-ctx.Done() // a long build, killed by the failure beside it
+			r.log("opentofu cancelled")
+			return errors.New("go build: signal: killed")
+		}),
+		r.step("data image", func(context.Context) error { <-building; return boom }),
+		r.step("replica", ok, "opentofu"),
+		r.step("trivy", ok, "data image"),
+	})
 	if !errors.Is(err, boom) || err.Error() != "tools: data image: debootstrap: exit status 1" {
 		t.Errorf("err = %v", err)
 	}
-	if strings.Join(ran, ",") != "opentofu" {
-		t.Errorf("ran %q after the failure, want only the step already running (opentofu)", ran)
+	if got := r.got(); got != "opentofu cancelled" {
+		t.Errorf("events %q, want only the running build's cancellation", got)
+	}
+}
+
+func TestProvisionRejectsAStepAfterAnUnknownOne(t *testing.T) {
+	var r recorder
+	err := provision(context.Background(), []toolStep{r.step("a", ok), r.step("replica", ok, "opentofu")})
+	if err == nil || err.Error() != `tools: replica comes after "opentofu", which is not a step` {
+		t.Errorf("err = %v", err)
+	}
+	if got := r.got(); got != "" {
+		t.Errorf("ran %q before the list was checked", got)
+	}
+}
+
+// The test binaries compile beside the tools; when a tool fails the compile
+// is stopped (no test run follows) and the tool's failure is the error.
+func TestProvisionAndCompile(t *testing.T) {
+	var r recorder
+	compileStarted := make(chan struct{})
+	err := provisionAndCompile(context.Background(), []toolStep{r.step("opentofu", func(context.Context) error {
+		select {
+		case <-compileStarted:
+			return nil
+		case <-time.After(10 * time.Second):
+			return errors.New("the compile never started beside the tools")
+		}
+	})}, func(context.Context) error { r.log("compiled"); close(compileStarted); return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := r.got(); got != "compiled,opentofu done" {
+		t.Errorf("events %q", got)
+	}
+
+	var r2 recorder
+	boom := errors.New("npm: E404")
+	err = provisionAndCompile(context.Background(), []toolStep{r2.step("chromium", func(context.Context) error { return boom })},
+		func(ctx context.Context) error {
+			<-ctx.Done()
+			r2.log("compile cancelled")
+			return ctx.Err()
+		})
+	if !errors.Is(err, boom) || err.Error() != "tools: chromium: npm: E404" {
+		t.Errorf("err = %v", err)
+	}
+	if got := r2.got(); got != "compile cancelled" {
+		t.Errorf("events %q", got)
 	}
 }

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"sync"
+	"slices"
 	"time"
 
 	"github.com/magefile/mage/mg"
@@ -28,20 +28,22 @@ type Test mg.Namespace
 // against real PostgreSQL and Redis containers, the Terraform checks with
 // OpenTofu, the local release end to end — then the static checks. First it
 // provisions every tool the tests need (test:tools), outside any test
-// timeout; the tests themselves never build one. Env: GOTEST_FLAGS adds go
+// timeout, and compiles the test binaries beside them; the tests themselves
+// never build a tool. Env: GOTEST_FLAGS adds go
 // test flags, EQUIPTRACK_DEBIAN_MIRROR (data image build).
 func (Test) All(ctx context.Context) error {
-	if err := provision(ctx, toolSteps()); err != nil {
+	opts := gotest.Options{Extra: os.Getenv("GOTEST_FLAGS")}
+	if err := provisionAndCompile(ctx, toolSteps(), func(ctx context.Context) error { return gotest.Compile(ctx, opts) }); err != nil {
 		return fmt.Errorf("test: %w", err)
 	}
 	// The tests start containers through testcontainers-go, which reads these.
 	dockerup.TestcontainersEnv()
-	testErr := gotest.Run(ctx, gotest.Options{Extra: os.Getenv("GOTEST_FLAGS")})
+	testErr := gotest.Run(ctx, opts)
 	// Lint even when tests failed: one run should show every problem.
 	return errors.Join(testErr, lintRepo(ctx))
 }
 
-// Tools provisions what the tests need, in order, with one progress line
+// Tools provisions what the tests need, side by side, with progress lines
 // per tool: Docker and the data image, OpenTofu, the hashicorp/aws schema
 // and its replica provider, the scanners (trivy, tflint) and the linters
 // (staticcheck, actionlint), and Chromium for the browser checks. Cold,
@@ -51,99 +53,137 @@ func (Test) Tools(ctx context.Context) error {
 	return provision(ctx, toolSteps())
 }
 
-// toolStep is one tool the test suite needs. alongside: the step mostly
-// waits on downloads and the disk (debootstrap, apt), so it runs beside the
-// CPU-bound builds that follow it instead of before them — on a cold,
-// loaded machine that saves the length of the shorter one.
+// toolStep is one tool the test suite needs. after names the steps whose
+// result it uses (the data image is built by Docker, the replica is checked
+// with OpenTofu); it starts as soon as they are ready.
 type toolStep struct {
-	name      string
-	ensure    func(ctx context.Context) error
-	alongside bool
+	name   string
+	ensure func(ctx context.Context) error
+	after  []string
 }
 
-// toolSteps lists the tools in the order they are provisioned: Docker
-// first (the data image needs it), OpenTofu before the replica that it
-// loads, the longest builds early so a cold run shows progress soon.
+// toolSteps lists the tools: Docker before the data image, OpenTofu before
+// the replica that it loads; the rest need nothing but the Go module proxy,
+// npm or apt, and build side by side.
 func toolSteps() []toolStep {
 	gotoolStep := func(name string, ensure func(context.Context, sh.Logf) (string, error)) toolStep {
 		return toolStep{name: name, ensure: func(ctx context.Context) error { _, err := ensure(ctx, logf); return err }}
 	}
-	chromium := gotoolStep("chromium", browser.Ensure)
-	chromium.alongside = true
 	return []toolStep{
 		{name: "docker engine", ensure: func(ctx context.Context) error { return dockerup.Ensure(ctx, logf) }},
-		{name: "data image", ensure: func(ctx context.Context) error { _, err := ensureDataImage(ctx); return err }, alongside: true},
+		{name: "data image", ensure: func(ctx context.Context) error { _, err := ensureDataImage(ctx); return err }, after: []string{"docker engine"}},
 		gotoolStep("opentofu", tofu.Ensure),
-		{name: "provider schema and replica", ensure: func(ctx context.Context) error { _, err := tfreplica.Ensure(ctx, logf); return err }},
+		{name: "provider schema and replica", ensure: func(ctx context.Context) error { _, err := tfreplica.Ensure(ctx, logf); return err }, after: []string{"opentofu"}},
 		gotoolStep("trivy", scan.EnsureTrivy),
 		gotoolStep("tflint", scan.EnsureTFLint),
 		gotoolStep("staticcheck", func(ctx context.Context, l sh.Logf) (string, error) { return gotool.Ensure(ctx, lint.Staticcheck, l) }),
 		gotoolStep("actionlint", func(ctx context.Context, l sh.Logf) (string, error) { return gotool.Ensure(ctx, lint.Actionlint, l) }),
 		// Debian's package, no build; the browser tests and the local
 		// end-to-end Health step open the UI in it.
-		chromium,
+		gotoolStep("chromium", browser.Ensure),
 	}
 }
 
-// provision runs the steps in order, each with its own progress lines, and
-// stops at the first failure (later tools may need it); a step marked
-// alongside starts in order and runs beside the next ones. Every started
-// step is waited for before provision returns.
+// provision runs every step as soon as the steps it comes after are ready,
+// side by side: the builds are independent, and together they fill each
+// other's waits (module downloads, apt, debootstrap, the one-threaded link)
+// and hold their share of a machine busy with other work — one after
+// another, a cold run on a loaded machine took over an hour. The first
+// failure cancels the steps running and starts no other; provision returns
+// once every started step has ended, with that failure alone (the others'
+// errors are the cancellation's).
 func provision(ctx context.Context, steps []toolStep) error {
 	t0 := time.Now()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	var (
-		wg    sync.WaitGroup
-		mu    sync.Mutex
-		bgErr error
-	)
-	bgFailed := func() bool { mu.Lock(); defer mu.Unlock(); return bgErr != nil }
-	run := func(i int, st toolStep) error {
-		t := time.Now()
-		if err := st.ensure(ctx); err != nil {
-			return fmt.Errorf("tools: %s: %w", st.name, err)
-		}
-		logf("tools: [%d/%d] %s ready (%s)", i+1, len(steps), st.name, sh.Since(t))
-		return nil
-	}
-	var err error
+	index := map[string]int{}
 	for i, st := range steps {
-		if bgFailed() {
-			break
+		index[st.name] = i
+	}
+	for _, st := range steps {
+		for _, a := range st.after {
+			if _, ok := index[a]; !ok {
+				return fmt.Errorf("tools: %s comes after %q, which is not a step", st.name, a)
+			}
 		}
-		if st.alongside {
-			logf("tools: [%d/%d] %s… (alongside the next steps)", i+1, len(steps), st.name)
-			wg.Add(1)
+	}
+	type result struct {
+		i   int
+		err error
+	}
+	done := make(chan result)
+	started := make([]bool, len(steps))
+	ready := make([]bool, len(steps))
+	running := 0
+	var failed error
+	startReady := func() {
+		for i, st := range steps {
+			waiting := slices.ContainsFunc(st.after, func(a string) bool { return !ready[index[a]] })
+			if started[i] || waiting {
+				continue
+			}
+			started[i] = true
+			running++
+			logf("tools: [%d/%d] %s…", i+1, len(steps), st.name)
 			go func() {
-				defer wg.Done()
-				if e := run(i, st); e != nil {
-					mu.Lock()
-					bgErr = errors.Join(bgErr, e)
-					mu.Unlock()
+				t := time.Now()
+				err := st.ensure(ctx)
+				if err == nil {
+					logf("tools: [%d/%d] %s ready (%s)", i+1, len(steps), st.name, sh.Since(t))
 				}
+				done <- result{i, err}
 			}()
-			continue
 		}
-		logf("tools: [%d/%d] %s…", i+1, len(steps), st.name)
-		if err = run(i, st); err != nil {
+	}
+	startReady()
+	for running > 0 {
+		r := <-done
+		running--
+		switch {
+		case r.err == nil:
+			ready[r.i] = true
+			if failed == nil {
+				startReady()
+			}
+		case failed == nil:
+			failed = fmt.Errorf("tools: %s: %w", steps[r.i].name, r.err)
 			cancel()
-			break
+			// Later errors are the cancellation's ("signal: killed"): they say no more.
 		}
 	}
-	wg.Wait()
-	if err != nil {
-		// The steps beside it were cancelled with it: their errors say no more.
-		if bgErr != nil && !errors.Is(bgErr, context.Canceled) {
-			err = errors.Join(err, bgErr)
-		}
-		return err
-	}
-	if bgErr != nil {
-		return bgErr
+	if failed != nil {
+		return failed
 	}
 	logf("tools: all %d ready in %s", len(steps), sh.Since(t0))
 	return nil
+}
+
+// provisionAndCompile provisions the tools and, beside them, compiles the
+// test binaries: cold, both are long CPU-bound builds with nothing between
+// them. A failed compile does not stop the run: the test run that follows
+// compiles again and reports the errors where they belong.
+func provisionAndCompile(ctx context.Context, steps []toolStep, compile func(context.Context) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	compiled := make(chan struct{})
+	go func() {
+		defer close(compiled)
+		t := time.Now()
+		logf("tests: compiling the test binaries beside the tools…")
+		if err := compile(ctx); err != nil {
+			if ctx.Err() == nil {
+				logf("tests: compiling failed; the test run says why (%s)", sh.Since(t))
+			}
+			return
+		}
+		logf("tests: test binaries compiled (%s)", sh.Since(t))
+	}()
+	err := provision(ctx, steps)
+	if err != nil {
+		cancel() // no test run follows: stop compiling for it
+	}
+	<-compiled
+	return err
 }
 
 // Unit runs the fast tests only (go test -short): no Docker, no OpenTofu.

@@ -4,6 +4,8 @@ package gotest
 import (
 	"context"
 	"fmt"
+	"os/exec"
+	"slices"
 	"strings"
 
 	"github.com/equiptrack/release-kit/magefiles/internal/kit/sh"
@@ -43,6 +45,29 @@ func Run(ctx context.Context, opts Options) error {
 	fmt.Println("go", strings.Join(args, " "))
 	if _, err := (sh.Options{Stream: true, TailLines: -1}).Run(ctx, "go", args...); err != nil {
 		return fmt.Errorf("go test: %w", err)
+	}
+	return nil
+}
+
+// CompileArgs returns the go test arguments that compile and link what Args
+// runs, with the same build flags so the run finds every package in the
+// build cache, and run none of it: -exec hands each test binary to `true`
+// (a TestMain would start containers before the tools are ready).
+func CompileArgs(opts Options, truePath string) []string {
+	return slices.Insert(Args(opts), 1, "-exec", truePath)
+}
+
+// Compile builds the test binaries of opts into the build cache, output
+// kept quiet (its "ok" lines would read as passed tests); the test run
+// after it links them again but compiles nothing. Test:all runs it beside
+// the tool builds.
+func Compile(ctx context.Context, opts Options) error {
+	truePath, err := exec.LookPath("true")
+	if err != nil {
+		return fmt.Errorf("go test: compile: %w", err)
+	}
+	if _, err := (sh.Options{Combined: true, TailLines: 20}).Run(ctx, "go", CompileArgs(opts, truePath)...); err != nil {
+		return fmt.Errorf("go test: compile: %w", err)
 	}
 	return nil
 }

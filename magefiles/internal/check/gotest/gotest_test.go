@@ -23,3 +23,13 @@ func TestArgs(t *testing.T) {
 		})
 	}
 }
+
+// The compile step's build flags are the run's, so the run reuses its
+// packages; only -exec is added.
+func TestCompileArgs(t *testing.T) {
+	got := CompileArgs(Options{Extra: "-v -tags integration"}, "/usr/bin/true")
+	want := []string{"test", "-exec", "/usr/bin/true", "-count=1", "-timeout", "45m", "-race", "-v", "-tags", "integration", "./..."}
+	if !slices.Equal(got, want) {
+		t.Errorf("CompileArgs = %q, want %q", got, want)
+	}
+}
