@@ -5,11 +5,17 @@
 package gotool
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/equiptrack/release-kit/magefiles/internal/kit/cachedir"
@@ -17,11 +23,24 @@ import (
 	"github.com/equiptrack/release-kit/magefiles/internal/kit/sh"
 )
 
-// Tool is a `go install`-able command at a pinned version.
+// Tool is a `go install`-able command at a pinned version, or a small main
+// package of the kit's own (Main) built against a pinned module.
 type Tool struct {
-	Package string   // main package, e.g. "honnef.co/go/tools/cmd/staticcheck"
-	Version string   // module version, e.g. "v0.8.2"
-	Env     []string // extra build environment, e.g. "GOEXPERIMENT=jsonv2"
+	// Package is the main package, e.g. "honnef.co/go/tools/cmd/staticcheck";
+	// with Main, the module that Main imports, e.g.
+	// "github.com/aquasecurity/trivy".
+	Package string
+	Version string // module version, e.g. "v0.8.2"
+	// Main, when set, is the source of a main package that uses only part
+	// of Package's module: it is built in a throw-away module that requires
+	// Package at Version, so only what Main imports is compiled (trivy's
+	// Terraform scanner is a third of the trivy command). The cache key
+	// includes its hash, so an edit rebuilds.
+	Main []byte
+	// Binary names the binary when Main is set (default: the last element
+	// of Package).
+	Binary string
+	Env    []string // extra build environment, e.g. "GOEXPERIMENT=jsonv2"
 	// Timeout bounds a cold build (default defaultTimeout).
 	Timeout time.Duration
 	// Expect is a rough cold-build duration, printed so a long build does not
@@ -32,13 +51,25 @@ type Tool struct {
 // defaultTimeout bounds a cold build when Tool.Timeout is zero.
 const defaultTimeout = 15 * time.Minute
 
-// Name is the binary's name: the last element of the package path.
-func (t Tool) Name() string { return path.Base(t.Package) }
+// Name is the binary's name: Binary, or the last element of the package
+// path.
+func (t Tool) Name() string {
+	if t.Binary != "" {
+		return t.Binary
+	}
+	return path.Base(t.Package)
+}
 
 // Path returns where the tool's binary lives in the cache (it may not exist
-// yet): <cache>/<name>/<version>/<name>.
+// yet): <cache>/<name>/<version>/<name>, the version followed by the hash
+// of Main when there is one.
 func (t Tool) Path() (string, error) {
-	dir, err := cachedir.Dir(t.Name(), t.Version)
+	version := t.Version
+	if t.Main != nil {
+		sum := sha256.Sum256(t.Main)
+		version += "-" + hex.EncodeToString(sum[:6])
+	}
+	dir, err := cachedir.Dir(t.Name(), version)
 	if err != nil {
 		return "", err
 	}
@@ -82,7 +113,11 @@ func Ensure(ctx context.Context, t Tool, logf sh.Logf) (string, error) {
 	if t.Expect != "" {
 		expect = " (" + t.Expect + ")"
 	}
-	logf("%s: building %s@%s from the Go module proxy into %s%s…", t.Name(), t.Package, t.Version, filepath.Dir(bin), expect)
+	what := t.Package + "@" + t.Version
+	if t.Main != nil {
+		what = "the kit's " + t.Name() + " against " + what
+	}
+	logf("%s: building %s from the Go module proxy into %s%s…", t.Name(), what, filepath.Dir(bin), expect)
 	t0 := time.Now()
 	if err := build(ctx, t, bin); err != nil {
 		return "", fmt.Errorf("%s: build %s: %w", t.Name(), t.Version, err)
@@ -96,20 +131,28 @@ func usable(bin string) bool {
 	return err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 && fi.Size() > 0
 }
 
-// build installs into a temporary GOBIN next to the final place and renames
-// the binary in, so a killed build never leaves a half-written file that a
-// later run would trust.
+// buildEnv is the environment of every tool build: outside any module or
+// workspace of the caller's (GOFLAGS such as -mod=vendor must not leak in),
+// no cgo, no toolchain download.
+var buildEnv = []string{"GOWORK=off", "GOFLAGS=-buildvcs=false", "CGO_ENABLED=0", "GOTOOLCHAIN=local"}
+
+// build builds into a temporary directory next to the final place and
+// renames the binary in, so a killed build never leaves a half-written file
+// that a later run would trust.
 func build(ctx context.Context, t Tool, bin string) error {
-	gobin, err := os.MkdirTemp(filepath.Dir(bin), ".build-")
+	tmp, err := os.MkdirTemp(filepath.Dir(bin), ".build-")
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(gobin)
+	defer os.RemoveAll(tmp)
+	if t.Main != nil {
+		return buildMain(ctx, t, tmp, bin)
+	}
 	// Run outside any module so the kit's go.mod and a surrounding go.work
 	// play no part: go install pkg@version uses the tool's own go.mod.
 	o := sh.Options{
 		Dir:       os.TempDir(),
-		ExtraEnv:  append([]string{"GOBIN=" + gobin, "GOWORK=off", "GOFLAGS=-buildvcs=false", "CGO_ENABLED=0", "GOTOOLCHAIN=local"}, t.Env...),
+		ExtraEnv:  append(append([]string{"GOBIN=" + tmp}, buildEnv...), t.Env...),
 		Combined:  true,
 		WaitDelay: 10 * time.Second,
 	}
@@ -117,5 +160,53 @@ func build(ctx context.Context, t Tool, bin string) error {
 		// sh names "go install -trimpath"; say which tool failed.
 		return fmt.Errorf("go install %s@%s: %w", t.Package, t.Version, err)
 	}
-	return os.Rename(filepath.Join(gobin, t.Name()), bin)
+	return os.Rename(filepath.Join(tmp, t.Name()), bin)
+}
+
+// buildMain builds Main in a throw-away module that requires Package at
+// Version and nothing else, so the versions of every dependency are the
+// ones Package's own go.mod selects (as `go install` would); -mod=mod
+// records the checksums of just the packages Main compiles.
+func buildMain(ctx context.Context, t Tool, work, bin string) error {
+	o := sh.Options{Dir: work, ExtraEnv: append(slices.Clone(buildEnv), t.Env...), Combined: true, WaitDelay: 10 * time.Second}
+	goVersion, err := o.Run(ctx, "go", "env", "GOVERSION")
+	if err != nil {
+		return err
+	}
+	gomod := WrapperGoMod("equiptrack.local/"+t.Name(), strings.TrimSpace(goVersion), []string{t.Package + " " + t.Version}, nil)
+	if err := os.WriteFile(filepath.Join(work, "go.mod"), []byte(gomod), 0o644); err != nil {
+		return err
+	}
+	// The source is kept out of the kit's build with a //go:build ignore
+	// line, which here would exclude it too.
+	src := bytes.Replace(t.Main, []byte("//go:build ignore\n"), nil, 1)
+	if err := os.WriteFile(filepath.Join(work, "main.go"), src, 0o644); err != nil {
+		return err
+	}
+	out := filepath.Join(work, t.Name())
+	o.ExtraEnv = append(o.ExtraEnv, "GOFLAGS=-buildvcs=false -mod=mod")
+	if _, err := o.Run(ctx, "go", "build", "-trimpath", "-o", out, "."); err != nil {
+		return fmt.Errorf("go build %s against %s@%s: %w", t.Name(), t.Package, t.Version, err)
+	}
+	return os.Rename(out, bin)
+}
+
+// WrapperGoMod returns the go.mod of a throw-away module that builds a
+// tool: module, the `go` line of the running toolchain (goVersion as `go
+// env GOVERSION` prints it, e.g. "go1.26.8", so the build never asks for a
+// toolchain download), the require lines ("path version") and the replace
+// lines ("old [v] => new [v]").
+func WrapperGoMod(module, goVersion string, requires, replaces []string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "module %s\n\n", module)
+	if v := strings.TrimPrefix(goVersion, "go"); regexp.MustCompile(`^\d+\.\d+(\.\d+)?$`).MatchString(v) {
+		fmt.Fprintf(&b, "go %s\n\n", v)
+	}
+	for _, r := range requires {
+		fmt.Fprintf(&b, "require %s\n", r)
+	}
+	for _, r := range replaces {
+		fmt.Fprintf(&b, "\nreplace %s\n", r)
+	}
+	return b.String()
 }

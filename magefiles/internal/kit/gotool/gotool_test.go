@@ -56,3 +56,35 @@ func TestEnsureReportsAFailedBuild(t *testing.T) {
 		t.Errorf("a failed build left %s behind (stat: %v)", p, statErr)
 	}
 }
+
+func TestWrapperGoMod(t *testing.T) {
+	got := WrapperGoMod("equiptrack.local/tofubuild", "go1.26.8", []string{"github.com/opentofu/opentofu v1.12.6"}, []string{"a v1 => b v2"})
+	want := "module equiptrack.local/tofubuild\n\ngo 1.26.8\n\nrequire github.com/opentofu/opentofu v1.12.6\n\nreplace a v1 => b v2\n"
+	if got != want {
+		t.Fatalf("WrapperGoMod:\n%s\nwant:\n%s", got, want)
+	}
+	// A development toolchain string must not produce an invalid go line.
+	if got := WrapperGoMod("equiptrack.local/trivy-iac", "devel go1.27-abc", []string{"github.com/aquasecurity/trivy v0.74.0"}, nil); got != "module equiptrack.local/trivy-iac\n\nrequire github.com/aquasecurity/trivy v0.74.0\n" {
+		t.Fatalf("WrapperGoMod with devel toolchain: %q", got)
+	}
+}
+
+// A tool built from the kit's own source is cached under its module
+// version and the hash of that source: an edit is a new cache entry.
+func TestMainToolPathHasTheSourceHash(t *testing.T) {
+	root := t.TempDir()
+	t.Setenv("EQUIPTRACK_KIT_CACHE", root)
+	tool := Tool{Package: "github.com/aquasecurity/trivy", Version: "v0.74.0", Binary: "trivy-iac", Main: []byte("package main\n")}
+	// sha256("package main\n") = df1d036cbbf3df46…; the key keeps six bytes.
+	p, err := tool.Path()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := filepath.Join(root, "trivy-iac", "v0.74.0-df1d036cbbf3", "trivy-iac"); p != want {
+		t.Errorf("Path = %q, want %q", p, want)
+	}
+	tool.Main = []byte("package main // edited\n")
+	if q, _ := tool.Path(); q == p {
+		t.Errorf("an edited source kept the path %q", q)
+	}
+}

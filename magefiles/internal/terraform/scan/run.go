@@ -17,7 +17,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/equiptrack/release-kit/magefiles/internal/kit/cachedir"
 	"github.com/equiptrack/release-kit/magefiles/internal/kit/sh"
 )
 
@@ -66,7 +65,7 @@ type Result struct {
 
 // Options tunes Run; the zero value builds/uses the cached scanners.
 type Options struct {
-	Trivy  string // trivy binary; empty: EnsureTrivy
+	Trivy  string // trivy-iac binary; empty: EnsureTrivy
 	TFLint string // tflint binary; empty: EnsureTFLint
 	Logf   sh.Logf
 }
@@ -127,7 +126,7 @@ func Run(ctx context.Context, dir string, opt Options) (*Result, error) {
 	}); err != nil {
 		return nil, err
 	}
-	logf("scan: trivy config done in %s", res.Timings["trivy"].Round(100*time.Millisecond))
+	logf("scan: trivy done in %s", res.Timings["trivy"].Round(100*time.Millisecond))
 
 	if err := timed("tflint", func() error {
 		f, err := runTFLint(ctx, tflint, abs)
@@ -151,32 +150,19 @@ func Run(ctx context.Context, dir string, opt Options) (*Result, error) {
 	return res, nil
 }
 
-// trivyArgs are the arguments of the offline misconfiguration scan of dir,
-// with the variable files tfvars (none: variables stay unknown, and checks
-// that depend on them do not fire). --skip-check-update keeps Trivy on the
-// checks compiled into the binary (no download of the checks bundle),
-// --skip-version-check and --disable-telemetry stop its only other network
-// calls; misconfiguration scanning needs no vulnerability database (v0.74's
-// `config` has no --skip-db-update/--offline-scan: there is nothing to skip).
-// skipDirs (relative to dir) are left out: the environment roots that get a
-// scan of their own with their variables.
-func trivyArgs(dir, cacheDir string, tfvars, skipDirs []string) []string {
-	args := []string{
-		"config",
-		"--quiet",
-		"--skip-check-update",
-		"--skip-version-check",
-		"--disable-telemetry",
-		"--cache-dir", cacheDir,
-		"--misconfig-scanners", "terraform",
-		"--format", "json",
-		"--exit-code", "0",
-	}
+// trivyArgs are the arguments of trivy-iac's scan of dir, with the
+// variable files tfvars (none: variables stay unknown, and checks that
+// depend on them do not fire) and skipDirs (relative to dir) left out: the
+// environment roots that get a scan of their own with their variables.
+// trivy-iac has no network code to turn off: the checks are the ones
+// embedded in Trivy's module, remote modules are never downloaded.
+func trivyArgs(dir string, tfvars, skipDirs []string) []string {
+	var args []string
 	for _, f := range tfvars {
-		args = append(args, "--tf-vars", f)
+		args = append(args, "-tf-vars", f)
 	}
 	for _, d := range skipDirs {
-		args = append(args, "--skip-dirs", d)
+		args = append(args, "-skip-dirs", d)
 	}
 	return append(args, dir)
 }
@@ -206,10 +192,6 @@ type trivyReport struct {
 // retention, dev's mutable tags, …). Findings are merged: one per check and
 // place, with the roots that produced it.
 func runTrivy(ctx context.Context, bin, dir string) ([]Finding, error) {
-	cache, err := cachedir.Dir("trivy", "scan-cache")
-	if err != nil {
-		return nil, fmt.Errorf("trivy: %w", err)
-	}
 	type scanRun struct {
 		root     string // relative to dir; "" is the whole tree
 		tfvars   []string
@@ -236,7 +218,7 @@ func runTrivy(ctx context.Context, bin, dir string) ([]Finding, error) {
 	var all []Finding
 	for _, r := range runs {
 		target := filepath.Join(dir, filepath.FromSlash(r.root))
-		out, err := trivyJSON(ctx, bin, target, cache, r.tfvars, r.skipDirs)
+		out, err := trivyJSON(ctx, bin, target, r.tfvars, r.skipDirs)
 		if err != nil {
 			return nil, err
 		}
@@ -274,14 +256,13 @@ func mergeFindings(all, found []Finding, dir, target, root string) []Finding {
 	return all
 }
 
-func trivyJSON(ctx context.Context, bin, target, cache string, tfvars, skipDirs []string) ([]byte, error) {
+func trivyJSON(ctx context.Context, bin, target string, tfvars, skipDirs []string) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, scanTimeout)
 	defer cancel()
-	// TRIVY_* from the caller's environment must not change what is checked.
-	o := sh.Options{Dir: target, Env: filterEnv(os.Environ(), "TRIVY_"), TailLines: 10, WaitDelay: 10 * time.Second}
-	out, err := o.Run(ctx, bin, trivyArgs(target, cache, tfvars, skipDirs)...)
+	o := sh.Options{Dir: target, TailLines: 10, WaitDelay: 10 * time.Second}
+	out, err := o.Run(ctx, bin, trivyArgs(target, tfvars, skipDirs)...)
 	if err != nil {
-		return nil, fmt.Errorf("trivy config %s: %w", target, err)
+		return nil, fmt.Errorf("trivy-iac %s: %w", target, err)
 	}
 	return []byte(out), nil
 }

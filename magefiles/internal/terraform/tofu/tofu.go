@@ -25,6 +25,7 @@ import (
 
 	"github.com/equiptrack/release-kit/magefiles/internal/kit/cachedir"
 	"github.com/equiptrack/release-kit/magefiles/internal/kit/filelock"
+	"github.com/equiptrack/release-kit/magefiles/internal/kit/gotool"
 	"github.com/equiptrack/release-kit/magefiles/internal/kit/sh"
 )
 
@@ -155,7 +156,7 @@ func build(ctx context.Context, version, bin string, logf sh.Logf) error {
 	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(work, "go.mod"), []byte(wrapperGoMod(version, strings.TrimSpace(string(goVersion)), replaces)), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(work, "go.mod"), []byte(gotool.WrapperGoMod("equiptrack.local/tofubuild", strings.TrimSpace(string(goVersion)), []string{Module + " " + version}, replaces)), 0o644); err != nil {
 		return err
 	}
 	if err := os.WriteFile(filepath.Join(work, "tools.go"), []byte(toolsGo), 0o644); err != nil {
@@ -184,24 +185,6 @@ package tools
 
 import _ "github.com/opentofu/opentofu/cmd/tofu"
 `
-
-// wrapperGoMod returns the go.mod of the wrapper module that builds OpenTofu
-// version with the given replace lines (as found in OpenTofu's own go.mod).
-// goVersion is the running toolchain (`go env GOVERSION`, e.g. "go1.26.8");
-// the `go` line takes its major.minor.patch so the wrapper never asks for a
-// toolchain download.
-func wrapperGoMod(version, goVersion string, replaces []string) string {
-	var b strings.Builder
-	b.WriteString("module equiptrack.local/tofubuild\n\n")
-	if v := strings.TrimPrefix(goVersion, "go"); regexp.MustCompile(`^\d+\.\d+(\.\d+)?$`).MatchString(v) {
-		fmt.Fprintf(&b, "go %s\n\n", v)
-	}
-	fmt.Fprintf(&b, "require %s %s\n", Module, version)
-	for _, r := range replaces {
-		fmt.Fprintf(&b, "\nreplace %s\n", r)
-	}
-	return b.String()
-}
 
 // replaceLines extracts the replace directives of a go.mod, both the
 // one-line form and the block form, each as "old [v] => new [v]". Local-path

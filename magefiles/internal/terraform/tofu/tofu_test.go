@@ -36,17 +36,6 @@ replace (
 	}
 }
 
-func TestWrapperGoMod(t *testing.T) {
-	got := wrapperGoMod("v1.12.6", "go1.26.8", []string{"a v1 => b v2"})
-	want := "module equiptrack.local/tofubuild\n\ngo 1.26.8\n\nrequire github.com/opentofu/opentofu v1.12.6\n\nreplace a v1 => b v2\n"
-	if got != want {
-		t.Fatalf("wrapperGoMod:\n%s\nwant:\n%s", got, want)
-	}
-	// A development toolchain string must not produce an invalid go line.
-	if got := wrapperGoMod("v1.12.6", "devel go1.27-abc", nil); got != "module equiptrack.local/tofubuild\n\nrequire github.com/opentofu/opentofu v1.12.6\n" {
-		t.Fatalf("wrapperGoMod with devel toolchain: %q", got)
-	}
-}
 
 func TestEnsureVersionRejectsBadVersion(t *testing.T) {
 	t.Setenv("EQUIPTRACK_KIT_CACHE", t.TempDir())
