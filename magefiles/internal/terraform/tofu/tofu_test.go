@@ -36,7 +36,6 @@ replace (
 	}
 }
 
-
 func TestEnsureVersionRejectsBadVersion(t *testing.T) {
 	t.Setenv("EQUIPTRACK_KIT_CACHE", t.TempDir())
 	_, err := ensureVersion(context.Background(), "1.12", t.Logf)
