@@ -159,32 +159,18 @@ func build(ctx context.Context, version, bin string, logf sh.Logf) error {
 	if err := os.WriteFile(filepath.Join(work, "go.mod"), []byte(gotool.WrapperGoMod("equiptrack.local/tofubuild", strings.TrimSpace(string(goVersion)), []string{Module + " " + version}, replaces)), 0o644); err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(work, "tools.go"), []byte(toolsGo), 0o644); err != nil {
-		return err
-	}
-	if err := step("go mod tidy (wrapper module)", func() error {
-		_, err := goCmd(ctx, work, nil, "mod", "tidy")
-		return err
-	}); err != nil {
-		return err
-	}
 	tmp := bin + ".tmp" + fmt.Sprint(os.Getpid())
 	defer os.Remove(tmp)
 	if err := step("go build (CGO_ENABLED=0)", func() error {
-		_, err := goCmd(ctx, work, []string{"CGO_ENABLED=0"}, "build", "-o", tmp, Module+"/cmd/tofu")
+		// -mod=mod records the checksums of just what the build compiles;
+		// `go mod tidy` fetched every test dependency too (minutes, cold).
+		_, err := goCmd(ctx, work, []string{"CGO_ENABLED=0", "GOFLAGS=-buildvcs=false -mod=mod"}, "build", "-o", tmp, Module+"/cmd/tofu")
 		return err
 	}); err != nil {
 		return err
 	}
 	return os.Rename(tmp, bin)
 }
-
-const toolsGo = `//go:build tools
-
-package tools
-
-import _ "github.com/opentofu/opentofu/cmd/tofu"
-`
 
 // replaceLines extracts the replace directives of a go.mod, both the
 // one-line form and the block form, each as "old [v] => new [v]". Local-path
