@@ -46,42 +46,37 @@ func (e *Env) ImageRef(service, tag string) (string, error) {
 // own repository, so it is one BatchGetImage per repository, all at once
 // (an absent tag is a failure entry, not an error).
 func (e *Env) Resolve(ctx context.Context, version string, images []string) (pipeline.Artifacts, error) {
-	out := pipeline.Artifacts{}
-	var mu sync.Mutex
-	errs := make([]error, len(images))
-	var wg sync.WaitGroup
-	for i, n := range images {
-		sf, ok := e.Facts.image(n)
-		if !ok {
+	for _, n := range images {
+		if _, ok := e.Facts.image(n); !ok {
 			return nil, fmt.Errorf("%s is not in the %s environment's facts", n, e.o.Env)
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			res, err := e.ecr.BatchGetImage(ctx, &ecr.BatchGetImageInput{
-				RepositoryName: aws.String(repoName(sf.Repository)),
-				ImageIds:       []ecrtypes.ImageIdentifier{{ImageTag: aws.String(version)}},
-				AcceptedMediaTypes: []string{
-					"application/vnd.oci.image.manifest.v1+json", "application/vnd.oci.image.index.v1+json",
-					"application/vnd.docker.distribution.manifest.v2+json", "application/vnd.docker.distribution.manifest.list.v2+json",
-				},
-			})
-			if err != nil {
-				errs[i] = fmt.Errorf("asking ECR for %s:%s: %w", n, version, err)
-				return
-			}
-			a := pipeline.Artifact{Service: n, Version: version}
-			if len(res.Images) > 0 && res.Images[0].ImageId != nil {
-				a.Digest = aws.ToString(res.Images[0].ImageId.ImageDigest)
-				a.Ref = sf.Repository + "@" + a.Digest
-			}
-			mu.Lock()
-			out[n] = a
-			mu.Unlock()
-		}()
 	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	out := pipeline.Artifacts{}
+	var mu sync.Mutex
+	err := forEach(images, func(n string) error {
+		sf, _ := e.Facts.image(n)
+		res, err := e.ecr.BatchGetImage(ctx, &ecr.BatchGetImageInput{
+			RepositoryName: aws.String(repoName(sf.Repository)),
+			ImageIds:       []ecrtypes.ImageIdentifier{{ImageTag: aws.String(version)}},
+			AcceptedMediaTypes: []string{
+				"application/vnd.oci.image.manifest.v1+json", "application/vnd.oci.image.index.v1+json",
+				"application/vnd.docker.distribution.manifest.v2+json", "application/vnd.docker.distribution.manifest.list.v2+json",
+			},
+		})
+		if err != nil {
+			return fmt.Errorf("asking ECR for %s:%s: %w", n, version, err)
+		}
+		a := pipeline.Artifact{Service: n, Version: version}
+		if len(res.Images) > 0 && res.Images[0].ImageId != nil {
+			a.Digest = aws.ToString(res.Images[0].ImageId.ImageDigest)
+			a.Ref = sf.Repository + "@" + a.Digest
+		}
+		mu.Lock()
+		out[n] = a
+		mu.Unlock()
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	return out, nil

@@ -78,24 +78,17 @@ func (e *Env) Prepare(ctx context.Context, arts pipeline.Artifacts) (pipeline.Re
 	sort.Strings(names)
 	out := pipeline.Revisions{}
 	var mu sync.Mutex
-	errs := make([]error, len(names))
-	var wg sync.WaitGroup
-	for i, n := range names {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			rev, err := e.prepare(ctx, arts[n])
-			if err != nil {
-				errs[i] = fmt.Errorf("%s: %w", n, err)
-				return
-			}
-			mu.Lock()
-			out[n] = rev
-			mu.Unlock()
-		}()
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	err := forEach(names, func(n string) error {
+		rev, err := e.prepare(ctx, arts[n])
+		if err != nil {
+			return fmt.Errorf("%s: %w", n, err)
+		}
+		mu.Lock()
+		out[n] = rev
+		mu.Unlock()
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -195,27 +188,21 @@ func (e *Env) Roll(ctx context.Context, revs pipeline.Revisions) error {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	errs := make([]error, len(names))
-	var wg sync.WaitGroup
-	for i, n := range names {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			r := revs[n]
-			in := &ecs.UpdateServiceInput{Cluster: aws.String(e.Facts.Cluster), Service: aws.String(e.Facts.Services[n].ServiceName)}
-			if r.IsStop() {
-				in.DesiredCount = aws.Int32(0)
-			} else {
-				in.TaskDefinition = aws.String(r.ID)
-				in.DesiredCount = aws.Int32(int32(r.Replicas))
-			}
-			if _, err := e.ecs.UpdateService(ctx, in); err != nil {
-				errs[i] = fmt.Errorf("%s: update service: %w", n, err)
-			}
-		}()
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	err := forEach(names, func(n string) error {
+		r := revs[n]
+		in := &ecs.UpdateServiceInput{Cluster: aws.String(e.Facts.Cluster), Service: aws.String(e.Facts.Services[n].ServiceName)}
+		if r.IsStop() {
+			in.DesiredCount = aws.Int32(0)
+		} else {
+			in.TaskDefinition = aws.String(r.ID)
+			in.DesiredCount = aws.Int32(int32(r.Replicas))
+		}
+		if _, err := e.ecs.UpdateService(ctx, in); err != nil {
+			return fmt.Errorf("%s: update service: %w", n, err)
+		}
+		return nil
+	})
+	if err != nil {
 		return err
 	}
 	return e.waitRollout(ctx, names, revs, false)

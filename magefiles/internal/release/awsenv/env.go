@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -166,3 +167,16 @@ func (e *Env) Backend(builder pipeline.ImageBuilder) pipeline.Backend {
 }
 
 func (e *Env) logf(format string, args ...any) { e.o.Logf(format, args...) }
+
+// forEach runs fn for every name at once — one AWS call per service, each
+// waiting on the network — and returns their errors joined in the order of
+// names.
+func forEach(names []string, fn func(name string) error) error {
+	errs := make([]error, len(names))
+	var wg sync.WaitGroup
+	for i, n := range names {
+		wg.Go(func() { errs[i] = fn(n) })
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
