@@ -223,8 +223,9 @@ func TestRepositoryTerraformScansClean(t *testing.T) {
 
 // trivy-iac scans as `trivy config` does: a skipped directory is not there
 // at all (the module an environment root calls is then a root of its own,
-// named by its resources), and a root's scan follows its module call out of
-// the root's directory (../../modules), naming the module call.
+// named by its resources), a root's scan follows its module call out of
+// the root's directory (../../modules), naming the module call, and a
+// variables file sets the values the checks see.
 func TestTrivyIACSkipsRootsAndFollowsModulesOutside(t *testing.T) {
 	opt := scanners(t)
 	dir := t.TempDir()
@@ -248,11 +249,11 @@ func TestTrivyIACSkipsRootsAndFollowsModulesOutside(t *testing.T) {
 }
 `)
 	write("envs/dev/main.tf", "module \"db\" {\n  source = \"../../modules/db\"\n}\n")
-	scan := func(target string, skipDirs ...string) []string {
+	scan := func(target string, tfvars []string, skipDirs ...string) []string {
 		t.Helper()
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		defer cancel()
-		out, err := trivyJSON(ctx, opt.Trivy, target, nil, skipDirs)
+		out, err := trivyJSON(ctx, opt.Trivy, target, tfvars, skipDirs)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -268,14 +269,38 @@ func TestTrivyIACSkipsRootsAndFollowsModulesOutside(t *testing.T) {
 		}
 		return got
 	}
-	if got, want := scan(dir, "envs/dev"), []string{"modules/db/main.tf:6 aws_db_instance.this"}; !slices.Equal(got, want) {
+	if got, want := scan(dir, nil, "envs/dev"), []string{"modules/db/main.tf:6 aws_db_instance.this"}; !slices.Equal(got, want) {
 		t.Errorf("tree without envs/dev: %q, want %q", got, want)
 	}
-	if got, want := scan(dir), []string{"modules/db/main.tf:6 module.db"}; !slices.Equal(got, want) {
+	if got, want := scan(dir, nil), []string{"modules/db/main.tf:6 module.db"}; !slices.Equal(got, want) {
 		t.Errorf("tree with envs/dev: %q, want %q", got, want)
 	}
-	if got, want := scan(filepath.Join(dir, "envs", "dev")), []string{"../../modules/db/main.tf:6 module.db"}; !slices.Equal(got, want) {
+	if got, want := scan(filepath.Join(dir, "envs", "dev"), nil), []string{"../../modules/db/main.tf:6 module.db"}; !slices.Equal(got, want) {
 		t.Errorf("envs/dev: %q, want %q", got, want)
+	}
+
+	// A variables file sets what a check sees: public only through it.
+	write("vars/main.tf", `variable "public" {
+  type    = bool
+  default = false
+}
+
+resource "aws_db_instance" "this" {
+  identifier          = "fixture"
+  engine              = "postgres"
+  instance_class      = "db.t4g.micro"
+  allocated_storage   = 20
+  publicly_accessible = var.public
+  storage_encrypted   = true
+}
+`)
+	write("vars/public.tfvars", "public = true\n")
+	vars := filepath.Join(dir, "vars")
+	if got := scan(vars, nil); len(got) != 0 {
+		t.Errorf("vars without the file: %q, want nothing (public defaults to false)", got)
+	}
+	if got, want := scan(vars, []string{filepath.Join(vars, "public.tfvars")}), []string{"main.tf:11 aws_db_instance.this"}; !slices.Equal(got, want) {
+		t.Errorf("vars with public.tfvars: %q, want %q", got, want)
 	}
 }
 
