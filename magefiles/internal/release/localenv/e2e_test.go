@@ -471,15 +471,17 @@ func TestLocalReleaseEndToEnd(t *testing.T) {
 
 	step("migration exit 1 leaves every service untouched; a second release meanwhile is refused", func(t *testing.T) {
 		before := current(t, good)
-		e := x.env(t, "migrate", nil, nil)
+		// The application's tests passed in the releases above; here they
+		// would only cost CPU (as in the two scenarios below).
+		e := x.env(t, "migrate", func(m *manifest.Manifest) { m.Test.Quick = []string{"true"} }, nil)
 		lock := filepath.Join(stateDir(t, x.name), "release.lock")
 		done := make(chan error, 1)
 		go func() {
 			_, err := e.Pipeline().Release(ctx, "v1.2.0", pipeline.ReleaseOptions{})
 			done <- err
 		}()
-		// While the first release runs (its test step takes seconds), a
-		// second one of the same environment is refused at once.
+		// While the first release runs (its build takes seconds), a second
+		// one of the same environment is refused at once.
 		deadline := time.Now().Add(60 * time.Second)
 		for {
 			if b, _ := os.ReadFile(lock); len(b) > 0 {
@@ -507,7 +509,7 @@ func TestLocalReleaseEndToEnd(t *testing.T) {
 
 	step("health failure puts every service back and fails", func(t *testing.T) {
 		before := current(t, good)
-		e := x.env(t, "readyz", nil, nil)
+		e := x.env(t, "readyz", func(m *manifest.Manifest) { m.Test.Quick = []string{"true"} }, nil)
 		rep, err := e.Pipeline().Release(ctx, "v1.3.0", pipeline.ReleaseOptions{Seed: true})
 		wantErrPrefix(t, err, "release failed at health: not ready through http://127.0.0.1:")
 		if !rep.RolledBack {

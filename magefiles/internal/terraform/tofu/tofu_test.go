@@ -6,33 +6,117 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"reflect"
+	"regexp"
+	"strings"
 	"testing"
 )
 
-func TestReplaceLines(t *testing.T) {
-	gomod := []byte(`module github.com/opentofu/opentofu
-
-go 1.25
-
-require (
-	github.com/hashicorp/hcl/v2 v2.20.1
+// The registrations as OpenTofu v1.12.6 writes them (an excerpt of each file).
+const (
+	initExcerpt = `import (
+	backendLocal "github.com/opentofu/opentofu/internal/backend/local"
+	backendGCS "github.com/opentofu/opentofu/internal/backend/remote-state/gcs"
+	backendS3 "github.com/opentofu/opentofu/internal/backend/remote-state/s3"
 )
 
-replace github.com/hashicorp/hcl/v2 v2.20.1 => github.com/opentofu/hcl/v2 v2.20.2-0.20251021132045-587d123c2828 // fork
-
-replace (
-	example.com/a => example.com/b v1.0.0
-	example.com/local => ./local
-)
-`)
-	got := replaceLines(gomod)
-	want := []string{
-		"github.com/hashicorp/hcl/v2 v2.20.1 => github.com/opentofu/hcl/v2 v2.20.2-0.20251021132045-587d123c2828",
-		"example.com/a => example.com/b v1.0.0",
+	backends = map[string]backend.InitFn{
+		"local":  func(enc encryption.StateEncryption) backend.Backend { return backendLocal.New(enc) },
+		"gcs":        func(enc encryption.StateEncryption) backend.Backend { return backendGCS.New(enc) },
+		"s3":         func(enc encryption.StateEncryption) backend.Backend { return backendS3.New(enc) },
 	}
-	if !reflect.DeepEqual(got, want) {
-		t.Fatalf("replaceLines:\n got %q\nwant %q", got, want)
+`
+	registryExcerpt = `import (
+	"github.com/opentofu/opentofu/internal/encryption/keyprovider/aws_kms"
+	"github.com/opentofu/opentofu/internal/encryption/keyprovider/gcp_kms"
+)
+
+func init() {
+	if err := DefaultRegistry.RegisterKeyProvider(aws_kms.New()); err != nil {
+		panic(err)
+	}
+	if err := DefaultRegistry.RegisterKeyProvider(gcp_kms.New()); err != nil {
+		panic(err)
+	}
+}
+`
+)
+
+func writeExcerpts(t *testing.T, init, registry string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for path, body := range map[string]string{backendsFile: init, keyProvidersFile: registry} {
+		p := filepath.Join(dir, path)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func TestRecipeLeavesOutWhatItNames(t *testing.T) {
+	dir := writeExcerpts(t, initExcerpt, registryExcerpt)
+	r := Recipe{Backends: []string{"gcs"}, KeyProviders: []string{"gcp_kms"}}
+	if err := r.Apply(dir); err != nil {
+		t.Fatal(err)
+	}
+	wantInit := `import (
+	backendLocal "github.com/opentofu/opentofu/internal/backend/local"
+	backendS3 "github.com/opentofu/opentofu/internal/backend/remote-state/s3"
+)
+
+	backends = map[string]backend.InitFn{
+		"local":  func(enc encryption.StateEncryption) backend.Backend { return backendLocal.New(enc) },
+		"s3":         func(enc encryption.StateEncryption) backend.Backend { return backendS3.New(enc) },
+	}
+`
+	wantRegistry := `import (
+	"github.com/opentofu/opentofu/internal/encryption/keyprovider/aws_kms"
+)
+
+func init() {
+	if err := DefaultRegistry.RegisterKeyProvider(aws_kms.New()); err != nil {
+		panic(err)
+	}
+}
+`
+	for path, want := range map[string]string{backendsFile: wantInit, keyProvidersFile: wantRegistry} {
+		b, err := os.ReadFile(filepath.Join(dir, path))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(b) != want {
+			t.Errorf("%s:\n%s\nwant:\n%s", path, b, want)
+		}
+	}
+}
+
+// A release whose files read otherwise stops the build, naming what it
+// could not find, instead of building something other than it says.
+func TestRecipeRefusesAnUnknownForm(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		recipe   Recipe
+		registry string
+		want     string
+	}{
+		{"backend missing", Recipe{Backends: []string{"consul"}}, registryExcerpt,
+			"slim build: init.go: backend consul in the backends table: found 0 times, want once"},
+		{"key provider missing", Recipe{KeyProviders: []string{"openbao"}}, registryExcerpt,
+			"slim build: default_registry.go: import of key provider openbao: found 0 times, want once"},
+		{"registration reworded", Recipe{KeyProviders: []string{"gcp_kms"}},
+			strings.Replace(registryExcerpt, "RegisterKeyProvider(gcp_kms.New())", "RegisterKeyProvider(gcp_kms.NewProvider())", 1),
+			"slim build: default_registry.go: registration of key provider gcp_kms: found 0 times, want once"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := writeExcerpts(t, initExcerpt, tc.registry)
+			err := tc.recipe.Apply(dir)
+			if err == nil || err.Error() != tc.want {
+				t.Fatalf("err = %v\nwant %s", err, tc.want)
+			}
+		})
 	}
 }
 
@@ -63,8 +147,13 @@ func TestEnsureUsesCache(t *testing.T) {
 	if got != p {
 		t.Fatalf("got %s, want %s", got, p)
 	}
-	if filepath.Base(filepath.Dir(got)) != "v9.9.9" {
-		t.Fatalf("cache path not keyed by version: %s", got)
+	// Keyed by the version and the recipe: a binary built with other
+	// backends is another binary.
+	if !regexp.MustCompile(`^v9\.9\.9-slim-[0-9a-f]{8}$`).MatchString(filepath.Base(filepath.Dir(got))) {
+		t.Fatalf("cache path not keyed by version and recipe: %s", got)
+	}
+	if a, b := Slim.key(), (Recipe{Backends: Slim.Backends}).key(); a == b {
+		t.Fatalf("two recipes share the key %s", a)
 	}
 }
 
@@ -94,5 +183,44 @@ func TestEnsureRealBinary(t *testing.T) {
 	// marks itself as a dev build.
 	if v.Version != "1.12.6-dev" {
 		t.Fatalf("version %q, want 1.12.6-dev", v.Version)
+	}
+}
+
+// The slim build still has the s3 backend the roots keep their state in
+// (its own validation answers, before any network), and a left-out backend
+// is refused at init with OpenTofu's own message.
+func TestSlimBinaryBackends(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds OpenTofu when not cached")
+	}
+	bin, err := Ensure(context.Background(), t.Logf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ backend, want string }{
+		{`backend "s3" {
+    bucket = ""
+    key    = "equiptrack/dev.tfstate"
+    region = "us-west-2"
+  }`, `The "bucket" attribute value must not be empty.`},
+		{`backend "gcs" {
+    bucket = "b"
+  }`, `There is no backend type named "gcs".`},
+		{`backend "kubernetes" {
+    secret_suffix = "s"
+  }`, `There is no backend type named "kubernetes".`},
+	} {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte("terraform {\n  "+tc.backend+"\n}\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.Command(bin, "init", "-input=false", "-no-color")
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "TF_CLI_CONFIG_FILE=/dev/null", "TF_IN_AUTOMATION=1")
+		out, err := cmd.CombinedOutput()
+		// Both fail: one on its configuration, one on its name.
+		if err == nil || !strings.Contains(strings.Join(strings.Fields(string(out)), " "), tc.want) {
+			t.Errorf("init with %s: %v\n%s\nwant an error saying %q", strings.Fields(tc.backend)[1], err, out, tc.want)
+		}
 	}
 }

@@ -129,7 +129,10 @@ func TestManifestMatchesBinaryAndDockerfile(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"FROM scratch", "COPY bin/equiptrack /equiptrack", "ARG SERVICE", "ENV SERVICE=$SERVICE",
-		`ENTRYPOINT ["/equiptrack"]`, `CMD ["serve"]`, "USER 65532:65532", "EXPOSE 8080"} {
+		`ENTRYPOINT ["/equiptrack"]`, `CMD ["serve"]`, "USER 65532:65532", "EXPOSE 8080",
+		// Each check is an exec through the engine: at 3 s, a dozen local
+		// replicas kept half a core busy.
+		"HEALTHCHECK --interval=30s "} {
 		if !strings.Contains(string(df), want) {
 			t.Errorf("Dockerfile lacks %q", want)
 		}
