@@ -159,8 +159,8 @@ func provision(ctx context.Context, steps []toolStep) error {
 }
 
 // provisionAndCompile provisions the tools and, beside them, compiles the
-// test binaries: cold, both are long CPU-bound builds with nothing between
-// them. A failed compile does not stop the run: the test run that follows
+// packages the tests need: cold, both are long CPU-bound builds with
+// nothing between them. A failed compile does not stop the run: the test run that follows
 // compiles again and reports the errors where they belong.
 func provisionAndCompile(ctx context.Context, steps []toolStep, compile func(context.Context) error) error {
 	ctx, cancel := context.WithCancel(ctx)
@@ -169,14 +169,14 @@ func provisionAndCompile(ctx context.Context, steps []toolStep, compile func(con
 	go func() {
 		defer close(compiled)
 		t := time.Now()
-		logf("tests: compiling the test binaries beside the tools…")
+		logf("tests: compiling the packages and their tests (go vet) beside the tools…")
 		if err := compile(ctx); err != nil {
 			if ctx.Err() == nil {
-				logf("tests: compiling failed; the test run says why (%s)", sh.Since(t))
+				logf("tests: go vet failed; the test run and lint say why (%s)", sh.Since(t))
 			}
 			return
 		}
-		logf("tests: test binaries compiled (%s)", sh.Since(t))
+		logf("tests: packages compiled (%s)", sh.Since(t))
 	}()
 	err := provision(ctx, steps)
 	if err != nil {

@@ -24,12 +24,19 @@ func TestArgs(t *testing.T) {
 	}
 }
 
-// The compile step's build flags are the run's, so the run reuses its
-// packages; only -exec is added.
+// The compile step vets with the run's build flag, so the packages it
+// compiles are the ones the run (and lint's vet) finds in the cache.
 func TestCompileArgs(t *testing.T) {
-	got := CompileArgs(Options{Extra: "-v -tags integration"}, "/usr/bin/true")
-	want := []string{"test", "-exec", "/usr/bin/true", "-count=1", "-timeout", "45m", "-race", "-v", "-tags", "integration", "./..."}
-	if !slices.Equal(got, want) {
-		t.Errorf("CompileArgs = %q, want %q", got, want)
+	for _, tc := range []struct {
+		opts Options
+		want []string
+	}{
+		{Options{Extra: "-v -run Seed"}, []string{"vet", "-race", "./..."}},
+		{Options{Short: true}, []string{"vet", "./..."}},
+		{Options{Pkgs: []string{"./seeddata/..."}}, []string{"vet", "-race", "./seeddata/..."}},
+	} {
+		if got := CompileArgs(tc.opts); !slices.Equal(got, tc.want) {
+			t.Errorf("CompileArgs(%+v) = %q, want %q", tc.opts, got, tc.want)
+		}
 	}
 }
