@@ -173,7 +173,7 @@ func buildMain(ctx context.Context, t Tool, work, bin string) error {
 	if err != nil {
 		return err
 	}
-	gomod := WrapperGoMod("equiptrack.local/"+t.Name(), strings.TrimSpace(goVersion), []string{t.Package + " " + t.Version}, nil)
+	gomod := wrapperGoMod("equiptrack.local/"+t.Name(), strings.TrimSpace(goVersion), []string{t.Package + " " + t.Version})
 	if err := os.WriteFile(filepath.Join(work, "go.mod"), []byte(gomod), 0o644); err != nil {
 		return err
 	}
@@ -191,12 +191,11 @@ func buildMain(ctx context.Context, t Tool, work, bin string) error {
 	return os.Rename(out, bin)
 }
 
-// WrapperGoMod returns the go.mod of a throw-away module that builds a
+// wrapperGoMod returns the go.mod of a throw-away module that builds a
 // tool: module, the `go` line of the running toolchain (goVersion as `go
 // env GOVERSION` prints it, e.g. "go1.26.8", so the build never asks for a
-// toolchain download), the require lines ("path version") and the replace
-// lines ("old [v] => new [v]").
-func WrapperGoMod(module, goVersion string, requires, replaces []string) string {
+// toolchain download) and the require lines ("path version").
+func wrapperGoMod(module, goVersion string, requires []string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "module %s\n\n", module)
 	if v := strings.TrimPrefix(goVersion, "go"); regexp.MustCompile(`^\d+\.\d+(\.\d+)?$`).MatchString(v) {
@@ -204,9 +203,6 @@ func WrapperGoMod(module, goVersion string, requires, replaces []string) string 
 	}
 	for _, r := range requires {
 		fmt.Fprintf(&b, "require %s\n", r)
-	}
-	for _, r := range replaces {
-		fmt.Fprintf(&b, "\nreplace %s\n", r)
 	}
 	return b.String()
 }

@@ -58,14 +58,14 @@ func TestEnsureReportsAFailedBuild(t *testing.T) {
 }
 
 func TestWrapperGoMod(t *testing.T) {
-	got := WrapperGoMod("equiptrack.local/tofubuild", "go1.26.8", []string{"github.com/opentofu/opentofu v1.12.6"}, []string{"a v1 => b v2"})
-	want := "module equiptrack.local/tofubuild\n\ngo 1.26.8\n\nrequire github.com/opentofu/opentofu v1.12.6\n\nreplace a v1 => b v2\n"
+	got := wrapperGoMod("equiptrack.local/trivy-iac", "go1.26.8", []string{"github.com/aquasecurity/trivy v0.74.0"})
+	want := "module equiptrack.local/trivy-iac\n\ngo 1.26.8\n\nrequire github.com/aquasecurity/trivy v0.74.0\n"
 	if got != want {
-		t.Fatalf("WrapperGoMod:\n%s\nwant:\n%s", got, want)
+		t.Fatalf("wrapperGoMod:\n%s\nwant:\n%s", got, want)
 	}
 	// A development toolchain string must not produce an invalid go line.
-	if got := WrapperGoMod("equiptrack.local/trivy-iac", "devel go1.27-abc", []string{"github.com/aquasecurity/trivy v0.74.0"}, nil); got != "module equiptrack.local/trivy-iac\n\nrequire github.com/aquasecurity/trivy v0.74.0\n" {
-		t.Fatalf("WrapperGoMod with devel toolchain: %q", got)
+	if got := wrapperGoMod("equiptrack.local/trivy-iac", "devel go1.27-abc", []string{"github.com/aquasecurity/trivy v0.74.0"}); got != "module equiptrack.local/trivy-iac\n\nrequire github.com/aquasecurity/trivy v0.74.0\n" {
+		t.Fatalf("wrapperGoMod with devel toolchain: %q", got)
 	}
 }
 
