@@ -16,7 +16,7 @@ import (
 // repository root (where mage runs).
 const terraformRoot = "terraform"
 
-// Tofu builds the pinned OpenTofu into the kit's cache (once; about 4 min
+// Tofu builds the pinned OpenTofu into the kit's cache (once; about 5 min
 // cold) and prints its path. Env: EQUIPTRACK_KIT_CACHE (cache root).
 func (Infra) Tofu(ctx context.Context) error {
 	p, err := tofu.Ensure(ctx, logf)
