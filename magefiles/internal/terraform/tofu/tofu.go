@@ -195,8 +195,8 @@ func copyTree(from, to string) error {
 // goCmd runs the go command in dir and returns its stdout; on failure the
 // error carries the tail of stderr.
 func goCmd(ctx context.Context, dir string, env []string, args ...string) ([]byte, error) {
-	// GOFLAGS from the caller (e.g. -mod=vendor) must not leak into the
-	// wrapper module; GOWORK=off keeps a surrounding go.work out of it.
+	// GOFLAGS from the caller (e.g. -mod=vendor) must not leak into
+	// OpenTofu's build; GOWORK=off keeps a surrounding go.work out of it.
 	o := sh.Options{Dir: dir, ExtraEnv: append([]string{"GOFLAGS=-buildvcs=false", "GOWORK=off"}, env...), WaitDelay: 10 * time.Second}
 	out, err := o.Run(ctx, "go", args...)
 	return []byte(out), err
