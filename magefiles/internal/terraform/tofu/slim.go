@@ -10,7 +10,7 @@ import (
 	"strings"
 )
 
-// Slim is what the kit's OpenTofu is built without: the remote-state
+// slim is what the kit's OpenTofu is built without: the remote-state
 // backends and the state-encryption key providers of other clouds. Their
 // SDKs (Kubernetes' client-go, Azure's, Google Cloud KMS, Consul, Alibaba,
 // Tencent, PostgreSQL) are a third of the source a full build compiles —
@@ -22,14 +22,15 @@ import (
 // backends, the aws_kms, pbkdf2 and external key providers.
 //
 // A configuration that names a left-out backend fails at init with
-// OpenTofu's own `Unsupported backend type` error.
-var Slim = Recipe{
+// OpenTofu's own `Unsupported backend type` error (`There is no backend
+// type named "gcs".`).
+var slim = recipe{
 	Backends:     []string{"azurerm", "consul", "cos", "gcs", "kubernetes", "oss", "pg"},
 	KeyProviders: []string{"azure_vault", "gcp_kms", "openbao"},
 }
 
-// Recipe names the backends and key providers a build leaves out.
-type Recipe struct {
+// recipe names the backends and key providers a build leaves out.
+type recipe struct {
 	Backends     []string // names as a backend block takes them ("gcs")
 	KeyProviders []string // package names under internal/encryption/keyprovider
 }
@@ -43,25 +44,25 @@ const (
 )
 
 // String says what the build leaves out, for progress lines.
-func (r Recipe) String() string {
+func (r recipe) String() string {
 	return "without the " + strings.Join(r.Backends, ", ") + " backends and the " + strings.Join(r.KeyProviders, ", ") + " key providers"
 }
 
 // key identifies the recipe in the cache path, so a change rebuilds.
-func (r Recipe) key() string {
+func (r recipe) key() string {
 	sum := sha256.Sum256([]byte(strings.Join(r.Backends, ",") + ";" + strings.Join(r.KeyProviders, ",")))
 	return "slim-" + hex.EncodeToString(sum[:4])
 }
 
-// Apply edits the OpenTofu source tree at dir. Each entry it removes must be
+// apply edits the OpenTofu source tree at dir. Each entry it removes must be
 // found exactly once, in the form it has in the pinned release: on a
 // version whose files read otherwise it fails naming the entry, rather than
 // build something else than it says.
-func (r Recipe) Apply(dir string) error {
-	if err := editFile(filepath.Join(dir, backendsFile), func(src string) (string, error) { return r.dropBackends(src) }); err != nil {
+func (r recipe) apply(dir string) error {
+	if err := editFile(filepath.Join(dir, backendsFile), r.dropBackends); err != nil {
 		return err
 	}
-	return editFile(filepath.Join(dir, keyProvidersFile), func(src string) (string, error) { return r.dropKeyProviders(src) })
+	return editFile(filepath.Join(dir, keyProvidersFile), r.dropKeyProviders)
 }
 
 func editFile(path string, edit func(string) (string, error)) error {
@@ -81,7 +82,7 @@ func editFile(path string, edit func(string) (string, error)) error {
 //	"gcs":        func(enc encryption.StateEncryption) backend.Backend { return backendGCS.New(enc) },
 //
 // and the import of the package it names.
-func (r Recipe) dropBackends(src string) (string, error) {
+func (r recipe) dropBackends(src string) (string, error) {
 	for _, name := range r.Backends {
 		entry := regexp.MustCompile(`(?m)^\s*"` + regexp.QuoteMeta(name) + `":\s*func\(enc encryption\.StateEncryption\) backend\.Backend \{ return (\w+)\.New\(enc\) \},\n`)
 		m := entry.FindStringSubmatch(src)
@@ -103,7 +104,7 @@ func (r Recipe) dropBackends(src string) (string, error) {
 //	if err := DefaultRegistry.RegisterKeyProvider(gcp_kms.New()); err != nil {
 //		panic(err)
 //	}
-func (r Recipe) dropKeyProviders(src string) (string, error) {
+func (r recipe) dropKeyProviders(src string) (string, error) {
 	for _, name := range r.KeyProviders {
 		q := regexp.QuoteMeta(name)
 		imp := regexp.MustCompile(`(?m)^\s*"github\.com/opentofu/opentofu/internal/encryption/keyprovider/` + q + `"\n`)

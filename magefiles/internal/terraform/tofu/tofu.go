@@ -8,7 +8,7 @@
 // of hashicorp/hcl). The recipe therefore builds in a copy of OpenTofu's
 // module, as its own release build does, with its go.mod, go.sum and
 // replace directives; the copy leaves out the backends of other clouds
-// (Slim): nothing the kit runs, a third of what a cold machine compiles.
+// (slim): nothing the kit runs, a third of what a cold machine compiles.
 package tofu
 
 import (
@@ -38,9 +38,9 @@ const Module = "github.com/opentofu/opentofu"
 const buildTimeout = 30 * time.Minute
 
 // Path returns where the binary of version lives in the cache (it may not
-// exist yet), keyed by the version and the Slim recipe.
+// exist yet), keyed by the version and the slim recipe.
 func Path(version string) (string, error) {
-	dir, err := cachedir.Dir("tofu", version+"-"+Slim.key())
+	dir, err := cachedir.Dir("tofu", version+"-"+slim.key())
 	if err != nil {
 		return "", err
 	}
@@ -94,7 +94,7 @@ func usable(bin string) bool {
 }
 
 // build copies OpenTofu's module out of the module cache, leaves out what
-// Slim names, builds cmd/tofu there as the main module — with OpenTofu's
+// slim names, builds cmd/tofu there as the main module — with OpenTofu's
 // own go.mod and go.sum: its replace directives, its godebug settings and
 // the checksum of every dependency, as a release build has them — and
 // renames the result into place atomically, so a killed build never leaves
@@ -149,14 +149,14 @@ func build(ctx context.Context, version, bin string, logf sh.Logf) error {
 	}); err != nil {
 		return err
 	}
-	if err := Slim.Apply(src); err != nil {
+	if err := slim.apply(src); err != nil {
 		return fmt.Errorf("OpenTofu %s: %w", version, err)
 	}
 	tmp := bin + ".tmp" + fmt.Sprint(os.Getpid())
 	defer os.Remove(tmp)
 	// -trimpath as the other tools (gotool) build: the standard library and
 	// the modules they share at the same version compile once between them.
-	logf("tofu: slim: %s", Slim)
+	logf("tofu: slim: %s", slim)
 	if err := step("go build (CGO_ENABLED=0, slim)", func() error {
 		_, err := goCmd(ctx, src, []string{"CGO_ENABLED=0", "GOFLAGS=-buildvcs=false -mod=readonly", "GOTOOLCHAIN=local"}, "build", "-trimpath", "-o", tmp, "./cmd/tofu")
 		return err

@@ -58,8 +58,8 @@ func writeExcerpts(t *testing.T, init, registry string) string {
 
 func TestRecipeLeavesOutWhatItNames(t *testing.T) {
 	dir := writeExcerpts(t, initExcerpt, registryExcerpt)
-	r := Recipe{Backends: []string{"gcs"}, KeyProviders: []string{"gcp_kms"}}
-	if err := r.Apply(dir); err != nil {
+	r := recipe{Backends: []string{"gcs"}, KeyProviders: []string{"gcp_kms"}}
+	if err := r.apply(dir); err != nil {
 		t.Fatal(err)
 	}
 	wantInit := `import (
@@ -98,21 +98,21 @@ func init() {
 func TestRecipeRefusesAnUnknownForm(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
-		recipe   Recipe
+		recipe   recipe
 		registry string
 		want     string
 	}{
-		{"backend missing", Recipe{Backends: []string{"consul"}}, registryExcerpt,
+		{"backend missing", recipe{Backends: []string{"consul"}}, registryExcerpt,
 			"slim build: init.go: backend consul in the backends table: found 0 times, want once"},
-		{"key provider missing", Recipe{KeyProviders: []string{"openbao"}}, registryExcerpt,
+		{"key provider missing", recipe{KeyProviders: []string{"openbao"}}, registryExcerpt,
 			"slim build: default_registry.go: import of key provider openbao: found 0 times, want once"},
-		{"registration reworded", Recipe{KeyProviders: []string{"gcp_kms"}},
+		{"registration reworded", recipe{KeyProviders: []string{"gcp_kms"}},
 			strings.Replace(registryExcerpt, "RegisterKeyProvider(gcp_kms.New())", "RegisterKeyProvider(gcp_kms.NewProvider())", 1),
 			"slim build: default_registry.go: registration of key provider gcp_kms: found 0 times, want once"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := writeExcerpts(t, initExcerpt, tc.registry)
-			err := tc.recipe.Apply(dir)
+			err := tc.recipe.apply(dir)
 			if err == nil || err.Error() != tc.want {
 				t.Fatalf("err = %v\nwant %s", err, tc.want)
 			}
@@ -152,7 +152,7 @@ func TestEnsureUsesCache(t *testing.T) {
 	if !regexp.MustCompile(`^v9\.9\.9-slim-[0-9a-f]{8}$`).MatchString(filepath.Base(filepath.Dir(got))) {
 		t.Fatalf("cache path not keyed by version and recipe: %s", got)
 	}
-	if a, b := Slim.key(), (Recipe{Backends: Slim.Backends}).key(); a == b {
+	if a, b := slim.key(), (recipe{Backends: slim.Backends}).key(); a == b {
 		t.Fatalf("two recipes share the key %s", a)
 	}
 }
@@ -160,16 +160,7 @@ func TestEnsureUsesCache(t *testing.T) {
 // TestEnsureRealBinary builds (cold, ~4 min) or reuses the pinned OpenTofu
 // and checks that it runs and reports the pinned version.
 func TestEnsureRealBinary(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds OpenTofu when not cached")
-	}
-	bin, err := Ensure(context.Background(), t.Logf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(bin, "version", "-json")
-	cmd.Env = append(os.Environ(), "TF_CLI_CONFIG_FILE=/dev/null")
-	out, err := cmd.Output()
+	out, err := tofuCommand(t, t.TempDir(), "version", "-json").Output()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -190,13 +181,6 @@ func TestEnsureRealBinary(t *testing.T) {
 // (its own validation answers, before any network), and a left-out backend
 // is refused at init with OpenTofu's own message.
 func TestSlimBinaryBackends(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds OpenTofu when not cached")
-	}
-	bin, err := Ensure(context.Background(), t.Logf)
-	if err != nil {
-		t.Fatal(err)
-	}
 	for _, tc := range []struct{ backend, want string }{
 		{`backend "s3" {
     bucket = ""
@@ -214,13 +198,27 @@ func TestSlimBinaryBackends(t *testing.T) {
 		if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte("terraform {\n  "+tc.backend+"\n}\n"), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		cmd := exec.Command(bin, "init", "-input=false", "-no-color")
-		cmd.Dir = dir
-		cmd.Env = append(os.Environ(), "TF_CLI_CONFIG_FILE=/dev/null", "TF_IN_AUTOMATION=1")
-		out, err := cmd.CombinedOutput()
+		out, err := tofuCommand(t, dir, "init", "-input=false", "-no-color").CombinedOutput()
 		// Both fail: one on its configuration, one on its name.
 		if err == nil || !strings.Contains(strings.Join(strings.Fields(string(out)), " "), tc.want) {
 			t.Errorf("init with %s: %v\n%s\nwant an error saying %q", strings.Fields(tc.backend)[1], err, out, tc.want)
 		}
 	}
+}
+
+// tofuCommand is the pinned OpenTofu (built when not cached; skipped under
+// -short) running args in dir, with no CLI configuration of the machine's.
+func tofuCommand(t *testing.T, dir string, args ...string) *exec.Cmd {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds OpenTofu when not cached")
+	}
+	bin, err := Ensure(context.Background(), t.Logf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "TF_CLI_CONFIG_FILE=/dev/null", "TF_IN_AUTOMATION=1")
+	return cmd
 }
