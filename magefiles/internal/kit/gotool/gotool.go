@@ -9,6 +9,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path"
@@ -24,7 +25,8 @@ import (
 )
 
 // Tool is a `go install`-able command at a pinned version, or a small main
-// package of the kit's own (Main) built against a pinned module.
+// package of the kit's own (Main) built against a pinned module; either may
+// leave out code the kit never runs (Cuts).
 type Tool struct {
 	// Package is the main package, e.g. "honnef.co/go/tools/cmd/staticcheck";
 	// with Main, the module that Main imports, e.g.
@@ -40,7 +42,11 @@ type Tool struct {
 	// Binary names the binary when Main is set (default: the last element
 	// of Package).
 	Binary string
-	Env    []string // extra build environment, e.g. "GOEXPERIMENT=jsonv2"
+	// Cuts leave code the kit never runs out of the build (see Cut). A
+	// tool with cuts and no Main is built in its own module's directory,
+	// as the main module, so Package must be the module's root.
+	Cuts []Cut
+	Env  []string // extra build environment, e.g. "GOEXPERIMENT=jsonv2"
 	// Timeout bounds a cold build (default defaultTimeout).
 	Timeout time.Duration
 	// Expect is a rough cold-build duration, printed so a long build does not
@@ -61,13 +67,17 @@ func (t Tool) Name() string {
 }
 
 // Path returns where the tool's binary lives in the cache (it may not exist
-// yet): <cache>/<name>/<version>/<name>, the version followed by the hash
-// of Main when there is one.
+// yet): <cache>/<name>/<version>/<name>, the version followed by a hash
+// of Main and the cuts when there are any, so that a change rebuilds.
 func (t Tool) Path() (string, error) {
 	version := t.Version
-	if t.Main != nil {
-		sum := sha256.Sum256(t.Main)
-		version += "-" + hex.EncodeToString(sum[:6])
+	if t.Main != nil || len(t.Cuts) > 0 {
+		h := sha256.New()
+		h.Write(t.Main)
+		for _, c := range t.Cuts {
+			fmt.Fprintf(h, "\n%s", c)
+		}
+		version += "-" + hex.EncodeToString(h.Sum(nil)[:6])
 	}
 	dir, err := cachedir.Dir(t.Name(), version)
 	if err != nil {
@@ -148,6 +158,9 @@ func build(ctx context.Context, t Tool, bin string) error {
 	if t.Main != nil {
 		return buildMain(ctx, t, tmp, bin)
 	}
+	if len(t.Cuts) > 0 {
+		return buildInModule(ctx, t, tmp, bin)
+	}
 	// Run outside any module so the kit's go.mod and a surrounding go.work
 	// play no part: go install pkg@version uses the tool's own go.mod.
 	o := sh.Options{
@@ -185,10 +198,46 @@ func buildMain(ctx context.Context, t Tool, work, bin string) error {
 	}
 	out := filepath.Join(work, t.Name())
 	o.ExtraEnv = append(o.ExtraEnv, "GOFLAGS=-buildvcs=false -mod=mod")
+	if err := ApplyCuts(ctx, o, t.Cuts, work, work); err != nil {
+		return err
+	}
 	if _, err := o.Run(ctx, "go", "build", "-trimpath", "-o", out, "."); err != nil {
 		return fmt.Errorf("go build %s against %s@%s: %w", t.Name(), t.Package, t.Version, err)
 	}
 	return os.Rename(out, bin)
+}
+
+// buildInModule builds the tool in a copy of its module, as the main
+// module — with its own go.mod and go.sum, as `go install pkg@version`
+// would — so that the cuts can edit its files and replace the dependencies
+// they edit.
+func buildInModule(ctx context.Context, t Tool, work, bin string) error {
+	o := sh.Options{Dir: work, ExtraEnv: append(slices.Clone(buildEnv), t.Env...), WaitDelay: 10 * time.Second}
+	out, err := o.Run(ctx, "go", "mod", "download", "-json", t.Package+"@"+t.Version)
+	if err != nil {
+		return err
+	}
+	var m struct{ Dir, Error string }
+	if err := json.Unmarshal([]byte(out), &m); err != nil {
+		return fmt.Errorf("go mod download %s@%s: %w", t.Package, t.Version, err)
+	}
+	if m.Error != "" {
+		return fmt.Errorf("go mod download %s@%s: %s", t.Package, t.Version, m.Error)
+	}
+	src := filepath.Join(work, "src")
+	if err := CopyTree(m.Dir, src); err != nil {
+		return err
+	}
+	o.ExtraEnv = append(o.ExtraEnv, "GOFLAGS=-buildvcs=false -mod=readonly")
+	if err := ApplyCuts(ctx, o, t.Cuts, src, work); err != nil {
+		return err
+	}
+	o.Dir, o.Combined = src, true
+	exe := filepath.Join(work, t.Name())
+	if _, err := o.Run(ctx, "go", "build", "-trimpath", "-o", exe, "."); err != nil {
+		return fmt.Errorf("go build %s@%s: %w", t.Package, t.Version, err)
+	}
+	return os.Rename(exe, bin)
 }
 
 // wrapperGoMod returns the go.mod of a throw-away module that builds a

@@ -84,7 +84,18 @@ func TestMainToolPathHasTheSourceHash(t *testing.T) {
 		t.Errorf("Path = %q, want %q", p, want)
 	}
 	tool.Main = []byte("package main // edited\n")
-	if q, _ := tool.Path(); q == p {
+	q, _ := tool.Path()
+	if q == p {
 		t.Errorf("an edited source kept the path %q", q)
+	}
+	tool.Cuts = GoGetterCloudGetters[:1]
+	if r, _ := tool.Path(); r == q {
+		t.Errorf("a cut kept the path %q", r)
+	}
+	plain := Tool{Package: "github.com/terraform-linters/tflint", Version: "v0.64.0"}
+	a, _ := plain.Path()
+	plain.Cuts = GoGetterCloudGetters
+	if b, _ := plain.Path(); !strings.HasPrefix(filepath.Base(filepath.Dir(b)), "v0.64.0-") || a == b {
+		t.Errorf("with cuts the path is %q (without: %q), want the version followed by a hash", b, a)
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+
+	"github.com/equiptrack/release-kit/magefiles/internal/kit/gotool"
 )
 
 // slim is what the kit's OpenTofu is built without: the remote-state
@@ -24,15 +26,22 @@ import (
 // A configuration that names a left-out backend fails at init with
 // OpenTofu's own `Unsupported backend type` error (`There is no backend
 // type named "gcs".`).
+//
+// Its module installer is built without go-getter's GCS and S3 getters
+// (gotool.GoGetterCloudGetters): `gcs::` and `s3::` module sources fail
+// with the cut's error; the kit's roots use local modules.
 var slim = recipe{
 	Backends:     []string{"azurerm", "consul", "cos", "gcs", "kubernetes", "oss", "pg"},
 	KeyProviders: []string{"azure_vault", "gcp_kms", "openbao"},
+	Cuts:         gotool.GoGetterCloudGetters,
 }
 
-// recipe names the backends and key providers a build leaves out.
+// recipe names the backends and key providers a build leaves out, and the
+// imports it cuts from the modules it compiles.
 type recipe struct {
 	Backends     []string // names as a backend block takes them ("gcs")
 	KeyProviders []string // package names under internal/encryption/keyprovider
+	Cuts         []gotool.Cut
 }
 
 // The two files that register them. Leaving an entry out of its table
@@ -45,12 +54,16 @@ const (
 
 // String says what the build leaves out, for progress lines.
 func (r recipe) String() string {
-	return "without the " + strings.Join(r.Backends, ", ") + " backends and the " + strings.Join(r.KeyProviders, ", ") + " key providers"
+	return "without the " + strings.Join(r.Backends, ", ") + " backends, the " + strings.Join(r.KeyProviders, ", ") + " key providers and go-getter's cloud getters"
 }
 
 // key identifies the recipe in the cache path, so a change rebuilds.
 func (r recipe) key() string {
-	sum := sha256.Sum256([]byte(strings.Join(r.Backends, ",") + ";" + strings.Join(r.KeyProviders, ",")))
+	key := strings.Join(r.Backends, ",") + ";" + strings.Join(r.KeyProviders, ",")
+	for _, c := range r.Cuts {
+		key += ";" + c.String()
+	}
+	sum := sha256.Sum256([]byte(key))
 	return "slim-" + hex.EncodeToString(sum[:4])
 }
 

@@ -16,7 +16,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -24,6 +23,7 @@ import (
 
 	"github.com/equiptrack/release-kit/magefiles/internal/kit/cachedir"
 	"github.com/equiptrack/release-kit/magefiles/internal/kit/filelock"
+	"github.com/equiptrack/release-kit/magefiles/internal/kit/gotool"
 	"github.com/equiptrack/release-kit/magefiles/internal/kit/sh"
 )
 
@@ -145,11 +145,15 @@ func build(ctx context.Context, version, bin string, logf sh.Logf) error {
 			return errors.New(info.Error)
 		}
 		// The module cache is read-only: the build edits a copy.
-		return copyTree(info.Dir, src)
+		return gotool.CopyTree(info.Dir, src)
 	}); err != nil {
 		return err
 	}
 	if err := slim.apply(src); err != nil {
+		return fmt.Errorf("OpenTofu %s: %w", version, err)
+	}
+	cutOpts := sh.Options{ExtraEnv: []string{"GOFLAGS=-buildvcs=false -mod=readonly", "GOWORK=off", "GOTOOLCHAIN=local"}, WaitDelay: 10 * time.Second}
+	if err := gotool.ApplyCuts(ctx, cutOpts, slim.Cuts, src, work); err != nil {
 		return fmt.Errorf("OpenTofu %s: %w", version, err)
 	}
 	tmp := bin + ".tmp" + fmt.Sprint(os.Getpid())
@@ -164,32 +168,6 @@ func build(ctx context.Context, version, bin string, logf sh.Logf) error {
 		return err
 	}
 	return os.Rename(tmp, bin)
-}
-
-// copyTree copies the directories and regular files under from to to,
-// writable (the module cache's are read-only).
-func copyTree(from, to string) error {
-	return filepath.WalkDir(from, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(from, path)
-		if err != nil {
-			return err
-		}
-		dst := filepath.Join(to, rel)
-		switch {
-		case d.IsDir():
-			return os.MkdirAll(dst, 0o755)
-		case !d.Type().IsRegular():
-			return nil // a module zip holds nothing else
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(dst, b, 0o644)
-	})
 }
 
 // goCmd runs the go command in dir and returns its stdout; on failure the

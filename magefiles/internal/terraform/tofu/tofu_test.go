@@ -222,3 +222,26 @@ func tofuCommand(t *testing.T, dir string, args ...string) *exec.Cmd {
 	cmd.Env = append(os.Environ(), "TF_CLI_CONFIG_FILE=/dev/null", "TF_IN_AUTOMATION=1")
 	return cmd
 }
+
+// TestSlimBinaryModuleSources: the module installer is built without
+// go-getter's cloud getters, so an s3:: or gcs:: source fails with the
+// cut's error (and no network call), while a local module still installs.
+func TestSlimBinaryModuleSources(t *testing.T) {
+	for _, tc := range []struct{ source, want string }{
+		{"s3::https://s3.us-west-2.amazonaws.com/bucket/vpc.zip", "equiptrack kit's build: (*S3Getter)."},
+		{"gcs::https://www.googleapis.com/storage/v1/bucket/vpc.zip", "equiptrack kit's build: (*GCSGetter)."},
+		{"./local", "OpenTofu has been successfully initialized!"},
+	} {
+		dir := t.TempDir()
+		if err := os.Mkdir(filepath.Join(dir, "local"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte("module \"m\" {\n  source = \""+tc.source+"\"\n}\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out, _ := tofuCommand(t, dir, "init", "-input=false", "-no-color", "-backend=false").CombinedOutput()
+		if got := strings.Join(strings.Fields(string(out)), " "); !strings.Contains(got, tc.want) {
+			t.Errorf("init with module source %s:\n%s\nwant it to say %q", tc.source, out, tc.want)
+		}
+	}
+}
