@@ -358,16 +358,18 @@ func ApplyCuts(ctx context.Context, o sh.Options, cuts []Cut, dir, work string) 
 		case c.Module == main.Path:
 			root = dir
 		default:
-			out, err := o.Run(ctx, "go", "list", "-m", "-json", c.Module)
+			// The version the build selects, downloaded (on a cold
+			// machine nothing is yet).
+			out, err := o.Run(ctx, "go", "mod", "download", "-json", c.Module)
 			if err != nil {
 				return fmt.Errorf("cut %s: %w", c, err)
 			}
-			var m struct{ Path, Version, Dir string }
+			var m struct{ Path, Version, Dir, Error string }
 			if err := json.Unmarshal([]byte(out), &m); err != nil {
-				return fmt.Errorf("cut %s: go list -m: %w", c, err)
+				return fmt.Errorf("cut %s: go mod download: %w", c, err)
 			}
-			if m.Dir == "" || m.Version == "" {
-				return fmt.Errorf("cut %s: the build compiles no version of %s from the module cache", c, c.Module)
+			if m.Error != "" || m.Dir == "" || m.Version == "" {
+				return fmt.Errorf("cut %s: the build selects no version of %s to download: %s", c, c.Module, m.Error)
 			}
 			root = filepath.Join(work, "cut", strings.ReplaceAll(m.Path, "/", "_")+"@"+m.Version)
 			if err := CopyTree(m.Dir, root); err != nil {

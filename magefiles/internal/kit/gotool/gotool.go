@@ -141,6 +141,11 @@ func usable(bin string) bool {
 	return err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 && fi.Size() > 0
 }
 
+// Every tool is built with -trimpath, so that the standard library and the
+// modules two tools share at the same version compile once between them,
+// and -ldflags "-s -w", as release builds are: no symbol table or DWARF to
+// link (a panic's stack trace needs neither).
+//
 // buildEnv is the environment of every tool build: outside any module or
 // workspace of the caller's (GOFLAGS such as -mod=vendor must not leak in),
 // no cgo, no toolchain download.
@@ -169,7 +174,7 @@ func build(ctx context.Context, t Tool, bin string) error {
 		Combined:  true,
 		WaitDelay: 10 * time.Second,
 	}
-	if _, err := o.Run(ctx, "go", "install", "-trimpath", t.Package+"@"+t.Version); err != nil {
+	if _, err := o.Run(ctx, "go", "install", "-trimpath", "-ldflags=-s -w", t.Package+"@"+t.Version); err != nil {
 		// sh names "go install -trimpath"; say which tool failed.
 		return fmt.Errorf("go install %s@%s: %w", t.Package, t.Version, err)
 	}
@@ -201,7 +206,7 @@ func buildMain(ctx context.Context, t Tool, work, bin string) error {
 	if err := ApplyCuts(ctx, o, t.Cuts, work, work); err != nil {
 		return err
 	}
-	if _, err := o.Run(ctx, "go", "build", "-trimpath", "-o", out, "."); err != nil {
+	if _, err := o.Run(ctx, "go", "build", "-trimpath", "-ldflags=-s -w", "-o", out, "."); err != nil {
 		return fmt.Errorf("go build %s against %s@%s: %w", t.Name(), t.Package, t.Version, err)
 	}
 	return os.Rename(out, bin)
@@ -234,7 +239,7 @@ func buildInModule(ctx context.Context, t Tool, work, bin string) error {
 	}
 	o.Dir, o.Combined = src, true
 	exe := filepath.Join(work, t.Name())
-	if _, err := o.Run(ctx, "go", "build", "-trimpath", "-o", exe, "."); err != nil {
+	if _, err := o.Run(ctx, "go", "build", "-trimpath", "-ldflags=-s -w", "-o", exe, "."); err != nil {
 		return fmt.Errorf("go build %s@%s: %w", t.Package, t.Version, err)
 	}
 	return os.Rename(exe, bin)

@@ -163,7 +163,7 @@ func ensureSchema(ctx context.Context, schemaPath, version string, logf sh.Logf)
 	tmpBin := filepath.Join(root, fmt.Sprintf("build-%d", os.Getpid()))
 	defer os.Remove(tmpBin)
 	build := sh.Options{ExtraEnv: []string{"CGO_ENABLED=0"}, WaitDelay: 10 * time.Second}
-	if _, err := build.Run(ctx, "go", "build", "-trimpath", "-o", tmpBin, Package); err != nil {
+	if _, err := build.Run(ctx, "go", "build", "-trimpath", "-ldflags=-s -w", "-o", tmpBin, Package); err != nil {
 		return nil, fmt.Errorf("tfreplica: %w", err)
 	}
 	bin, err := os.ReadFile(tmpBin)

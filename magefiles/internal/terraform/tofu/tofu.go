@@ -160,9 +160,10 @@ func build(ctx context.Context, version, bin string, logf sh.Logf) error {
 	defer os.Remove(tmp)
 	// -trimpath as the other tools (gotool) build: the standard library and
 	// the modules they share at the same version compile once between them.
+	// -s -w as release builds: no symbol table or DWARF to link.
 	logf("tofu: slim: %s", slim)
 	if err := step("go build (CGO_ENABLED=0, slim)", func() error {
-		_, err := goCmd(ctx, src, []string{"CGO_ENABLED=0", "GOFLAGS=-buildvcs=false -mod=readonly", "GOTOOLCHAIN=local"}, "build", "-trimpath", "-o", tmp, "./cmd/tofu")
+		_, err := goCmd(ctx, src, []string{"CGO_ENABLED=0", "GOFLAGS=-buildvcs=false -mod=readonly", "GOTOOLCHAIN=local"}, "build", "-trimpath", "-ldflags=-s -w", "-o", tmp, "./cmd/tofu")
 		return err
 	}); err != nil {
 		return err
