@@ -33,7 +33,7 @@ type Test mg.Namespace
 // binaries beside them; the tests themselves never build a tool. Env: GOTEST_FLAGS adds go
 // test flags, EQUIPTRACK_DEBIAN_MIRROR (data image build).
 func (Test) All(ctx context.Context) error {
-	opts := gotest.Options{Extra: os.Getenv("GOTEST_FLAGS"), First: longestPackages}
+	opts := gotest.Options{Extra: os.Getenv("GOTEST_FLAGS")}
 	if err := provisionAndCompile(ctx, toolSteps(), func(ctx context.Context) error { return gotest.Compile(ctx, opts) }); err != nil {
 		return fmt.Errorf("test: %w", err)
 	}
@@ -51,11 +51,6 @@ func (Test) All(ctx context.Context) error {
 	report.print()
 	return errors.Join(testErr, lintErr)
 }
-
-// longestPackages start first in the full run: the local release end to
-// end and every Terraform directory with OpenTofu and Terraform, each
-// 6 to 8 minutes of a warm run (the others take under 2).
-var longestPackages = []string{"./magefiles/internal/release/localenv", "./magefiles/internal/terraform/tfdriver"}
 
 // lintReport holds lint's progress lines while the tests print theirs.
 type lintReport struct {

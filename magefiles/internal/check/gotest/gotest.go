@@ -15,11 +15,6 @@ type Options struct {
 	Short bool   // -short: skip tests that need Docker or OpenTofu
 	Extra string // more flags, space separated (GOTEST_FLAGS)
 	Pkgs  []string
-	// First names packages of the full run to start before the others:
-	// the longest, so that the short ones fill the slots beside them
-	// instead of the run ending on one long package alone. go test starts
-	// (and reports) packages in the order given and runs each once.
-	First []string
 }
 
 // Timeout bounds the whole run; the suite is meant to finish well inside it.
@@ -52,9 +47,6 @@ func Args(opts Options) []string {
 		args = append(args, "-p", strconv.Itoa(Packages), BuildFlag)
 	}
 	args = append(args, strings.Fields(opts.Extra)...)
-	if !opts.Short {
-		args = append(args, opts.First...)
-	}
 	if len(opts.Pkgs) == 0 {
 		return append(args, "./...")
 	}

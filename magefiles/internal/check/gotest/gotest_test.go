@@ -12,9 +12,7 @@ func TestArgs(t *testing.T) {
 		want []string
 	}{
 		{"all", Options{}, []string{"test", "-count=1", "-timeout", "45m", "-p", "4", "-race", "./..."}},
-		{"short", Options{Short: true, First: []string{"./slow"}}, []string{"test", "-count=1", "-timeout", "45m", "-short", "./..."}},
-		{"longest first", Options{First: []string{"./slow", "./slower"}},
-			[]string{"test", "-count=1", "-timeout", "45m", "-p", "4", "-race", "./slow", "./slower", "./..."}},
+		{"short", Options{Short: true}, []string{"test", "-count=1", "-timeout", "45m", "-short", "./..."}},
 		{"extra and packages", Options{Extra: "-run Seed -v", Pkgs: []string{"./seeddata/..."}},
 			[]string{"test", "-count=1", "-timeout", "45m", "-p", "4", "-race", "-run", "Seed", "-v", "./seeddata/..."}},
 	} {
