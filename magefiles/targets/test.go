@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/magefile/mage/mg"
@@ -27,10 +26,10 @@ type Test mg.Namespace
 
 // All runs every test of the repository — unit, property-based, the seeder
 // against real PostgreSQL and Redis containers, the Terraform checks with
-// OpenTofu, the local release end to end — and beside them the static
-// checks, reported after the tests. First it provisions every tool the
-// tests need (test:tools), outside any test timeout, and compiles the test
-// binaries beside them; the tests themselves never build a tool. Env: GOTEST_FLAGS adds go
+// OpenTofu, the local release end to end — then the static checks. First it
+// provisions every tool the tests need (test:tools), outside any test
+// timeout, and compiles the test binaries beside them; the tests themselves
+// never build a tool. Env: GOTEST_FLAGS adds go
 // test flags, EQUIPTRACK_DEBIAN_MIRROR (data image build).
 func (Test) All(ctx context.Context) error {
 	opts := gotest.Options{Extra: os.Getenv("GOTEST_FLAGS")}
@@ -39,37 +38,9 @@ func (Test) All(ctx context.Context) error {
 	}
 	// The tests start containers through testcontainers-go, which reads these.
 	dockerup.TestcontainersEnv()
-	// Lint beside the tests (staticcheck's first analysis of a cold
-	// machine is a CPU-minute the tests' waits leave room for), its report
-	// held back and printed after theirs. Both run to the end: one run
-	// should show every problem.
-	var report lintReport
-	linted := make(chan error, 1)
-	go func() { linted <- lintRepo(ctx, report.logf) }()
 	testErr := gotest.Run(ctx, opts)
-	lintErr := <-linted
-	report.print()
-	return errors.Join(testErr, lintErr)
-}
-
-// lintReport holds lint's progress lines while the tests print theirs.
-type lintReport struct {
-	mu    sync.Mutex
-	lines []string
-}
-
-func (r *lintReport) logf(format string, args ...any) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.lines = append(r.lines, fmt.Sprintf(format, args...))
-}
-
-func (r *lintReport) print() {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for _, l := range r.lines {
-		fmt.Println(l)
-	}
+	// Lint even when tests failed: one run should show every problem.
+	return errors.Join(testErr, lintRepo(ctx))
 }
 
 // Tools provisions what the tests need, side by side, with progress lines
@@ -222,9 +193,9 @@ func (Test) Unit(ctx context.Context) error {
 }
 
 // Lint runs gofmt, go vet, staticcheck and actionlint with shellcheck.
-func (Test) Lint(ctx context.Context) error { return lintRepo(ctx, logf) }
+func (Test) Lint(ctx context.Context) error { return lintRepo(ctx) }
 
-func lintRepo(ctx context.Context, logf sh.Logf) error {
+func lintRepo(ctx context.Context) error {
 	wd, err := os.Getwd()
 	if err != nil {
 		return err

@@ -4,7 +4,6 @@ package gotest
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/equiptrack/release-kit/magefiles/internal/kit/sh"
@@ -25,17 +24,6 @@ const Timeout = "45m"
 // are the ones they type-check against: compiled once on a cold machine.
 const BuildFlag = "-race"
 
-// Packages is how many test packages the full run runs at once (go test
-// -p; its default is the number of cores). Most of its time the suite waits
-// on other processes — containers starting, OpenTofu planning, a release
-// polling health — and two packages at once on two cores left a core to
-// whatever else the machine ran: measured in a cold run beside two busy
-// loops, the loops took 0.6 to 0.9 of the two cores while the tests ran,
-// against 0.2 to 0.35 while the tools built. The suite's own budgets
-// (health p95 3 s, page 6 s locally) are far above what the releases
-// measure under that load.
-const Packages = 4
-
 // Args returns the go test arguments for opts.
 func Args(opts Options) []string {
 	args := []string{"test", "-count=1", "-timeout", Timeout}
@@ -44,7 +32,7 @@ func Args(opts Options) []string {
 	} else {
 		// The race detector earns its cost on the concurrent code (seeder
 		// locks, pipeline waits); the short run stays quick without it.
-		args = append(args, "-p", strconv.Itoa(Packages), BuildFlag)
+		args = append(args, BuildFlag)
 	}
 	args = append(args, strings.Fields(opts.Extra)...)
 	if len(opts.Pkgs) == 0 {

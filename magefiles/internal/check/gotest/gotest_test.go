@@ -11,10 +11,10 @@ func TestArgs(t *testing.T) {
 		opts Options
 		want []string
 	}{
-		{"all", Options{}, []string{"test", "-count=1", "-timeout", "45m", "-p", "4", "-race", "./..."}},
+		{"all", Options{}, []string{"test", "-count=1", "-timeout", "45m", "-race", "./..."}},
 		{"short", Options{Short: true}, []string{"test", "-count=1", "-timeout", "45m", "-short", "./..."}},
 		{"extra and packages", Options{Extra: "-run Seed -v", Pkgs: []string{"./seeddata/..."}},
-			[]string{"test", "-count=1", "-timeout", "45m", "-p", "4", "-race", "-run", "Seed", "-v", "./seeddata/..."}},
+			[]string{"test", "-count=1", "-timeout", "45m", "-race", "-run", "Seed", "-v", "./seeddata/..."}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := Args(tc.opts); !slices.Equal(got, tc.want) {
