@@ -34,7 +34,10 @@ var builds struct {
 	bins map[string]string
 }
 
-// binary builds the program once per break mode for the package run.
+// binary builds the program once per break mode for the package run. A
+// test builds what it needs before it starts its own deadline: a cold build
+// on a loaded machine took over three minutes, and a build (or the wait for
+// another test's) inside a scenario's deadline failed it.
 func binary(t *testing.T, mode string) string {
 	t.Helper()
 	builds.Lock()
@@ -75,13 +78,14 @@ func TestMigrateBinary(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds binaries and needs PostgreSQL")
 	}
+	broken, normal := binary(t, "migrate"), binary(t, "")
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	pg := containertest.PG(t)
 
 	t.Run("built to fail exits 1 and touches nothing", func(t *testing.T) {
 		dbURL := pg.NewDatabase(ctx, t)
-		code, out := runBinary(ctx, t, binary(t, "migrate"), []string{"migrate"}, "DATABASE_URL="+dbURL)
+		code, out := runBinary(ctx, t, broken, []string{"migrate"}, "DATABASE_URL="+dbURL)
 		if code != 1 {
 			t.Fatalf("exit %d, want 1:\n%s", code, out)
 		}
@@ -98,7 +102,7 @@ func TestMigrateBinary(t *testing.T) {
 	t.Run("migrates, then finds nothing to do", func(t *testing.T) {
 		dbURL := pg.NewDatabase(ctx, t)
 		for i, want := range []string{fmt.Sprintf(`"applied":[%d]`, schema.Latest()), `"applied":null`} {
-			code, out := runBinary(ctx, t, binary(t, ""), []string{"migrate"}, "DATABASE_URL="+dbURL, "APP_VERSION=v0.0.1")
+			code, out := runBinary(ctx, t, normal, []string{"migrate"}, "DATABASE_URL="+dbURL, "APP_VERSION=v0.0.1")
 			if code != 0 || !strings.Contains(out, `"msg":"migrated"`) || !strings.Contains(out, want) {
 				t.Fatalf("run %d: exit %d, want 0 with %s:\n%s", i+1, code, want, out)
 			}
@@ -118,7 +122,7 @@ func TestMigrateBinary(t *testing.T) {
 		port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
 		ln.Close()
 		start := time.Now()
-		code, out := runBinary(ctx, t, binary(t, ""), []string{"migrate"},
+		code, out := runBinary(ctx, t, normal, []string{"migrate"},
 			"DB_HOST=127.0.0.1", "DB_PORT="+port, "DB_NAME=equiptrack", `DB_SECRET={"username":"app","password":"hunter2"}`, "DB_SSLMODE=disable")
 		if code != 1 || !strings.Contains(out, "connect") || strings.Contains(out, "hunter2") {
 			t.Errorf("exit %d, want 1 naming the connection, never the password:\n%s", code, out)
@@ -139,6 +143,7 @@ func TestMigrateBinaryDatabaseHangs(t *testing.T) {
 		t.Skip("builds a binary")
 	}
 	t.Parallel() // mostly waiting: overlap it with the other slow tests
+	bin := binary(t, "")
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	ln, err := net.Listen("tcp", "127.0.0.1:0") // accepts, never answers
@@ -160,7 +165,6 @@ func TestMigrateBinaryDatabaseHangs(t *testing.T) {
 		}
 	}()
 	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
-	bin := binary(t, "")
 	start := time.Now()
 	code, out := runBinary(ctx, t, bin, []string{"migrate"},
 		"DB_HOST=127.0.0.1", "DB_PORT="+port, "DB_NAME=equiptrack", "DB_USER=app", "DB_SSLMODE=disable")
@@ -180,6 +184,7 @@ func TestServeBinaryBreakReadyzAndSIGTERM(t *testing.T) {
 		t.Skip("builds binaries and needs PostgreSQL and Redis")
 	}
 	t.Parallel()
+	bins := map[string]string{"": binary(t, ""), "readyz": binary(t, "readyz")}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	dbURL := containertest.PG(t).NewDatabase(ctx, t)
@@ -196,7 +201,7 @@ func TestServeBinaryBreakReadyzAndSIGTERM(t *testing.T) {
 			ln, _ := net.Listen("tcp", "127.0.0.1:0")
 			port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
 			ln.Close()
-			cmd := exec.CommandContext(ctx, binary(t, c.mode), "serve")
+			cmd := exec.CommandContext(ctx, bins[c.mode], "serve")
 			cmd.Env = []string{"SERVICE=reporting", "PORT=" + port, "DATABASE_URL=" + dbURL, "REDIS_URL=" + redisURL,
 				"APP_ENV=test", "APP_VERSION=v3.2.1", "SHUTDOWN_TIMEOUT=5s"}
 			var out syncWriter
@@ -248,6 +253,7 @@ func TestDockerImage(t *testing.T) {
 		t.Skip("needs Docker")
 	}
 	t.Parallel()
+	bins := map[string]string{"": binary(t, ""), "migrate": binary(t, "migrate")}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	for _, c := range []struct{ mode, role string }{{"", "ui"}, {"migrate", "inventory"}} {
@@ -255,7 +261,7 @@ func TestDockerImage(t *testing.T) {
 		if err := os.MkdirAll(filepath.Join(ctxDir, "bin"), 0o755); err != nil {
 			t.Fatal(err)
 		}
-		copyFile(t, binary(t, c.mode), filepath.Join(ctxDir, "bin", "equiptrack"))
+		copyFile(t, bins[c.mode], filepath.Join(ctxDir, "bin", "equiptrack"))
 		copyFile(t, filepath.Join("..", "..", "Dockerfile"), filepath.Join(ctxDir, "Dockerfile"))
 		copyFile(t, filepath.Join("..", "..", ".dockerignore"), filepath.Join(ctxDir, ".dockerignore"))
 		tag := fmt.Sprintf("equiptrack-example-test:%s-%d", c.role, time.Now().UnixNano())
