@@ -98,7 +98,7 @@ func cutFile(src []byte, imports []string, what string) ([]byte, error) {
 	// needs reports whether n uses a cut import or a removed declaration.
 	removed := map[string]bool{}
 	needs := func(n ast.Node) bool {
-		if n == nil || typedNil(n) {
+		if n == nil {
 			return false
 		}
 		found := false
@@ -128,7 +128,7 @@ func cutFile(src []byte, imports []string, what string) ([]byte, error) {
 		for _, d := range f.Decls {
 			switch d := d.(type) {
 			case *ast.FuncDecl:
-				if needs(d.Recv) || needs(d.Type) {
+				if (d.Recv != nil && needs(d.Recv)) || needs(d.Type) {
 					if d.Name.IsExported() && (d.Recv == nil || exportedRecv(d.Recv)) {
 						return nil, fmt.Errorf("exported %s needs a cut import in its signature", funcName(d))
 					}
@@ -136,7 +136,7 @@ func cutFile(src []byte, imports []string, what string) ([]byte, error) {
 					changed = true
 					continue
 				}
-				if !stubbed[d] && needs(d.Body) {
+				if !stubbed[d] && d.Body != nil && needs(d.Body) {
 					d.Body = stubBody(d.Type, what+": "+funcName(d)+" is not built into this binary")
 					stubbed[d] = true
 					changed = true
@@ -313,20 +313,6 @@ func funcName(d *ast.FuncDecl) string {
 func isIdent(e ast.Expr, name string) bool {
 	id, ok := e.(*ast.Ident)
 	return ok && id.Name == name
-}
-
-// typedNil reports a typed nil node (a FuncDecl's absent Recv), which
-// ast.Inspect would dereference.
-func typedNil(n ast.Node) bool {
-	switch x := n.(type) {
-	case *ast.FieldList:
-		return x == nil
-	case *ast.BlockStmt:
-		return x == nil
-	case *ast.FuncType:
-		return x == nil
-	}
-	return false
 }
 
 // ApplyCuts makes the build of the module at dir — a writable copy, the
