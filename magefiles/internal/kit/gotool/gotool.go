@@ -218,19 +218,8 @@ func buildMain(ctx context.Context, t Tool, work, bin string) error {
 // they edit.
 func buildInModule(ctx context.Context, t Tool, work, bin string) error {
 	o := sh.Options{Dir: work, ExtraEnv: append(slices.Clone(buildEnv), t.Env...), WaitDelay: 10 * time.Second}
-	out, err := o.Run(ctx, "go", "mod", "download", "-json", t.Package+"@"+t.Version)
-	if err != nil {
-		return err
-	}
-	var m struct{ Dir, Error string }
-	if err := json.Unmarshal([]byte(out), &m); err != nil {
-		return fmt.Errorf("go mod download %s@%s: %w", t.Package, t.Version, err)
-	}
-	if m.Error != "" {
-		return fmt.Errorf("go mod download %s@%s: %s", t.Package, t.Version, m.Error)
-	}
 	src := filepath.Join(work, "src")
-	if err := CopyTree(m.Dir, src); err != nil {
+	if err := CopyModule(ctx, o, t.Package+"@"+t.Version, src); err != nil {
 		return err
 	}
 	o.ExtraEnv = append(o.ExtraEnv, "GOFLAGS=-buildvcs=false -mod=readonly")
@@ -243,6 +232,24 @@ func buildInModule(ctx context.Context, t Tool, work, bin string) error {
 		return fmt.Errorf("go build %s@%s: %w", t.Package, t.Version, err)
 	}
 	return os.Rename(exe, bin)
+}
+
+// CopyModule downloads module@version (run in o.Dir, outside any module)
+// and copies it to dst, writable: how a build gets a module it may edit.
+func CopyModule(ctx context.Context, o sh.Options, moduleAtVersion, dst string) error {
+	o.Combined = false // stdout is JSON; stderr says what it downloads
+	out, err := o.Run(ctx, "go", "mod", "download", "-json", moduleAtVersion)
+	if err != nil {
+		return err
+	}
+	var m struct{ Dir, Error string }
+	if err := json.Unmarshal([]byte(out), &m); err != nil {
+		return fmt.Errorf("go mod download %s: %w", moduleAtVersion, err)
+	}
+	if m.Error != "" {
+		return fmt.Errorf("go mod download %s: %s", moduleAtVersion, m.Error)
+	}
+	return CopyTree(m.Dir, dst)
 }
 
 // wrapperGoMod returns the go.mod of a throw-away module that builds a

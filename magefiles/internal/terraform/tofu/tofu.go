@@ -13,8 +13,6 @@ package tofu
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -132,28 +130,20 @@ func build(ctx context.Context, version, bin string, logf sh.Logf) error {
 	}
 
 	src := filepath.Join(work, "opentofu")
+	// GOFLAGS from the caller (e.g. -mod=vendor) must not leak into
+	// OpenTofu's build; GOWORK=off keeps a surrounding go.work out of it.
+	o := sh.Options{Dir: work, ExtraEnv: []string{"GOFLAGS=-buildvcs=false", "GOWORK=off", "GOTOOLCHAIN=local"}, WaitDelay: 10 * time.Second}
 	if err := step("download "+Module+"@"+version, func() error {
-		out, err := goCmd(ctx, work, nil, "mod", "download", "-json", Module+"@"+version)
-		if err != nil {
-			return err
-		}
-		var info struct{ Dir, Error string }
-		if err := json.Unmarshal(out, &info); err != nil {
-			return fmt.Errorf("parse go mod download output: %w", err)
-		}
-		if info.Error != "" {
-			return errors.New(info.Error)
-		}
 		// The module cache is read-only: the build edits a copy.
-		return gotool.CopyTree(info.Dir, src)
+		return gotool.CopyModule(ctx, o, Module+"@"+version, src)
 	}); err != nil {
 		return err
 	}
 	if err := slim.apply(src); err != nil {
 		return fmt.Errorf("OpenTofu %s: %w", version, err)
 	}
-	cutOpts := sh.Options{ExtraEnv: []string{"GOFLAGS=-buildvcs=false -mod=readonly", "GOWORK=off", "GOTOOLCHAIN=local"}, WaitDelay: 10 * time.Second}
-	if err := gotool.ApplyCuts(ctx, cutOpts, slim.Cuts, src, work); err != nil {
+	o.ExtraEnv = append(o.ExtraEnv, "GOFLAGS=-buildvcs=false -mod=readonly")
+	if err := gotool.ApplyCuts(ctx, o, slim.Cuts, src, work); err != nil {
 		return fmt.Errorf("OpenTofu %s: %w", version, err)
 	}
 	tmp := bin + ".tmp" + fmt.Sprint(os.Getpid())
@@ -163,20 +153,11 @@ func build(ctx context.Context, version, bin string, logf sh.Logf) error {
 	// -s -w as release builds: no symbol table or DWARF to link.
 	logf("tofu: slim: %s", slim)
 	if err := step("go build (CGO_ENABLED=0, slim)", func() error {
-		_, err := goCmd(ctx, src, []string{"CGO_ENABLED=0", "GOFLAGS=-buildvcs=false -mod=readonly", "GOTOOLCHAIN=local"}, "build", "-trimpath", "-ldflags=-s -w", "-o", tmp, "./cmd/tofu")
+		o.Dir, o.ExtraEnv = src, append(o.ExtraEnv, "CGO_ENABLED=0")
+		_, err := o.Run(ctx, "go", "build", "-trimpath", "-ldflags=-s -w", "-o", tmp, "./cmd/tofu")
 		return err
 	}); err != nil {
 		return err
 	}
 	return os.Rename(tmp, bin)
-}
-
-// goCmd runs the go command in dir and returns its stdout; on failure the
-// error carries the tail of stderr.
-func goCmd(ctx context.Context, dir string, env []string, args ...string) ([]byte, error) {
-	// GOFLAGS from the caller (e.g. -mod=vendor) must not leak into
-	// OpenTofu's build; GOWORK=off keeps a surrounding go.work out of it.
-	o := sh.Options{Dir: dir, ExtraEnv: append([]string{"GOFLAGS=-buildvcs=false", "GOWORK=off"}, env...), WaitDelay: 10 * time.Second}
-	out, err := o.Run(ctx, "go", args...)
-	return []byte(out), err
 }
