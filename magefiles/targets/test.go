@@ -32,7 +32,7 @@ type Test mg.Namespace
 // never build a tool. Env: GOTEST_FLAGS adds go
 // test flags, EQUIPTRACK_DEBIAN_MIRROR (data image build).
 func (Test) All(ctx context.Context) error {
-	opts := gotest.Options{Extra: os.Getenv("GOTEST_FLAGS")}
+	opts := gotest.Options{Extra: os.Getenv("GOTEST_FLAGS"), First: longestPackages}
 	if err := provisionAndCompile(ctx, toolSteps(), func(ctx context.Context) error { return gotest.Compile(ctx, opts) }); err != nil {
 		return fmt.Errorf("test: %w", err)
 	}
@@ -42,6 +42,11 @@ func (Test) All(ctx context.Context) error {
 	// Lint even when tests failed: one run should show every problem.
 	return errors.Join(testErr, lintRepo(ctx))
 }
+
+// longestPackages start first in the full run: the local release end to
+// end and every Terraform directory with OpenTofu and Terraform, 5 to 6
+// minutes each in a warm run (every other package takes under one).
+var longestPackages = []string{"./magefiles/internal/release/localenv", "./magefiles/internal/terraform/tfdriver"}
 
 // Tools provisions what the tests need, side by side, with progress lines
 // per tool: Docker and the data image, OpenTofu, the hashicorp/aws schema

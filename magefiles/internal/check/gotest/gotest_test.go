@@ -11,10 +11,12 @@ func TestArgs(t *testing.T) {
 		opts Options
 		want []string
 	}{
-		{"all", Options{}, []string{"test", "-count=1", "-timeout", "45m", "-race", "./..."}},
-		{"short", Options{Short: true}, []string{"test", "-count=1", "-timeout", "45m", "-short", "./..."}},
-		{"extra and packages", Options{Extra: "-run Seed -v", Pkgs: []string{"./seeddata/..."}},
-			[]string{"test", "-count=1", "-timeout", "45m", "-race", "-run", "Seed", "-v", "./seeddata/..."}},
+		{"all", Options{}, []string{"test", "-count=1", "-timeout", "45m", "-p", "3", "-race", "-vet=off", "./..."}},
+		{"short", Options{Short: true, First: []string{"./slow"}}, []string{"test", "-count=1", "-timeout", "45m", "-short", "./..."}},
+		{"longest first", Options{First: []string{"./slow", "./slower"}},
+			[]string{"test", "-count=1", "-timeout", "45m", "-p", "3", "-race", "-vet=off", "./slow", "./slower", "./..."}},
+		{"extra and packages", Options{Extra: "-run Seed -v", Pkgs: []string{"./seeddata/..."}, First: []string{"./slow"}},
+			[]string{"test", "-count=1", "-timeout", "45m", "-p", "3", "-race", "-vet=off", "-run", "Seed", "-v", "./seeddata/..."}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := Args(tc.opts); !slices.Equal(got, tc.want) {

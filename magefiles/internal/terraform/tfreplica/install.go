@@ -20,6 +20,7 @@ import (
 	"github.com/equiptrack/release-kit/magefiles/internal/kit/cachedir"
 	"github.com/equiptrack/release-kit/magefiles/internal/kit/filelock"
 	"github.com/equiptrack/release-kit/magefiles/internal/kit/sh"
+	"github.com/equiptrack/release-kit/magefiles/internal/terraform/tfreplica/schemaindex"
 	"github.com/equiptrack/release-kit/magefiles/internal/terraform/tfschema"
 )
 
@@ -233,6 +234,14 @@ func installPlatformDir(pdir, version string, bin, schema []byte) error {
 		return err
 	}
 	if err := os.WriteFile(filepath.Join(tmpDir, SchemaFileName), schema, 0o644); err != nil {
+		return err
+	}
+	// The index lets each provider start read only the types it serves.
+	idx, err := schemaindex.Build(schema)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(tmpDir, SchemaFileName+schemaindex.Suffix), idx, 0o644); err != nil {
 		return err
 	}
 	_ = os.RemoveAll(pdir) // a leftover of an interrupted install

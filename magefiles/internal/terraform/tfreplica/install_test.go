@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/equiptrack/release-kit/magefiles/internal/terraform/tfreplica/provider"
+	"github.com/equiptrack/release-kit/magefiles/internal/terraform/tfreplica/schemaindex"
 )
 
 func TestCLIConfig(t *testing.T) {
@@ -84,6 +85,10 @@ func TestEnsureSchemaInstallsMirror(t *testing.T) {
 		got, err := os.ReadFile(filepath.Join(dir, "schema.json"))
 		if err != nil || !bytes.Equal(got, schema) {
 			t.Errorf("%s: schema.json not installed intact (%v)", host, err)
+		}
+		// Its index beside it, so that each start reads only its types.
+		if idx, err := schemaindex.Load(filepath.Join(dir, "schema.json")); err != nil || len(idx.Resources) == 0 {
+			t.Errorf("%s: schema index: %+v, %v", host, idx, err)
 		}
 	}
 	cfg, err := os.ReadFile(m.CLIConfig)

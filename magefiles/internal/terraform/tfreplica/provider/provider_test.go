@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"maps"
 	"math/big"
+	"os"
+	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -13,6 +16,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/zclconf/go-cty/cty"
+
+	"github.com/equiptrack/release-kit/magefiles/internal/terraform/tfreplica/schemaindex"
 )
 
 func loadTestSchema(t *testing.T) *Schema {
@@ -530,5 +535,45 @@ func TestInstanceTypeOfferingsByZoneID(t *testing.T) {
 	}
 	if !jsonEqual(got, want) {
 		t.Errorf("got %v, want %v", got, want)
+	}
+}
+
+// With an index beside the schema, a start reads only the selected types
+// from their offsets: the same schema as a scan of the whole document.
+func TestIndexedLoadReadsWhatTheScanReads(t *testing.T) {
+	b, err := os.ReadFile("testdata/schema.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), SchemaFileName)
+	idx, err := schemaindex.Build(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	keep := func(n string) bool { return n == "aws_iam_role" || n == "aws_wafv2_rule_group" || n == "aws_region" }
+	scanned, err := ParseSchema(b, keep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path+schemaindex.Suffix, idx, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	indexed, err := LoadSchema(path, keep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(indexed.Resources) != 2 || len(indexed.DataSources) != 1 || !reflect.DeepEqual(indexed, scanned) {
+		t.Errorf("indexed load: resources %v, data sources %v; differs from the scan: %v",
+			slices.Sorted(maps.Keys(indexed.Resources)), slices.Sorted(maps.Keys(indexed.DataSources)), !reflect.DeepEqual(indexed, scanned))
+	}
+	// An index left from another schema is reported, not trusted.
+	if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadSchema(path, keep); err == nil || !strings.Contains(err.Error(), "made for a schema of") {
+		t.Errorf("stale index: %v", err)
 	}
 }

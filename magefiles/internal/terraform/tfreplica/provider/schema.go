@@ -11,7 +11,9 @@ package provider
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"maps"
 	"os"
 	"slices"
@@ -22,10 +24,12 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/zclconf/go-cty/cty"
+
+	"github.com/equiptrack/release-kit/magefiles/internal/terraform/tfreplica/schemaindex"
 )
 
 // ProviderAddress is the provider the replica stands in for.
-const ProviderAddress = "registry.terraform.io/hashicorp/aws"
+const ProviderAddress = schemaindex.ProviderAddress
 
 // Schema is the provider schema the replica serves, after the adjustments
 // OpenTofu needs (see LoadSchema).
@@ -39,13 +43,67 @@ type Schema struct {
 // LoadSchema reads a schema in the shape of `terraform providers schema
 // -json` and returns the hashicorp/aws entry (or the only entry). keep,
 // when not nil, selects the resource, data source and ephemeral types to
-// serve (see TypesEnv).
+// serve (see TypesEnv); then, if the schema has an index beside it
+// (package schemaindex), only the selected types are read.
 func LoadSchema(path string, keep func(name string) bool) (*Schema, error) {
+	if keep != nil {
+		s, err := loadIndexed(path, keep)
+		if !errors.Is(err, fs.ErrNotExist) {
+			return s, err
+		}
+	}
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read schema: %w", err)
 	}
 	return ParseSchema(b, keep)
+}
+
+// loadIndexed reads the selected types at the offsets the schema's index
+// gives. Without an index every provider start scans the whole document
+// (4 MB for hashicorp/aws: tens of milliseconds of CPU, and OpenTofu starts
+// the provider for each run block of a test — about 900 times in a test run
+// here) for the few dozen types a configuration uses.
+func loadIndexed(path string, keep func(string) bool) (*Schema, error) {
+	idx, err := schemaindex.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read schema: %w", err)
+	}
+	defer f.Close()
+	read := func(name string, r schemaindex.Range, sch *tfjson.Schema) error {
+		buf := make([]byte, r[1])
+		if _, err := f.ReadAt(buf, r[0]); err != nil {
+			return fmt.Errorf("read schema: %s: %w", name, err)
+		}
+		return decodeSchema(name, buf, sch)
+	}
+	s := &Schema{Provider: &tfjson.Schema{Block: &tfjson.SchemaBlock{}}}
+	if idx.Provider[1] > 0 {
+		if err := read("provider", idx.Provider, s.Provider); err != nil {
+			return nil, err
+		}
+	}
+	for _, m := range []struct {
+		from map[string]schemaindex.Range
+		to   *map[string]*tfjson.Schema
+	}{{idx.Resources, &s.Resources}, {idx.DataSources, &s.DataSources}, {idx.Ephemeral, &s.Ephemeral}} {
+		*m.to = map[string]*tfjson.Schema{}
+		for name, r := range m.from {
+			if !keep(name) {
+				continue
+			}
+			sch := &tfjson.Schema{}
+			if err := read(name, r, sch); err != nil {
+				return nil, err
+			}
+			(*m.to)[name] = sch
+		}
+	}
+	return s, nil
 }
 
 // rawProvider defers decoding each type's schema: decoding cty types is
