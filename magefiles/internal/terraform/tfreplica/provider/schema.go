@@ -60,10 +60,10 @@ func LoadSchema(path string, keep func(name string) bool) (*Schema, error) {
 }
 
 // loadIndexed reads the selected types at the offsets the schema's index
-// gives. Without an index every provider start scans the whole document
-// (4 MB for hashicorp/aws: tens of milliseconds of CPU, and OpenTofu starts
-// the provider for each run block of a test — about 900 times in a test run
-// here) for the few dozen types a configuration uses.
+// gives instead of scanning the whole document (3 MB for hashicorp/aws:
+// tens of milliseconds of CPU, and OpenTofu starts the provider for each
+// run block of a test — about 900 times in a test run here) for the few
+// dozen types a configuration uses.
 func loadIndexed(path string, keep func(string) bool) (*Schema, error) {
 	idx, err := schemaindex.Load(path)
 	if err != nil {
@@ -74,16 +74,38 @@ func loadIndexed(path string, keep func(string) bool) (*Schema, error) {
 		return nil, fmt.Errorf("read schema: %w", err)
 	}
 	defer f.Close()
-	read := func(name string, r schemaindex.Range, sch *tfjson.Schema) error {
+	return decodeIndexed(idx, keep, func(r schemaindex.Range) ([]byte, error) {
 		buf := make([]byte, r[1])
 		if _, err := f.ReadAt(buf, r[0]); err != nil {
-			return fmt.Errorf("read schema: %s: %w", name, err)
+			return nil, fmt.Errorf("read schema: %w", err)
 		}
-		return decodeSchema(name, buf, sch)
+		return buf, nil
+	})
+}
+
+// ParseSchema is LoadSchema on bytes.
+func ParseSchema(b []byte, keep func(name string) bool) (*Schema, error) {
+	idx, err := schemaindex.Locate(b)
+	if err != nil {
+		return nil, fmt.Errorf("parse schema: %w", err)
+	}
+	return decodeIndexed(idx, keep, func(r schemaindex.Range) ([]byte, error) { return b[r[0] : r[0]+r[1]], nil })
+}
+
+// decodeIndexed decodes the provider's schema and the types keep selects
+// (all when nil), each read from where idx says it lies: decoding cty
+// types is the bulk of a schema's load time, and usually few are used.
+func decodeIndexed(idx *schemaindex.Index, keep func(string) bool, read func(schemaindex.Range) ([]byte, error)) (*Schema, error) {
+	decode := func(name string, r schemaindex.Range, sch *tfjson.Schema) error {
+		raw, err := read(r)
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		return decodeSchema(name, raw, sch)
 	}
 	s := &Schema{Provider: &tfjson.Schema{Block: &tfjson.SchemaBlock{}}}
 	if idx.Provider[1] > 0 {
-		if err := read("provider", idx.Provider, s.Provider); err != nil {
+		if err := decode("provider", idx.Provider, s.Provider); err != nil {
 			return nil, err
 		}
 	}
@@ -93,11 +115,11 @@ func loadIndexed(path string, keep func(string) bool) (*Schema, error) {
 	}{{idx.Resources, &s.Resources}, {idx.DataSources, &s.DataSources}, {idx.Ephemeral, &s.Ephemeral}} {
 		*m.to = map[string]*tfjson.Schema{}
 		for name, r := range m.from {
-			if !keep(name) {
+			if keep != nil && !keep(name) {
 				continue
 			}
 			sch := &tfjson.Schema{}
-			if err := read(name, r, sch); err != nil {
+			if err := decode(name, r, sch); err != nil {
 				return nil, err
 			}
 			(*m.to)[name] = sch
@@ -106,71 +128,7 @@ func loadIndexed(path string, keep func(string) bool) (*Schema, error) {
 	return s, nil
 }
 
-// rawProvider defers decoding each type's schema: decoding cty types is
-// the bulk of a 4 MB schema's load time, and usually few types are used.
-type rawProvider struct {
-	Provider    json.RawMessage            `json:"provider"`
-	Resources   map[string]json.RawMessage `json:"resource_schemas"`
-	DataSources map[string]json.RawMessage `json:"data_source_schemas"`
-	Ephemeral   map[string]json.RawMessage `json:"ephemeral_resource_schemas"`
-}
-
-// ParseSchema is LoadSchema on bytes.
-func ParseSchema(b []byte, keep func(name string) bool) (*Schema, error) {
-	var doc struct {
-		FormatVersion string                  `json:"format_version"`
-		Schemas       map[string]*rawProvider `json:"provider_schemas"`
-	}
-	if err := json.Unmarshal(b, &doc); err != nil {
-		return nil, fmt.Errorf("parse schema: %w", err)
-	}
-	if !strings.HasPrefix(doc.FormatVersion, "1.") {
-		return nil, fmt.Errorf("parse schema: format_version %q, want 1.x", doc.FormatVersion)
-	}
-	p := doc.Schemas[ProviderAddress]
-	if p == nil && len(doc.Schemas) == 1 {
-		for _, v := range doc.Schemas {
-			p = v
-		}
-	}
-	if p == nil {
-		return nil, fmt.Errorf("parse schema: no %s in provider_schemas", ProviderAddress)
-	}
-	s := &Schema{Provider: &tfjson.Schema{Block: &tfjson.SchemaBlock{}}}
-	if len(p.Provider) > 0 {
-		if err := decodeSchema("provider", p.Provider, s.Provider); err != nil {
-			return nil, err
-		}
-	}
-	var err error
-	if s.Resources, err = decodeSchemas(p.Resources, keep); err != nil {
-		return nil, err
-	}
-	if s.DataSources, err = decodeSchemas(p.DataSources, keep); err != nil {
-		return nil, err
-	}
-	if s.Ephemeral, err = decodeSchemas(p.Ephemeral, keep); err != nil {
-		return nil, err
-	}
-	return s, nil
-}
-
-func decodeSchemas(raw map[string]json.RawMessage, keep func(string) bool) (map[string]*tfjson.Schema, error) {
-	out := map[string]*tfjson.Schema{}
-	for name, r := range raw {
-		if keep != nil && !keep(name) {
-			continue
-		}
-		sch := &tfjson.Schema{}
-		if err := decodeSchema(name, r, sch); err != nil {
-			return nil, err
-		}
-		out[name] = sch
-	}
-	return out, nil
-}
-
-func decodeSchema(name string, raw json.RawMessage, sch *tfjson.Schema) error {
+func decodeSchema(name string, raw []byte, sch *tfjson.Schema) error {
 	if err := json.Unmarshal(raw, sch); err != nil {
 		return fmt.Errorf("parse schema: %s: %w", name, err)
 	}

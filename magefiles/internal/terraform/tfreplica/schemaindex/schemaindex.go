@@ -36,24 +36,33 @@ type Index struct {
 }
 
 // Build returns the index of schema document b, encoded (what Load reads).
-// It checks the document's format version and picks the provider entry as
-// the replica does: ProviderAddress, or the only entry.
 func Build(b []byte) ([]byte, error) {
-	top, err := members(b, 0)
+	idx, err := Locate(b)
 	if err != nil {
 		return nil, fmt.Errorf("index schema: %w", err)
 	}
+	return json.Marshal(idx)
+}
+
+// Locate returns the index of schema document b. It checks the document's
+// format version and picks the provider entry as the replica serves it:
+// ProviderAddress, or the only entry.
+func Locate(b []byte) (*Index, error) {
+	top, err := members(b, 0)
+	if err != nil {
+		return nil, err
+	}
 	var format string
 	if r, ok := top["format_version"]; !ok || json.Unmarshal(slice(b, r), &format) != nil || !strings.HasPrefix(format, "1.") {
-		return nil, fmt.Errorf("index schema: format_version %q, want 1.x", format)
+		return nil, fmt.Errorf("format_version %q, want 1.x", format)
 	}
 	r, ok := top["provider_schemas"]
 	if !ok {
-		return nil, fmt.Errorf("index schema: no provider_schemas")
+		return nil, fmt.Errorf("no provider_schemas")
 	}
 	providers, err := members(slice(b, r), r[0])
 	if err != nil {
-		return nil, fmt.Errorf("index schema: provider_schemas: %w", err)
+		return nil, fmt.Errorf("provider_schemas: %w", err)
 	}
 	r, ok = providers[ProviderAddress]
 	if !ok && len(providers) == 1 {
@@ -62,22 +71,22 @@ func Build(b []byte) ([]byte, error) {
 		}
 	}
 	if !ok {
-		return nil, fmt.Errorf("index schema: no %s in provider_schemas", ProviderAddress)
+		return nil, fmt.Errorf("no %s in provider_schemas", ProviderAddress)
 	}
 	p, err := members(slice(b, r), r[0])
 	if err != nil {
-		return nil, fmt.Errorf("index schema: %s: %w", ProviderAddress, err)
+		return nil, fmt.Errorf("%s: %w", ProviderAddress, err)
 	}
-	idx := Index{Size: int64(len(b)), Provider: p["provider"]}
+	idx := &Index{Size: int64(len(b)), Provider: p["provider"]}
 	for key, m := range map[string]*map[string]Range{"resource_schemas": &idx.Resources, "data_source_schemas": &idx.DataSources, "ephemeral_resource_schemas": &idx.Ephemeral} {
 		*m = map[string]Range{}
 		if r, ok := p[key]; ok {
 			if *m, err = members(slice(b, r), r[0]); err != nil {
-				return nil, fmt.Errorf("index schema: %s: %w", key, err)
+				return nil, fmt.Errorf("%s: %w", key, err)
 			}
 		}
 	}
-	return json.Marshal(idx)
+	return idx, nil
 }
 
 func slice(b []byte, r Range) []byte { return b[r[0] : r[0]+r[1]] }
