@@ -30,7 +30,7 @@ const Timeout = "45m"
 // are the ones they type-check against: compiled once on a cold machine.
 const BuildFlag = "-race"
 
-// Packages is how many test packages the full run runs at once (go test
+// packages is how many test packages the full run runs at once (go test
 // -p; its default is the number of cores). Much of its time the suite
 // waits on other processes — containers starting, OpenTofu planning, a
 // release polling health — and two packages at once on two cores leave
@@ -38,10 +38,7 @@ const BuildFlag = "-race"
 // busy loops, the loops took 0.6 to 0.9 of the two cores while the tests
 // ran, against 0.2 to 0.35 while the tools built. Four at once stretched
 // the local end to end past 15 minutes there; three is the middle.
-const Packages = 3
-
-// VetOff turns go test's vet pass off in the full run (see Args).
-const VetOff = "-vet=off"
+const packages = 3
 
 // Args returns the go test arguments for opts.
 func Args(opts Options) []string {
@@ -56,7 +53,7 @@ func Args(opts Options) []string {
 		// found. go test's own vet pass is a subset of those analyzers
 		// under another cache key: on a cold machine it ran them all
 		// again (90 CPU-seconds) for nothing new.
-		args = append(args, "-p", strconv.Itoa(Packages), BuildFlag, VetOff)
+		args = append(args, "-p", strconv.Itoa(packages), BuildFlag, "-vet=off")
 	}
 	args = append(args, strings.Fields(opts.Extra)...)
 	if len(opts.Pkgs) == 0 {
