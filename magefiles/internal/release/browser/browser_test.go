@@ -117,7 +117,10 @@ func TestSlowAPIIsOverBudget(t *testing.T) {
 		items(w, r)
 	})
 	res, err := Check(context.Background(), url, Options{ExecPath: bin, Budget: time.Second})
-	if err == nil || !strings.HasPrefix(err.Error(), "browser: "+url+": ready in 1") || !strings.Contains(err.Error(), "over the 1000ms budget") {
+	// How long past 1.5 s the page takes depends on the machine's load
+	// (2,555 ms beside other test packages): the lower bound is checked
+	// below, no upper one.
+	if err == nil || !strings.HasPrefix(err.Error(), "browser: "+url+": ready in ") || !strings.Contains(err.Error(), "over the 1000ms budget") {
 		t.Fatalf("err = %v, want over budget", err)
 	}
 	if res.Ready < 1500*time.Millisecond {
