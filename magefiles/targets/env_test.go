@@ -50,13 +50,13 @@ func TestLocalAdminPasswordFromTheEnvironmentMustBeTheStoredOne(t *testing.T) {
 }
 
 // The test target's tools and what each waits for: Docker before the data
-// image, OpenTofu before the replica it loads; the rest build side by side.
+// image; the rest, the replica included, build side by side.
 func TestToolSteps(t *testing.T) {
 	var got []string
 	for _, s := range toolSteps() {
 		got = append(got, s.name+"<"+strings.Join(s.after, "+"))
 	}
-	want := []string{"docker engine<", "data image<docker engine", "opentofu<", "provider schema and replica<opentofu",
+	want := []string{"docker engine<", "data image<docker engine", "opentofu<", "provider schema and replica<",
 		"trivy<", "tflint<", "staticcheck<", "actionlint<", "chromium<"}
 	if strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Errorf("steps = %q\nwant    %q", got, want)

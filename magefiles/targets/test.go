@@ -32,7 +32,7 @@ type Test mg.Namespace
 // never build a tool. Env: GOTEST_FLAGS adds go
 // test flags, EQUIPTRACK_DEBIAN_MIRROR (data image build).
 func (Test) All(ctx context.Context) error {
-	opts := gotest.Options{Extra: os.Getenv("GOTEST_FLAGS"), First: longestPackages}
+	opts := gotest.Options{Extra: os.Getenv("GOTEST_FLAGS"), First: longestPackages, Race: racePackages}
 	if err := provisionAndCompile(ctx, toolSteps(), func(ctx context.Context) error { return gotest.Compile(ctx, opts) }); err != nil {
 		return fmt.Errorf("test: %w", err)
 	}
@@ -48,6 +48,13 @@ func (Test) All(ctx context.Context) error {
 // minutes each in a warm run (every other package takes under one).
 var longestPackages = []string{"./magefiles/internal/release/localenv", "./magefiles/internal/terraform/tfdriver"}
 
+// racePackages are tested a second time with the race detector: the
+// pipeline (the lease renewed beside a release, health probes sent side
+// by side), the command runner (output copied from the child while it runs)
+// and the file lock, whose tests drive those goroutines in process, with
+// little beyond the standard library to compile instrumented.
+var racePackages = []string{"./magefiles/pipeline", "./magefiles/internal/kit/sh", "./magefiles/internal/kit/filelock"}
+
 // Tools provisions what the tests need, side by side, with progress lines
 // per tool: Docker and the data image, OpenTofu, the hashicorp/aws schema
 // and its replica provider, the scanners (trivy, tflint) and the linters
@@ -59,17 +66,19 @@ func (Test) Tools(ctx context.Context) error {
 }
 
 // toolStep is one tool the test suite needs. after names the steps whose
-// result it uses (the data image is built by Docker, the replica is checked
-// with OpenTofu); it starts as soon as they are ready.
+// result it uses (the data image is built by Docker); it starts as soon as
+// they are ready.
 type toolStep struct {
 	name   string
 	ensure func(ctx context.Context) error
 	after  []string
 }
 
-// toolSteps lists the tools: Docker before the data image, OpenTofu before
-// the replica that it loads; the rest need nothing but the Go module proxy,
-// npm or apt, and build side by side.
+// toolSteps lists the tools: Docker before the data image; the rest need
+// nothing but the Go module proxy, npm or apt, and build side by side. The
+// replica is OpenTofu's provider but its install never runs OpenTofu: after
+// it, it lengthened a cold run by its own 75 seconds (npm pack and the
+// provider's build) at the end of OpenTofu's, the longest build.
 func toolSteps() []toolStep {
 	gotoolStep := func(name string, ensure func(context.Context, sh.Logf) (string, error)) toolStep {
 		return toolStep{name: name, ensure: func(ctx context.Context) error { _, err := ensure(ctx, logf); return err }}
@@ -78,7 +87,7 @@ func toolSteps() []toolStep {
 		{name: "docker engine", ensure: func(ctx context.Context) error { return dockerup.Ensure(ctx, logf) }},
 		{name: "data image", ensure: func(ctx context.Context) error { _, err := ensureDataImage(ctx); return err }, after: []string{"docker engine"}},
 		gotoolStep("opentofu", tofu.Ensure),
-		{name: "provider schema and replica", ensure: func(ctx context.Context) error { _, err := tfreplica.Ensure(ctx, logf); return err }, after: []string{"opentofu"}},
+		{name: "provider schema and replica", ensure: func(ctx context.Context) error { _, err := tfreplica.Ensure(ctx, logf); return err }},
 		gotoolStep("trivy", scan.EnsureTrivy),
 		gotoolStep("tflint", scan.EnsureTFLint),
 		gotoolStep("staticcheck", func(ctx context.Context, l sh.Logf) (string, error) { return gotool.Ensure(ctx, lint.Staticcheck, l) }),

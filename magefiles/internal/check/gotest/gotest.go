@@ -3,6 +3,7 @@ package gotest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -20,15 +21,13 @@ type Options struct {
 	// them instead of the run ending on one long package alone. go test
 	// starts (and reports) packages in the order given and runs each once.
 	First []string
+	// Race names packages the full run tests once more, with the race
+	// detector, after the run over ./... (see RaceArgs).
+	Race []string
 }
 
 // Timeout bounds the whole run; the suite is meant to finish well inside it.
 const Timeout = "45m"
-
-// BuildFlag is the build flag of the full run (not -short). The static
-// checks (lint) build with it too, so that the packages the tests compiled
-// are the ones they type-check against: compiled once on a cold machine.
-const BuildFlag = "-race"
 
 // packages is how many test packages the full run runs at once (go test
 // -p; its default is the number of cores). Much of its time the suite
@@ -41,19 +40,26 @@ const BuildFlag = "-race"
 const packages = 3
 
 // Args returns the go test arguments for opts.
+//
+// The run over ./... builds with go's default flags, those of the
+// magefile's own build: every package the targets import (the AWS SDK,
+// chromedp's protocol, vegeta, pgx…) is compiled once on a cold machine
+// and then found in the build cache by the compile step, the run and lint.
+// With -race everywhere, as before, the compile step compiled all of them
+// a second time: 387 CPU-seconds after the magefile's build instead of 145,
+// the largest single share of a cold run. The race detector runs instead
+// where the kit's own goroutines are (Options.Race, RaceArgs).
 func Args(opts Options) []string {
 	args := []string{"test", "-count=1", "-timeout", Timeout}
 	if opts.Short {
 		args = append(args, "-short")
 	} else {
-		// The race detector earns its cost on the concurrent code (seeder
-		// locks, pipeline waits); the short run stays quick without it.
 		// -vet=off: the full run follows the compile step, which ran the
 		// whole of go vet over these packages, and lint reports what it
 		// found. go test's own vet pass is a subset of those analyzers
 		// under another cache key: on a cold machine it ran them all
 		// again (90 CPU-seconds) for nothing new.
-		args = append(args, "-p", strconv.Itoa(packages), BuildFlag, "-vet=off")
+		args = append(args, "-p", strconv.Itoa(packages), "-vet=off")
 	}
 	args = append(args, strings.Fields(opts.Extra)...)
 	if len(opts.Pkgs) == 0 {
@@ -65,32 +71,56 @@ func Args(opts Options) []string {
 	return append(args, opts.Pkgs...)
 }
 
-// Run runs go test with the output streamed, so CI shows every package line
-// (and the error does not repeat it).
-func Run(ctx context.Context, opts Options) error {
-	args := Args(opts)
-	fmt.Println("go", strings.Join(args, " "))
-	if _, err := (sh.Options{Stream: true, TailLines: -1}).Run(ctx, "go", args...); err != nil {
-		return fmt.Errorf("go test: %w", err)
+// RaceArgs returns the arguments of the full run's race pass: opts.Race
+// tested again with -race, or nil (a short run, none named, or a run of
+// chosen packages). Its cost is the standard library compiled a second
+// time, instrumented (about a CPU-minute cold), which is why it covers the
+// packages whose tests drive their goroutines in process (the pipeline's
+// lease renewal and checks, the command runner's output copying, the file
+// lock) and whose dependencies are little more than the standard library.
+func RaceArgs(opts Options) []string {
+	if opts.Short || len(opts.Race) == 0 || len(opts.Pkgs) > 0 {
+		return nil
 	}
-	return nil
+	args := []string{"test", "-count=1", "-timeout", Timeout, "-race", "-vet=off"}
+	args = append(args, strings.Fields(opts.Extra)...)
+	return append(args, opts.Race...)
 }
 
-// CompileArgs returns the arguments of the compile step: `go vet` with the
-// run's build flag over the run's packages. Vet type-checks every package
-// and its tests against the compiled export data of everything they
-// import, so it compiles all of that — as the run will, the same build
-// cache entries — and links nothing (go test -exec true would link every
-// test binary, and the run link them all again: a link is not cached).
-func CompileArgs(opts Options) []string {
-	args := []string{"vet"}
-	if !opts.Short {
-		args = append(args, BuildFlag)
+// Run runs go test with the output streamed, so CI shows every package line
+// (and the error does not repeat it), then the race pass; both run even
+// when the first fails, so one run shows every failure.
+func Run(ctx context.Context, opts Options) error {
+	var errs []error
+	for _, args := range [][]string{Args(opts), RaceArgs(opts)} {
+		if args == nil {
+			continue
+		}
+		fmt.Println("go", strings.Join(args, " "))
+		if _, err := (sh.Options{Stream: true, TailLines: -1}).Run(ctx, "go", args...); err != nil {
+			errs = append(errs, fmt.Errorf("go test: %w", err))
+		}
 	}
-	if len(opts.Pkgs) == 0 {
-		return append(args, "./...")
+	return errors.Join(errs...)
+}
+
+// CompileArgs returns the invocations of the compile step: `go vet` over
+// the run's packages with the run's build flags, and with -race over the
+// race pass's. Vet type-checks every package and its tests against the
+// compiled export data of everything they import, so it compiles all of
+// that — as the run will, the same build cache entries — and links nothing
+// (go test -exec true would link every test binary, and the run link them
+// all again: a link is not cached).
+func CompileArgs(opts Options) [][]string {
+	pkgs := opts.Pkgs
+	if len(pkgs) == 0 {
+		pkgs = []string{"./..."}
 	}
-	return append(args, opts.Pkgs...)
+	out := [][]string{append([]string{"vet"}, pkgs...)}
+	if RaceArgs(opts) != nil {
+		out = append(out, append([]string{"vet", "-race"}, opts.Race...))
+	}
+	return out
 }
 
 // Compile compiles what the test run of opts needs into the build cache,
@@ -100,8 +130,10 @@ func CompileArgs(opts Options) []string {
 // cache), and a package that does not compile fails in the run, which
 // names it.
 func Compile(ctx context.Context, opts Options) error {
-	if _, err := (sh.Options{Combined: true, TailLines: 20}).Run(ctx, "go", CompileArgs(opts)...); err != nil {
-		return fmt.Errorf("go vet (compile step): %w", err)
+	for _, args := range CompileArgs(opts) {
+		if _, err := (sh.Options{Combined: true, TailLines: 20}).Run(ctx, "go", args...); err != nil {
+			return fmt.Errorf("go %s (compile step): %w", strings.Join(args, " "), err)
+		}
 	}
 	return nil
 }

@@ -11,12 +11,12 @@ func TestArgs(t *testing.T) {
 		opts Options
 		want []string
 	}{
-		{"all", Options{}, []string{"test", "-count=1", "-timeout", "45m", "-p", "3", "-race", "-vet=off", "./..."}},
+		{"all", Options{}, []string{"test", "-count=1", "-timeout", "45m", "-p", "3", "-vet=off", "./..."}},
 		{"short", Options{Short: true, First: []string{"./slow"}}, []string{"test", "-count=1", "-timeout", "45m", "-short", "./..."}},
 		{"longest first", Options{First: []string{"./slow", "./slower"}},
-			[]string{"test", "-count=1", "-timeout", "45m", "-p", "3", "-race", "-vet=off", "./slow", "./slower", "./..."}},
+			[]string{"test", "-count=1", "-timeout", "45m", "-p", "3", "-vet=off", "./slow", "./slower", "./..."}},
 		{"extra and packages", Options{Extra: "-run Seed -v", Pkgs: []string{"./seeddata/..."}, First: []string{"./slow"}},
-			[]string{"test", "-count=1", "-timeout", "45m", "-p", "3", "-race", "-vet=off", "-run", "Seed", "-v", "./seeddata/..."}},
+			[]string{"test", "-count=1", "-timeout", "45m", "-p", "3", "-vet=off", "-run", "Seed", "-v", "./seeddata/..."}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := Args(tc.opts); !slices.Equal(got, tc.want) {
@@ -26,18 +26,43 @@ func TestArgs(t *testing.T) {
 	}
 }
 
-// The compile step vets with the run's build flag, so the packages it
-// compiles are the ones the run (and lint's vet) finds in the cache.
-func TestCompileArgs(t *testing.T) {
+// The race pass tests the named packages again with -race, with the run's
+// extra flags; a short run, or one of chosen packages, has none.
+func TestRaceArgs(t *testing.T) {
+	race := []string{"./pipeline", "./kit/sh"}
 	for _, tc := range []struct {
+		name string
 		opts Options
 		want []string
 	}{
-		{Options{Extra: "-v -run Seed"}, []string{"vet", "-race", "./..."}},
-		{Options{Short: true}, []string{"vet", "./..."}},
-		{Options{Pkgs: []string{"./seeddata/..."}}, []string{"vet", "-race", "./seeddata/..."}},
+		{"all", Options{Race: race, First: []string{"./slow"}}, []string{"test", "-count=1", "-timeout", "45m", "-race", "-vet=off", "./pipeline", "./kit/sh"}},
+		{"extra", Options{Race: race, Extra: "-run Lease -v"}, []string{"test", "-count=1", "-timeout", "45m", "-race", "-vet=off", "-run", "Lease", "-v", "./pipeline", "./kit/sh"}},
+		{"none named", Options{}, nil},
+		{"short", Options{Short: true, Race: race}, nil},
+		{"chosen packages", Options{Race: race, Pkgs: []string{"./seeddata/..."}}, nil},
 	} {
-		if got := CompileArgs(tc.opts); !slices.Equal(got, tc.want) {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := RaceArgs(tc.opts); !slices.Equal(got, tc.want) {
+				t.Errorf("RaceArgs(%+v) = %q, want %q", tc.opts, got, tc.want)
+			}
+		})
+	}
+}
+
+// The compile step vets with the run's build flags, so the packages it
+// compiles are the ones the run (and lint's vet) finds in the cache; the
+// race pass's packages are vetted again with -race.
+func TestCompileArgs(t *testing.T) {
+	for _, tc := range []struct {
+		opts Options
+		want [][]string
+	}{
+		{Options{Extra: "-v -run Seed"}, [][]string{{"vet", "./..."}}},
+		{Options{Race: []string{"./pipeline", "./kit/sh"}}, [][]string{{"vet", "./..."}, {"vet", "-race", "./pipeline", "./kit/sh"}}},
+		{Options{Short: true, Race: []string{"./pipeline"}}, [][]string{{"vet", "./..."}}},
+		{Options{Pkgs: []string{"./seeddata/..."}, Race: []string{"./pipeline"}}, [][]string{{"vet", "./seeddata/..."}}},
+	} {
+		if got := CompileArgs(tc.opts); !slices.EqualFunc(got, tc.want, slices.Equal) {
 			t.Errorf("CompileArgs(%+v) = %q, want %q", tc.opts, got, tc.want)
 		}
 	}

@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/equiptrack/release-kit/magefiles/internal/check/gotest"
 	"github.com/equiptrack/release-kit/magefiles/internal/docker/dockerup"
 	"github.com/equiptrack/release-kit/magefiles/internal/kit/gotool"
 	"github.com/equiptrack/release-kit/magefiles/internal/kit/sh"
@@ -35,20 +34,18 @@ func Checks(logf sh.Logf) []Check {
 	return []Check{
 		{"gofmt", gofmt},
 		// vet and staticcheck type-check against the packages compiled as
-		// the test run compiles them (gotest.BuildFlag): on a cold machine
-		// every dependency is compiled once, not once for the tests and
-		// again for the checks.
+		// the test run compiles them (go's default build flags, as
+		// gotest.Args): on a cold machine every dependency is compiled once,
+		// not once for the tests and again for the checks.
 		{"go vet", func(ctx context.Context, root string) error {
-			return run(ctx, root, nil, "go", "vet", gotest.BuildFlag, "./...")
+			return run(ctx, root, "go", "vet", "./...")
 		}},
 		{"staticcheck", func(ctx context.Context, root string) error {
 			bin, err := gotool.Ensure(ctx, Staticcheck, logf)
 			if err != nil {
 				return err
 			}
-			// staticcheck asks `go list` for the export data; GOFLAGS is
-			// how its build flags reach that call.
-			return run(ctx, root, []string{"GOFLAGS=" + gotest.BuildFlag}, bin, "./...")
+			return run(ctx, root, bin, "./...")
 		}},
 		{"actionlint", func(ctx context.Context, root string) error {
 			return actionlint(ctx, root, logf)
@@ -88,7 +85,7 @@ func actionlint(ctx context.Context, root string, logf sh.Logf) error {
 	if err != nil {
 		return err
 	}
-	return run(ctx, root, nil, bin, append([]string{"-shellcheck=" + sc, "-pyflakes="}, files...)...)
+	return run(ctx, root, bin, append([]string{"-shellcheck=" + sc, "-pyflakes="}, files...)...)
 }
 
 // EnsureShellcheck returns the path of shellcheck, installing Debian's
@@ -112,8 +109,8 @@ func gofmt(ctx context.Context, root string) error {
 	return nil
 }
 
-func run(ctx context.Context, dir string, env []string, name string, args ...string) error {
+func run(ctx context.Context, dir string, name string, args ...string) error {
 	// Every finding counts: quote the whole output, not just its end.
-	_, err := sh.Options{Dir: dir, ExtraEnv: env, Combined: true, TailLines: 1 << 20}.Run(ctx, name, args...)
+	_, err := sh.Options{Dir: dir, Combined: true, TailLines: 1 << 20}.Run(ctx, name, args...)
 	return err
 }
