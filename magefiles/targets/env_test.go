@@ -162,38 +162,70 @@ func TestProvisionRejectsAStepAfterAnUnknownOne(t *testing.T) {
 	}
 }
 
-// The test binaries compile beside the tools; when a tool fails the compile
-// is stopped (no test run follows) and the tool's failure is the error.
+// The test binaries compile beside the tools, and what follows the compile
+// (lint) starts beside the tools still building; when a tool fails the
+// compile and what follows it are stopped (no test run follows) and the
+// tool's failure is the error.
 func TestProvisionAndCompile(t *testing.T) {
 	var r recorder
-	compileStarted := make(chan struct{})
-	err := provisionAndCompile(context.Background(), []toolStep{r.step("opentofu", func(context.Context) error {
-		select {
-		case <-compileStarted:
-			return nil
-		case <-time.After(10 * time.Second):
-			return errors.New("the compile never started beside the tools")
+	compiled, linted := make(chan struct{}), make(chan struct{})
+	lintErr := errors.New("staticcheck: 1 finding")
+	wait, err := provisionAndCompile(context.Background(), []toolStep{r.step("opentofu", func(context.Context) error {
+		for _, c := range []chan struct{}{compiled, linted} {
+			select {
+			case <-c:
+			case <-time.After(10 * time.Second):
+				return errors.New("the compile and lint did not run beside the tools")
+			}
 		}
-	})}, func(context.Context) error { r.log("compiled"); close(compileStarted); return nil })
+		return nil
+	})},
+		func(context.Context) error { r.log("compiled"); close(compiled); return nil },
+		func(context.Context) error { r.log("linted"); close(linted); return lintErr })
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := r.got(); got != "compiled,opentofu done" {
+	if err := wait(); err != lintErr {
+		t.Errorf("wait() = %v, want lint's error", err)
+	}
+	if got := r.got(); got != "compiled,linted,opentofu done" {
 		t.Errorf("events %q", got)
 	}
 
 	var r2 recorder
 	boom := errors.New("npm: E404")
-	err = provisionAndCompile(context.Background(), []toolStep{r2.step("chromium", func(context.Context) error { return boom })},
+	wait, err = provisionAndCompile(context.Background(), []toolStep{r2.step("chromium", func(context.Context) error { return boom })},
 		func(ctx context.Context) error {
 			<-ctx.Done()
 			r2.log("compile cancelled")
 			return ctx.Err()
-		})
-	if !errors.Is(err, boom) || err.Error() != "tools: chromium: npm: E404" {
-		t.Errorf("err = %v", err)
+		},
+		func(context.Context) error { r2.log("linted"); return nil })
+	if !errors.Is(err, boom) || err.Error() != "tools: chromium: npm: E404" || wait != nil {
+		t.Errorf("err = %v (wait %v)", err, wait != nil)
 	}
 	if got := r2.got(); got != "compile cancelled" {
+		t.Errorf("events %q", got)
+	}
+
+	// A compile that ended before the failure: what follows it is stopped.
+	var r3 recorder
+	lintRunning := make(chan struct{})
+	_, err = provisionAndCompile(context.Background(), []toolStep{r3.step("opentofu", func(context.Context) error {
+		<-lintRunning
+		return boom
+	})},
+		func(context.Context) error { r3.log("compiled"); return nil },
+		func(ctx context.Context) error {
+			close(lintRunning)
+			<-ctx.Done()
+			r3.log("lint cancelled")
+			return ctx.Err()
+		})
+	if !errors.Is(err, boom) {
+		t.Errorf("err = %v", err)
+	}
+	if got := r3.got(); got != "compiled,lint cancelled" {
 		t.Errorf("events %q", got)
 	}
 }

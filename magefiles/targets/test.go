@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/magefile/mage/mg"
@@ -33,14 +35,43 @@ type Test mg.Namespace
 // test flags, EQUIPTRACK_DEBIAN_MIRROR (data image build).
 func (Test) All(ctx context.Context) error {
 	opts := gotest.Options{Extra: os.Getenv("GOTEST_FLAGS"), First: longestPackages, Race: racePackages}
-	if err := provisionAndCompile(ctx, toolSteps(), func(ctx context.Context) error { return gotest.Compile(ctx, opts) }); err != nil {
+	// Lint starts once the packages are compiled, beside the tools still
+	// building, and reports after the tests (its lines kept until then,
+	// so that they never cut into go test's): on a cold machine the end
+	// of provisioning is OpenTofu's link alone, one core of two, and lint
+	// after the tests had a machine shared with other work to itself.
+	var lintLog lines
+	wait, err := provisionAndCompile(ctx, toolSteps(),
+		func(ctx context.Context) error { return gotest.Compile(ctx, opts) },
+		func(ctx context.Context) error { return lintRepo(ctx, lintLog.logf) })
+	if err != nil {
 		return fmt.Errorf("test: %w", err)
 	}
 	// The tests start containers through testcontainers-go, which reads these.
 	dockerup.TestcontainersEnv()
 	testErr := gotest.Run(ctx, opts)
 	// Lint even when tests failed: one run should show every problem.
-	return errors.Join(testErr, lintRepo(ctx))
+	lintErr := wait()
+	fmt.Print(lintLog.String())
+	return errors.Join(testErr, lintErr)
+}
+
+// lines collects log lines from several goroutines, for printing later.
+type lines struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lines) logf(format string, args ...any) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	fmt.Fprintf(&l.b, format+"\n", args...)
+}
+
+func (l *lines) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 // longestPackages start first in the full run: the local release end to
@@ -174,9 +205,15 @@ func provision(ctx context.Context, steps []toolStep) error {
 
 // provisionAndCompile provisions the tools and, beside them, compiles the
 // packages the tests need: cold, both are long CPU-bound builds with
-// nothing between them. A failed compile does not stop the run: the test run that follows
-// compiles again and reports the errors where they belong.
-func provisionAndCompile(ctx context.Context, steps []toolStep, compile func(context.Context) error) error {
+// nothing between them. A failed compile does not stop the run: the test
+// run that follows compiles again and reports the errors where they
+// belong. Once the compile has ended, whatever its result, afterCompile
+// starts beside the tools still building and may outlive this call: wait
+// returns its result. When provisioning fails, the compile and afterCompile
+// are stopped and waited for, and that failure is the error.
+func provisionAndCompile(ctx context.Context, steps []toolStep, compile, afterCompile func(context.Context) error) (wait func() error, err error) {
+	actx, acancel := context.WithCancel(ctx)
+	after := make(chan error, 1)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	compiled := make(chan struct{})
@@ -185,19 +222,28 @@ func provisionAndCompile(ctx context.Context, steps []toolStep, compile func(con
 		t := time.Now()
 		logf("tests: compiling the packages and their tests (go vet) beside the tools…")
 		if err := compile(ctx); err != nil {
-			if ctx.Err() == nil {
-				logf("tests: go vet failed; the test run and lint say why (%s)", sh.Since(t))
+			if ctx.Err() != nil {
+				after <- ctx.Err() // provisioning failed: nothing follows
+				return
 			}
-			return
+			logf("tests: go vet failed; the test run and lint say why (%s)", sh.Since(t))
+		} else {
+			logf("tests: packages compiled (%s)", sh.Since(t))
 		}
-		logf("tests: packages compiled (%s)", sh.Since(t))
+		go func() { after <- afterCompile(actx) }()
 	}()
-	err := provision(ctx, steps)
-	if err != nil {
+	if err := provision(ctx, steps); err != nil {
 		cancel() // no test run follows: stop compiling for it
+		acancel()
+		<-compiled
+		<-after
+		return nil, err
 	}
 	<-compiled
-	return err
+	return func() error {
+		defer acancel()
+		return <-after
+	}, nil
 }
 
 // Unit runs the fast tests only (go test -short): no Docker, no OpenTofu.
@@ -207,9 +253,9 @@ func (Test) Unit(ctx context.Context) error {
 }
 
 // Lint runs gofmt, go vet, staticcheck and actionlint with shellcheck.
-func (Test) Lint(ctx context.Context) error { return lintRepo(ctx) }
+func (Test) Lint(ctx context.Context) error { return lintRepo(ctx, logf) }
 
-func lintRepo(ctx context.Context) error {
+func lintRepo(ctx context.Context, logf sh.Logf) error {
 	wd, err := os.Getwd()
 	if err != nil {
 		return err

@@ -25,6 +25,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -126,6 +127,7 @@ func Check(ctx context.Context, url string, o Options) (Result, error) {
 		return res, fmt.Errorf("browser: %w", err)
 	}
 	defer os.RemoveAll(profile)
+	defer removeSingletonDir(profile) // runs first: it reads the profile
 
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(o.ExecPath),
@@ -272,6 +274,22 @@ type PageError struct {
 func (e *PageError) Error() string { return "browser: " + e.URL + ": " + e.Reason }
 
 func msDur(v float64) time.Duration { return time.Duration(v * float64(time.Millisecond)) }
+
+// removeSingletonDir removes the folder Chromium keeps its singleton socket
+// in (TMPDIR/org.chromium.Chromium.XXXXXX, linked from the profile as
+// SingletonSocket), which it leaves behind when it is stopped, as it is
+// after every check: hundreds of them piled up in /tmp. (A TMPDIR inside
+// the profile would go with the profile, but the socket's path must stay
+// within the 108 bytes of a Unix socket address.)
+func removeSingletonDir(profile string) {
+	target, err := os.Readlink(filepath.Join(profile, "SingletonSocket"))
+	if err != nil {
+		return
+	}
+	if dir := filepath.Dir(target); strings.HasPrefix(filepath.Base(dir), "org.chromium.Chromium.") {
+		_ = os.RemoveAll(dir)
+	}
+}
 
 func firstLine(s string) string {
 	if i := strings.IndexByte(s, '\n'); i >= 0 {

@@ -72,9 +72,17 @@ func chromium(t *testing.T) string {
 func TestPageThatRendersItsItemsPasses(t *testing.T) {
 	bin := chromium(t)
 	url := site(t, appJS, items)
+	// A temporary folder of its own: the check leaves nothing in it (the
+	// profile, and Chromium's singleton lock folder that it would leave in
+	// /tmp on every stop, both inside the profile).
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
 	res, err := Check(context.Background(), url, Options{ExecPath: bin})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if left, err := os.ReadDir(tmp); err != nil || len(left) != 0 {
+		t.Errorf("left in TMPDIR: %v %v", left, err)
 	}
 	if res.Ready <= 0 || res.DOMContentLoaded <= 0 || res.Load <= 0 || res.Ready > 3*time.Second {
 		t.Errorf("timing = %s; want all set and ready within 3s", res.Summary())

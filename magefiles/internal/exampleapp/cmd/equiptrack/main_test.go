@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -19,7 +20,16 @@ import (
 
 // Integration tests here need PostgreSQL and Redis (and Docker for the image
 // test); under -short they skip, without -short no Docker is a failure.
-func TestMain(m *testing.M) { os.Exit(containertest.Run(m, containertest.NeedBoth)) }
+// The binaries built for the run (binary_test.go) go with it.
+func TestMain(m *testing.M) {
+	code := containertest.Run(m, containertest.NeedBoth)
+	if builds.dir != "" {
+		if err := os.RemoveAll(builds.dir); err != nil {
+			fmt.Fprintln(os.Stderr, "removing the built binaries:", err)
+		}
+	}
+	os.Exit(code)
+}
 
 func envOf(kv map[string]string) config.Getenv { return func(k string) string { return kv[k] } }
 
