@@ -38,8 +38,8 @@ func (Test) All(ctx context.Context) error {
 	// Lint starts once the packages are compiled, beside the tools still
 	// building, and reports after the tests (its lines kept until then,
 	// so that they never cut into go test's): on a cold machine the end
-	// of provisioning is OpenTofu's link alone, one core of two, and lint
-	// after the tests had a machine shared with other work to itself.
+	// of provisioning is OpenTofu's link alone on one core of two, and
+	// lint run after the tests had nothing of its own beside it.
 	var lintLog lines
 	wait, err := provisionAndCompile(ctx, toolSteps(),
 		func(ctx context.Context) error { return gotest.Compile(ctx, opts) },
