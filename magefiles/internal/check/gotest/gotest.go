@@ -50,7 +50,7 @@ const packages = 3
 // the largest single share of a cold run. The race detector runs instead
 // where the kit's own goroutines are (Options.Race, RaceArgs).
 func Args(opts Options) []string {
-	args := []string{"test", "-count=1", "-timeout", Timeout}
+	args := testArgs()
 	if opts.Short {
 		args = append(args, "-short")
 	} else {
@@ -79,13 +79,19 @@ func Args(opts Options) []string {
 // lease renewal and checks, the command runner's output copying, the file
 // lock) and whose dependencies are little more than the standard library.
 func RaceArgs(opts Options) []string {
-	if opts.Short || len(opts.Race) == 0 || len(opts.Pkgs) > 0 {
+	if !opts.racePass() {
 		return nil
 	}
-	args := []string{"test", "-count=1", "-timeout", Timeout, "-race", "-vet=off"}
+	args := append(testArgs(), "-race", "-vet=off")
 	args = append(args, strings.Fields(opts.Extra)...)
 	return append(args, opts.Race...)
 }
+
+// racePass reports whether a run of opts has a race pass.
+func (o Options) racePass() bool { return !o.Short && len(o.Race) > 0 && len(o.Pkgs) == 0 }
+
+// testArgs are the go test arguments every run starts with.
+func testArgs() []string { return []string{"test", "-count=1", "-timeout", Timeout} }
 
 // Run runs go test with the output streamed, so CI shows every package line
 // (and the error does not repeat it), then the race pass; both run even
@@ -117,7 +123,7 @@ func CompileArgs(opts Options) [][]string {
 		pkgs = []string{"./..."}
 	}
 	out := [][]string{append([]string{"vet"}, pkgs...)}
-	if RaceArgs(opts) != nil {
+	if opts.racePass() {
 		out = append(out, append([]string{"vet", "-race"}, opts.Race...))
 	}
 	return out
