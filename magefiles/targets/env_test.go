@@ -50,13 +50,18 @@ func TestLocalAdminPasswordFromTheEnvironmentMustBeTheStoredOne(t *testing.T) {
 }
 
 // The test target's tools and what each waits for: Docker before the data
-// image; the rest, the replica included, build side by side.
+// image; the replica after the packages' compile (when there is one); the
+// rest build side by side.
 func TestToolSteps(t *testing.T) {
 	var got []string
 	for _, s := range toolSteps() {
-		got = append(got, s.name+"<"+strings.Join(s.after, "+"))
+		after := s.after
+		if s.afterCompile {
+			after = append(after, "compile")
+		}
+		got = append(got, s.name+"<"+strings.Join(after, "+"))
 	}
-	want := []string{"docker engine<", "data image<docker engine", "opentofu<", "provider schema and replica<",
+	want := []string{"docker engine<", "data image<docker engine", "opentofu<", "provider schema and replica<compile",
 		"trivy<", "tflint<", "staticcheck<", "actionlint<", "chromium<"}
 	if strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Errorf("steps = %q\nwant    %q", got, want)
@@ -115,7 +120,7 @@ func TestProvisionRunsIndependentStepsSideBySide(t *testing.T) {
 			return nil
 		}, "opentofu"),
 		r.step("trivy", meet(trivyStarted, tofuStarted)),
-	})
+	}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,7 +147,7 @@ func TestProvisionStopsAtTheFirstFailure(t *testing.T) {
 		r.step("data image", func(context.Context) error { <-building; return boom }),
 		r.step("replica", ok, "opentofu"),
 		r.step("trivy", ok, "data image"),
-	})
+	}, nil)
 	if !errors.Is(err, boom) || err.Error() != "tools: data image: debootstrap: exit status 1" {
 		t.Errorf("err = %v", err)
 	}
@@ -153,12 +158,52 @@ func TestProvisionStopsAtTheFirstFailure(t *testing.T) {
 
 func TestProvisionRejectsAStepAfterAnUnknownOne(t *testing.T) {
 	var r recorder
-	err := provision(context.Background(), []toolStep{r.step("a", ok), r.step("replica", ok, "opentofu")})
+	err := provision(context.Background(), []toolStep{r.step("a", ok), r.step("replica", ok, "opentofu")}, nil)
 	if err == nil || err.Error() != `tools: replica comes after "opentofu", which is not a step` {
 		t.Errorf("err = %v", err)
 	}
 	if got := r.got(); got != "" {
 		t.Errorf("ran %q before the list was checked", got)
+	}
+}
+
+// A build of packages the compile step compiles too (the replica) waits
+// for it when the packages compile beside the tools, and starts at once
+// when they do not (test:tools alone).
+func TestStepAfterCompileWaitsForIt(t *testing.T) {
+	var r recorder
+	replicaStarted := make(chan struct{})
+	replica := r.step("replica", func(context.Context) error { close(replicaStarted); return nil })
+	replica.afterCompile = true
+	wait, err := provisionAndCompile(context.Background(), []toolStep{replica},
+		func(context.Context) error {
+			select {
+			case <-replicaStarted:
+				r.log("replica started during the compile")
+			case <-time.After(200 * time.Millisecond):
+			}
+			r.log("compiled")
+			return nil
+		},
+		ok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := wait(); err != nil {
+		t.Fatal(err)
+	}
+	if got := r.got(); got != "compiled,replica done" {
+		t.Errorf("events %q, want the replica after the compile", got)
+	}
+
+	var alone recorder
+	replica = alone.step("replica", ok)
+	replica.afterCompile = true
+	if err := provision(context.Background(), []toolStep{replica}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := alone.got(); got != "replica done" {
+		t.Errorf("without a compile: events %q", got)
 	}
 }
 

@@ -103,23 +103,30 @@ var racePackages = []string{"./magefiles/pipeline", "./magefiles/internal/kit/sh
 // this is most of a first test run (OpenTofu alone takes minutes); warm, a
 // few seconds. Env: EQUIPTRACK_DEBIAN_MIRROR.
 func (Test) Tools(ctx context.Context) error {
-	return provision(ctx, toolSteps())
+	return provision(ctx, toolSteps(), nil)
 }
 
 // toolStep is one tool the test suite needs. after names the steps whose
 // result it uses (the data image is built by Docker); it starts as soon as
-// they are ready.
+// they are ready. afterCompile marks a build of packages the kit's own
+// compile step compiles too: when the packages compile beside the tools,
+// it starts once they are compiled and links what they left in the build
+// cache instead of compiling the same packages a second time beside them.
 type toolStep struct {
-	name   string
-	ensure func(ctx context.Context) error
-	after  []string
+	name         string
+	ensure       func(ctx context.Context) error
+	after        []string
+	afterCompile bool
 }
 
 // toolSteps lists the tools: Docker before the data image; the rest need
 // nothing but the Go module proxy, npm or apt, and build side by side. The
 // replica is OpenTofu's provider but its install never runs OpenTofu: after
 // it, it lengthened a cold run by its own 75 seconds (npm pack and the
-// provider's build) at the end of OpenTofu's, the longest build.
+// provider's build) at the end of OpenTofu's, the longest build. The
+// replica is a package of this module, built with the flags of the kit's
+// own builds: after the compile step its build is a link (its gRPC,
+// protobuf and terraform-plugin-go compiled beside it cost 42 CPU-seconds).
 func toolSteps() []toolStep {
 	gotoolStep := func(name string, ensure func(context.Context, sh.Logf) (string, error)) toolStep {
 		return toolStep{name: name, ensure: func(ctx context.Context) error { _, err := ensure(ctx, logf); return err }}
@@ -128,7 +135,7 @@ func toolSteps() []toolStep {
 		{name: "docker engine", ensure: func(ctx context.Context) error { return dockerup.Ensure(ctx, logf) }},
 		{name: "data image", ensure: func(ctx context.Context) error { _, err := ensureDataImage(ctx); return err }, after: []string{"docker engine"}},
 		gotoolStep("opentofu", tofu.Ensure),
-		{name: "provider schema and replica", ensure: func(ctx context.Context) error { _, err := tfreplica.Ensure(ctx, logf); return err }},
+		{name: "provider schema and replica", ensure: func(ctx context.Context) error { _, err := tfreplica.Ensure(ctx, logf); return err }, afterCompile: true},
 		gotoolStep("trivy", scan.EnsureTrivy),
 		gotoolStep("tflint", scan.EnsureTFLint),
 		gotoolStep("staticcheck", func(ctx context.Context, l sh.Logf) (string, error) { return gotool.Ensure(ctx, lint.Staticcheck, l) }),
@@ -146,8 +153,10 @@ func toolSteps() []toolStep {
 // another, a cold run on a loaded machine took over an hour. The first
 // failure cancels the steps running and starts no other; provision returns
 // once every started step has ended, with that failure alone (the others'
-// errors are the cancellation's).
-func provision(ctx context.Context, steps []toolStep) error {
+// errors are the cancellation's). When compiled is not nil (the packages
+// compile beside the tools), a step marked afterCompile waits until it is
+// closed.
+func provision(ctx context.Context, steps []toolStep, compiled <-chan struct{}) error {
 	t0 := time.Now()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -179,8 +188,20 @@ func provision(ctx context.Context, steps []toolStep) error {
 			}
 			started[i] = true
 			running++
-			logf("tools: [%d/%d] %s…", i+1, len(steps), st.name)
+			if st.afterCompile && compiled != nil {
+				logf("tools: [%d/%d] %s, once the packages are compiled…", i+1, len(steps), st.name)
+			} else {
+				logf("tools: [%d/%d] %s…", i+1, len(steps), st.name)
+			}
 			go func() {
+				if st.afterCompile && compiled != nil {
+					select {
+					case <-compiled:
+					case <-ctx.Done():
+						done <- result{i, ctx.Err()}
+						return
+					}
+				}
 				t := time.Now()
 				err := st.ensure(ctx)
 				if err == nil {
@@ -242,7 +263,7 @@ func provisionAndCompile(ctx context.Context, steps []toolStep, compile, afterCo
 		}
 		go func() { after <- afterCompile(actx) }()
 	}()
-	if err := provision(ctx, steps); err != nil {
+	if err := provision(ctx, steps, compiled); err != nil {
 		cancel() // no test run follows: stop compiling for it
 		acancel()
 		<-compiled

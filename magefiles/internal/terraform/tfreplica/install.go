@@ -163,8 +163,14 @@ func ensureSchema(ctx context.Context, schemaPath, version string, logf sh.Logf)
 	}
 	tmpBin := filepath.Join(root, fmt.Sprintf("build-%d", os.Getpid()))
 	defer os.Remove(tmpBin)
-	build := sh.Options{ExtraEnv: []string{"CGO_ENABLED=0"}, WaitDelay: 10 * time.Second}
-	if _, err := build.Run(ctx, "go", "build", "-trimpath", "-ldflags=-s -w", "-o", tmpBin, Package); err != nil {
+	// The replica is a package of this module, built with the flags and
+	// environment of the kit's own builds (no -trimpath, cgo as the caller
+	// has it): the test run's compile step has then built its packages
+	// already (gRPC, protobuf, terraform-plugin-go), and this is a link.
+	// -s -w: no symbol table or DWARF to link (OpenTofu runs it, nobody
+	// debugs it).
+	build := sh.Options{WaitDelay: 10 * time.Second}
+	if _, err := build.Run(ctx, "go", "build", "-ldflags=-s -w", "-o", tmpBin, Package); err != nil {
 		return nil, fmt.Errorf("tfreplica: %w", err)
 	}
 	bin, err := os.ReadFile(tmpBin)

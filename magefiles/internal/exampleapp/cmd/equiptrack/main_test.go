@@ -147,6 +147,12 @@ func TestManifestMatchesBinaryAndDockerfile(t *testing.T) {
 			t.Errorf("Dockerfile lacks %q", want)
 		}
 	}
+	// The role (the only line that differs between the six images) comes
+	// last, so that the builder reuses every step before it.
+	lines := strings.Split(strings.TrimSpace(string(df)), "\n")
+	if tail := strings.Join(lines[len(lines)-2:], "\n"); tail != "ARG SERVICE\nENV SERVICE=$SERVICE PORT=8080" {
+		t.Errorf("Dockerfile ends %q, want the role's ARG and ENV last", tail)
+	}
 	if len(m.Prebuild) != 1 || !slices.Contains(m.Prebuild[0].Command, "bin/equiptrack") ||
 		!slices.Contains(m.Prebuild[0].Command, "-s -w -X main.breakMode=") || m.Prebuild[0].Env["CGO_ENABLED"] != "0" {
 		t.Errorf("prebuild %+v", m.Prebuild)
