@@ -46,7 +46,10 @@ type Tool struct {
 	// tool with cuts and no Main is built in its own module's directory,
 	// as the main module, so Package must be the module's root.
 	Cuts []Cut
-	Env  []string // extra build environment, e.g. "GOEXPERIMENT=jsonv2"
+	// Env is extra build environment, e.g. "GOEXPERIMENT=jsonv2". A tool
+	// built with an environment of its own shares nothing of the standard
+	// library's compile with the others. Part of the cache key.
+	Env []string
 	// Timeout bounds a cold build (default defaultTimeout).
 	Timeout time.Duration
 	// Expect is a rough cold-build duration, printed so a long build does not
@@ -68,14 +71,17 @@ func (t Tool) Name() string {
 
 // Path returns where the tool's binary lives in the cache (it may not exist
 // yet): <cache>/<name>/<version>/<name>, the version followed by a hash
-// of Main and the cuts when there are any, so that a change rebuilds.
+// of Main, the cuts and Env when there are any, so that a change rebuilds.
 func (t Tool) Path() (string, error) {
 	version := t.Version
-	if t.Main != nil || len(t.Cuts) > 0 {
+	if t.Main != nil || len(t.Cuts) > 0 || len(t.Env) > 0 {
 		h := sha256.New()
 		h.Write(t.Main)
 		for _, c := range t.Cuts {
 			fmt.Fprintf(h, "\n%s", c)
+		}
+		for _, e := range t.Env {
+			fmt.Fprintf(h, "\nenv %s", e)
 		}
 		version += "-" + hex.EncodeToString(h.Sum(nil)[:6])
 	}

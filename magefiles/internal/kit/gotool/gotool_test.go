@@ -89,8 +89,14 @@ func TestMainToolPathHasTheSourceHash(t *testing.T) {
 		t.Errorf("an edited source kept the path %q", q)
 	}
 	tool.Cuts = GoGetterCloudGetters[:1]
-	if r, _ := tool.Path(); r == q {
+	r, _ := tool.Path()
+	if r == q {
 		t.Errorf("a cut kept the path %q", r)
+	}
+	// A build environment of its own (GOEXPERIMENT) is another binary.
+	tool.Env = []string{"GOEXPERIMENT=jsonv2"}
+	if e, _ := tool.Path(); e == r {
+		t.Errorf("an Env kept the path %q", e)
 	}
 	plain := Tool{Package: "github.com/terraform-linters/tflint", Version: "v0.64.0"}
 	a, _ := plain.Path()
