@@ -2,7 +2,6 @@ package localenv
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"sort"
@@ -133,36 +132,49 @@ func (c cliEngine) run(ctx context.Context, spec runSpec) error {
 	return err
 }
 
+// psFormat is one line per container for list: its name, its state
+// ("running", "exited", "created" …) and its labels ("k=v,k=v").
+const psFormat = "{{.Names}}\t{{.State}}\t{{.Labels}}"
+
+// list is one `docker ps`, whose format carries everything a ctr holds: a
+// deploy lists every service before and while it rolls, and one CLI call
+// instead of two (ps, then inspect) is 80 fewer per end-to-end run.
 func (c cliEngine) list(ctx context.Context, env, role, service string) ([]ctr, error) {
-	args := []string{"ps", "-a", "-q", "--no-trunc", "--filter", "label=" + LabelEnv + "=" + env, "--filter", "label=" + LabelRole + "=" + role}
+	args := []string{"ps", "-a", "--no-trunc", "--format", psFormat, "--filter", "label=" + LabelEnv + "=" + env, "--filter", "label=" + LabelRole + "=" + role}
 	if service != "" {
 		args = append(args, "--filter", "label="+LabelService+"="+service)
 	}
-	ids, err := c.docker(ctx, args...)
+	out, err := c.docker(ctx, args...)
 	if err != nil {
 		return nil, err
 	}
-	if ids == "" {
-		return nil, nil
-	}
-	out, err := c.docker(ctx, append([]string{"inspect"}, strings.Fields(ids)...)...)
-	if err != nil {
-		return nil, err
-	}
-	var raw []struct {
-		Name  string
-		State struct {
-			Running bool
-			Status  string
+	return parsePS(out)
+}
+
+// parsePS reads psFormat's lines. docker joins the labels with commas; a
+// part without "=" continues the value before it (the kit's own values —
+// names, versions, digest references, numbers — hold no comma; an image's
+// label might).
+func parsePS(out string) ([]ctr, error) {
+	var cs []ctr
+	for _, line := range strings.Split(out, "\n") {
+		if strings.TrimSpace(line) == "" {
+			continue
 		}
-		Config struct{ Labels map[string]string }
-	}
-	if err := json.Unmarshal([]byte(out), &raw); err != nil {
-		return nil, fmt.Errorf("docker inspect: %w", err)
-	}
-	cs := make([]ctr, 0, len(raw))
-	for _, r := range raw {
-		cs = append(cs, ctr{Name: strings.TrimPrefix(r.Name, "/"), Running: r.State.Running, Status: r.State.Status, Labels: r.Config.Labels})
+		f := strings.Split(line, "\t")
+		if len(f) != 3 {
+			return nil, fmt.Errorf("docker ps: unexpected line %q", line)
+		}
+		labels := map[string]string{}
+		last := ""
+		for _, kv := range strings.Split(f[2], ",") {
+			if k, v, ok := strings.Cut(kv, "="); ok {
+				labels[k], last = v, k
+			} else if last != "" {
+				labels[last] += "," + kv
+			}
+		}
+		cs = append(cs, ctr{Name: f[0], Running: f[1] == "running", Status: f[1], Labels: labels})
 	}
 	sort.Slice(cs, func(i, j int) bool { return cs[i].Name < cs[j].Name })
 	return cs, nil

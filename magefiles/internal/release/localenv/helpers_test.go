@@ -1,6 +1,7 @@
 package localenv
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -46,5 +47,30 @@ func TestShortRevision(t *testing.T) {
 		if got := shortRevision(id); got != want {
 			t.Errorf("%s: got %q, want %q", id, got, want)
 		}
+	}
+}
+
+// docker ps's lines (psFormat) become the containers list returns, sorted
+// by name, the state read as docker prints it.
+func TestParsePS(t *testing.T) {
+	out := "ek-gateway-2-abc\texited\tequiptrack.env=ek,equiptrack.replica=2,org.note=a,b\n" +
+		"ek-gateway-1-abc\trunning\tequiptrack.env=ek,equiptrack.revision=127.0.0.1:5000/equiptrack/gateway@sha256:ab,equiptrack.replica=1\n"
+	cs, err := parsePS(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []ctr{
+		{Name: "ek-gateway-1-abc", Running: true, Status: "running", Labels: map[string]string{
+			"equiptrack.env": "ek", "equiptrack.revision": "127.0.0.1:5000/equiptrack/gateway@sha256:ab", "equiptrack.replica": "1"}},
+		{Name: "ek-gateway-2-abc", Running: false, Status: "exited", Labels: map[string]string{"equiptrack.env": "ek", "equiptrack.replica": "2", "org.note": "a,b"}},
+	}
+	if !reflect.DeepEqual(cs, want) {
+		t.Errorf("got  %+v\nwant %+v", cs, want)
+	}
+	if cs, err := parsePS(""); err != nil || len(cs) != 0 {
+		t.Errorf("no containers: %v, %v", cs, err)
+	}
+	if _, err := parsePS("just-a-name\n"); err == nil || err.Error() != `docker ps: unexpected line "just-a-name"` {
+		t.Errorf("a line without tabs: %v", err)
 	}
 }

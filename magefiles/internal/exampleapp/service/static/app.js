@@ -52,6 +52,15 @@ async function loadItems() {
       for (const v of [it.asset_tag, it.type_name, it.location_name, it.status, it.child_count]) tr.appendChild(el("td", v));
       tbody.appendChild(tr);
     }
+    if (page.items.length === 0) {
+      // An empty fleet (a fresh environment, before its seed) says so in a
+      // row, as loading and errors do: the table never ends up with none.
+      const tr = el("tr");
+      const td = el("td", "no items yet");
+      td.colSpan = 5;
+      tr.appendChild(td);
+      tbody.appendChild(tr);
+    }
     document.getElementById("items-count").textContent = page.items.length + " of " + page.total;
   } catch (err) {
     tbody.textContent = "";
