@@ -123,10 +123,10 @@ type toolStep struct {
 // nothing but the Go module proxy, npm or apt, and build side by side. The
 // replica is OpenTofu's provider but its install never runs OpenTofu: after
 // it, it lengthened a cold run by its own 75 seconds (npm pack and the
-// provider's build) at the end of OpenTofu's, the longest build. The
-// replica is a package of this module, built with the flags of the kit's
-// own builds: after the compile step its build is a link (its gRPC,
-// protobuf and terraform-plugin-go compiled beside it cost 42 CPU-seconds).
+// provider's build) at the end of OpenTofu's, the longest build. It comes
+// after the compile step instead: a package of this module, built with
+// the kit's own flags, it is then a link (its gRPC, protobuf and
+// terraform-plugin-go compiled a second time beside it: 42 CPU-seconds).
 func toolSteps() []toolStep {
 	gotoolStep := func(name string, ensure func(context.Context, sh.Logf) (string, error)) toolStep {
 		return toolStep{name: name, ensure: func(ctx context.Context) error { _, err := ensure(ctx, logf); return err }}
@@ -188,13 +188,14 @@ func provision(ctx context.Context, steps []toolStep, compiled <-chan struct{}) 
 			}
 			started[i] = true
 			running++
-			if st.afterCompile && compiled != nil {
+			waitCompile := st.afterCompile && compiled != nil
+			if waitCompile {
 				logf("tools: [%d/%d] %s, once the packages are compiled…", i+1, len(steps), st.name)
 			} else {
 				logf("tools: [%d/%d] %s…", i+1, len(steps), st.name)
 			}
 			go func() {
-				if st.afterCompile && compiled != nil {
+				if waitCompile {
 					select {
 					case <-compiled:
 					case <-ctx.Done():
