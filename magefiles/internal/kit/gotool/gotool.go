@@ -103,7 +103,7 @@ func Ensure(ctx context.Context, t Tool, logf sh.Logf) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("%s: %w", t.Name(), err)
 	}
-	if usable(bin) {
+	if Usable(bin) {
 		return bin, nil
 	}
 	unlock, err := filelock.Lock(ctx, bin+".lock", func() {
@@ -113,7 +113,7 @@ func Ensure(ctx context.Context, t Tool, logf sh.Logf) (string, error) {
 		return "", fmt.Errorf("%s: %w", t.Name(), err)
 	}
 	defer unlock()
-	if usable(bin) { // built by another process while we waited
+	if Usable(bin) { // built by another process while we waited
 		return bin, nil
 	}
 	if err := cachedir.MayBuild(ctx, t.Package+"@"+t.Version+" ("+bin+")"); err != nil {
@@ -142,7 +142,10 @@ func Ensure(ctx context.Context, t Tool, logf sh.Logf) (string, error) {
 	return bin, nil
 }
 
-func usable(bin string) bool {
+// Usable reports whether bin is a complete cached binary: a non-empty,
+// executable regular file (builds rename theirs into place, so a killed
+// build leaves none).
+func Usable(bin string) bool {
 	fi, err := os.Stat(bin)
 	return err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 && fi.Size() > 0
 }

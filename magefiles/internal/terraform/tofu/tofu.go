@@ -60,7 +60,7 @@ func ensureVersion(ctx context.Context, version string, logf sh.Logf) (string, e
 	if err != nil {
 		return "", fmt.Errorf("tofu: %w", err)
 	}
-	if usable(bin) {
+	if gotool.Usable(bin) {
 		return bin, nil
 	}
 	unlock, err := filelock.Lock(ctx, bin+".lock", nil)
@@ -69,7 +69,7 @@ func ensureVersion(ctx context.Context, version string, logf sh.Logf) (string, e
 	}
 	defer unlock()
 	// Another process may have built it while we waited for the lock.
-	if usable(bin) {
+	if gotool.Usable(bin) {
 		return bin, nil
 	}
 	if err := cachedir.MayBuild(ctx, "OpenTofu "+version+" ("+bin+")"); err != nil {
@@ -84,11 +84,6 @@ func ensureVersion(ctx context.Context, version string, logf sh.Logf) (string, e
 	}
 	logf("tofu: built %s in %s", version, time.Since(start).Round(time.Second))
 	return bin, nil
-}
-
-func usable(bin string) bool {
-	fi, err := os.Stat(bin)
-	return err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 && fi.Size() > 0
 }
 
 // build copies OpenTofu's module out of the module cache, leaves out what
