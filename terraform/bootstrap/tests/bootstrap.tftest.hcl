@@ -96,20 +96,26 @@ run "existing_oidc_provider_and_own_bucket_name" {
   }
 }
 
-run "rejects_bad_region" {
+# Bad values, each in a variable of its own: every validation listed must
+# fail, and nothing else may (an unlisted failure fails the run). One plan
+# for many, not one each: a plan costs a provider start and, for the larger
+# modules, seconds of CPU, and these validations read no variable another
+# value here sets (a second value for the same variable needs a run of its
+# own).
+run "rejects_bad_values" {
   command = plan
-  variables { region = "mars" }
-  expect_failures = [var.region]
+  variables {
+    # bad region
+    region = "mars"
+    # bad bucket name
+    state_bucket_name = "Equiptrack_State"
+    # zero version days
+    noncurrent_version_days = 0
+  }
+  expect_failures = [
+    var.region,
+    var.state_bucket_name,
+    var.noncurrent_version_days,
+  ]
 }
 
-run "rejects_bad_bucket_name" {
-  command = plan
-  variables { state_bucket_name = "Equiptrack_State" }
-  expect_failures = [var.state_bucket_name]
-}
-
-run "rejects_zero_version_days" {
-  command = plan
-  variables { noncurrent_version_days = 0 }
-  expect_failures = [var.noncurrent_version_days]
-}

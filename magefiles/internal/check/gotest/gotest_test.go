@@ -11,12 +11,12 @@ func TestArgs(t *testing.T) {
 		opts Options
 		want []string
 	}{
-		{"all", Options{}, []string{"test", "-count=1", "-timeout", "45m", "-p", "3", "-vet=off", "./..."}},
-		{"short", Options{Short: true, First: []string{"./slow"}}, []string{"test", "-count=1", "-timeout", "45m", "-short", "./..."}},
+		{"all", Options{}, []string{"test", "-count=1", "-timeout", "45m", "-ldflags=-w", "-p", "3", "-vet=off", "./..."}},
+		{"short", Options{Short: true, First: []string{"./slow"}}, []string{"test", "-count=1", "-timeout", "45m", "-ldflags=-w", "-short", "./..."}},
 		{"longest first", Options{First: []string{"./slow", "./slower"}},
-			[]string{"test", "-count=1", "-timeout", "45m", "-p", "3", "-vet=off", "./slow", "./slower", "./..."}},
+			[]string{"test", "-count=1", "-timeout", "45m", "-ldflags=-w", "-p", "3", "-vet=off", "./slow", "./slower", "./..."}},
 		{"extra and packages", Options{Extra: "-run Seed -v", Pkgs: []string{"./seeddata/..."}, First: []string{"./slow"}},
-			[]string{"test", "-count=1", "-timeout", "45m", "-p", "3", "-vet=off", "-run", "Seed", "-v", "./seeddata/..."}},
+			[]string{"test", "-count=1", "-timeout", "45m", "-ldflags=-w", "-p", "3", "-vet=off", "-run", "Seed", "-v", "./seeddata/..."}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := Args(tc.opts); !slices.Equal(got, tc.want) {
@@ -35,8 +35,8 @@ func TestRaceArgs(t *testing.T) {
 		opts Options
 		want []string
 	}{
-		{"all", Options{Race: race, First: []string{"./slow"}}, []string{"test", "-count=1", "-timeout", "45m", "-race", "-vet=off", "./pipeline", "./kit/sh"}},
-		{"extra", Options{Race: race, Extra: "-run Lease -v"}, []string{"test", "-count=1", "-timeout", "45m", "-race", "-vet=off", "-run", "Lease", "-v", "./pipeline", "./kit/sh"}},
+		{"all", Options{Race: race, First: []string{"./slow"}}, []string{"test", "-count=1", "-timeout", "45m", "-ldflags=-w", "-race", "-vet=off", "./pipeline", "./kit/sh"}},
+		{"extra", Options{Race: race, Extra: "-run Lease -v"}, []string{"test", "-count=1", "-timeout", "45m", "-ldflags=-w", "-race", "-vet=off", "-run", "Lease", "-v", "./pipeline", "./kit/sh"}},
 		{"none named", Options{}, nil},
 		{"short", Options{Short: true, Race: race}, nil},
 		{"chosen packages", Options{Race: race, Pkgs: []string{"./seeddata/..."}}, nil},

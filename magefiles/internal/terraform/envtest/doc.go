@@ -5,7 +5,7 @@
 // registry mutability, alarms only in staging — and over the roots' files (the *.tf files of the
 // two roots are byte-identical; only terraform.tfvars and <env>.s3.tfbackend differ). Layout tests
 // hold every module and root to the contract: the standard files, native tests, and an
-// expect_failures run for every validation block.
+// expect_failures entry for every validation block.
 //
 // The plans come from the offline toolchain (package tfdriver: OpenTofu against the hashicorp/aws
 // schema replica), each in its own scratch copy and temporary plan file, so concurrent test

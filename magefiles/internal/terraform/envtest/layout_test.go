@@ -86,7 +86,9 @@ func validations(t *testing.T, dir string) map[string]int {
 }
 
 // TestEveryValidationHasAnExpectFailuresRun checks the rule that each validation block is proven
-// by a run of its own: a variable with N validation blocks is named in at least N expect_failures.
+// by a bad value of its own: a variable with N validation blocks is named in at least N
+// expect_failures lists (a run may list several variables, each with one bad value; see
+// terraform/README.md).
 func TestEveryValidationHasAnExpectFailuresRun(t *testing.T) {
 	total := 0
 	for _, d := range terraformDirs(t) {
@@ -109,7 +111,7 @@ func TestEveryValidationHasAnExpectFailuresRun(t *testing.T) {
 		for v, n := range want {
 			total += n
 			if got[v] < n {
-				t.Errorf("%s: variable %q has %d validation block(s) but %d expect_failures run(s) name it", d, v, n, got[v])
+				t.Errorf("%s: variable %q has %d validation block(s) but %d expect_failures list(s) name it", d, v, n, got[v])
 			}
 		}
 	}

@@ -252,125 +252,73 @@ run "schedule_scales_to_zero" {
   }
 }
 
-run "rejects_bad_name_prefix" {
+# Bad values, each in a variable of its own: every validation listed must
+# fail, and nothing else may (an unlisted failure fails the run). One plan
+# for many, not one each: a plan costs a provider start and, for the larger
+# modules, seconds of CPU, and these validations read no variable another
+# value here sets (a second value for the same variable needs a run of its
+# own).
+run "rejects_bad_values" {
   command = plan
   variables {
+    # bad name prefix
     name_prefix = "Bad"
-  }
-  expect_failures = [var.name_prefix]
-}
-
-run "rejects_bad_name" {
-  command = plan
-  variables {
+    # bad name
     name = "Gateway_1"
-  }
-  expect_failures = [var.name]
-}
-
-run "rejects_bad_environment" {
-  command = plan
-  variables {
+    # bad environment
     environment = "X"
-  }
-  expect_failures = [var.environment]
-}
-
-run "rejects_image_without_tag" {
-  command = plan
-  variables {
+    # image without tag
     image = "gateway"
-  }
-  expect_failures = [var.image]
-}
-
-run "rejects_bad_cpu" {
-  command = plan
-  variables {
+    # bad cpu
     cpu = 300
-  }
-  expect_failures = [var.cpu]
-}
-
-run "rejects_bad_memory_for_cpu" {
-  command = plan
-  variables {
-    cpu    = 256
-    memory = 4096
-  }
-  expect_failures = [var.memory]
-}
-
-run "rejects_bad_port" {
-  command = plan
-  variables {
+    # bad port
     port = 70000
-  }
-  expect_failures = [var.port]
-}
-
-run "rejects_bad_health_check_command" {
-  command = plan
-  variables {
+    # bad health check command
     health_check_command = ["/equiptrack", "probe"]
-  }
-  expect_failures = [var.health_check_command]
-}
-
-run "rejects_plain_text_secret" {
-  command = plan
-  variables {
+    # plain text secret
     secrets = { JWT_SECRET = "hunter2" }
-  }
-  expect_failures = [var.secrets]
-}
-
-run "rejects_boundary_that_is_not_a_policy" {
-  command = plan
-  variables {
+    # boundary that is not a policy
     permissions_boundary_arn = "arn:aws:iam::123456789012:role/equiptrack-test-admin"
-  }
-  expect_failures = [var.permissions_boundary_arn]
-}
-
-run "rejects_bad_retention" {
-  command = plan
-  variables {
+    # bad retention
     log_retention_days = 10
-  }
-  expect_failures = [var.log_retention_days]
-}
-
-run "rejects_service_without_cluster" {
-  command = plan
-  variables {
+    # service without cluster
     cluster_arn = null
-  }
-  expect_failures = [var.cluster_arn]
-}
-
-run "rejects_negative_desired_count" {
-  command = plan
-  variables {
+    # negative desired count
     desired_count  = -1
     on_demand_base = 0
+    # bad schedule
+    schedule = { enabled = true, scale_down_cron = "0 20 * * *" }
   }
-  expect_failures = [var.desired_count]
+  expect_failures = [
+    var.name_prefix,
+    var.name,
+    var.environment,
+    var.image,
+    var.cpu,
+    var.port,
+    var.health_check_command,
+    var.secrets,
+    var.permissions_boundary_arn,
+    var.log_retention_days,
+    var.cluster_arn,
+    var.desired_count,
+    var.schedule,
+  ]
 }
 
-run "rejects_base_above_desired" {
+run "rejects_bad_memory_for_cpu_and_base_above_desired" {
   command = plan
   variables {
+    # bad memory for cpu
+    cpu    = 256
+    memory = 4096
+    # base above desired
     desired_count  = 1
     on_demand_base = 2
   }
-  expect_failures = [var.on_demand_base]
+  expect_failures = [
+    var.memory,
+    var.on_demand_base,
+  ]
 }
 
-run "rejects_bad_schedule" {
-  command = plan
-  variables {
-    schedule = { enabled = true, scale_down_cron = "0 20 * * *" }
-  }
-  expect_failures = [var.schedule]
-}

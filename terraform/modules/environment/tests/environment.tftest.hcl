@@ -379,12 +379,116 @@ run "outputs_for_the_release_targets" {
   }
 }
 
-run "rejects_bad_account_id" {
+# Bad values, each in a variable of its own: every validation listed must
+# fail, and nothing else may (an unlisted failure fails the run). One plan
+# for many, not one each: a plan costs a provider start and, for the larger
+# modules, seconds of CPU, and these validations read no variable another
+# value here sets (a second value for the same variable needs a run of its
+# own).
+run "rejects_bad_values" {
   command = plan
   variables {
+    # bad account id
     account_id = "12345"
+    # unknown environment
+    environment = "prod"
+    # bad project
+    project = "Equip Track"
+    # reserved service name
+    services = {
+      seeder = { cpu = 256, memory = 512, public_path = "/", desired_count = 1 }
+    }
+    migrate_service = "seeder"
+    # empty migrate command
+    migrate_command = []
+    # bad image tag
+    initial_image_tag = "no spaces"
+    # bad mutability
+    ecr_image_tag_mutability = "mutable"
+    # bad container insights
+    container_insights = "on"
+    # bad repository
+    github_repository = "release-kit"
+    # bad oidc provider
+    oidc_provider_arn = "arn:aws:iam::123456789012:oidc-provider/example.com"
+    # bad bucket
+    state_bucket_name = "Equiptrack_State"
+    # bad state key
+    state_key = "/equiptrack/staging/state.json"
+    # bad cache mode
+    cache_mode = "cluster"
+    # alarms without subscriber
+    alarm_email = null
   }
-  expect_failures = [var.account_id]
+  expect_failures = [
+    var.account_id,
+    var.environment,
+    var.project,
+    var.services,
+    var.migrate_command,
+    var.initial_image_tag,
+    var.ecr_image_tag_mutability,
+    var.container_insights,
+    var.github_repository,
+    var.oidc_provider_arn,
+    var.state_bucket_name,
+    var.state_key,
+    var.cache_mode,
+    var.alarm_email,
+  ]
+}
+
+run "rejects_two_default_routes_and_bad_alarm_email" {
+  command = plan
+  variables {
+    # two default routes
+    services = {
+      inventory = { cpu = 256, memory = 512, public_path = "/", desired_count = 1 }
+      ui        = { cpu = 256, memory = 512, public_path = "/", desired_count = 1 }
+    }
+    # bad alarm email
+    alarm_email = "oncall-at-equiptrack"
+  }
+  expect_failures = [
+    var.services,
+    var.alarm_email,
+  ]
+}
+
+run "rejects_base_above_count" {
+  command = plan
+  variables {
+    services = {
+      inventory = { cpu = 256, memory = 512, desired_count = 1, on_demand_base = 2 }
+      ui        = { cpu = 256, memory = 512, public_path = "/", desired_count = 1 }
+    }
+  }
+  expect_failures = [var.services]
+}
+
+run "rejects_unknown_migrate_service_and_unknown_jwt_service" {
+  command = plan
+  variables {
+    # unknown migrate service
+    migrate_service = "billing"
+    # unknown jwt service
+    jwt_services = ["billing"]
+  }
+  expect_failures = [
+    var.migrate_service,
+    var.jwt_services,
+  ]
+}
+
+run "rejects_health_check_without_cmd" {
+  command = plan
+  variables {
+    services = {
+      gateway = { cpu = 512, memory = 1024, public_path = "/api/*", desired_count = 1, health_check = ["/equiptrack", "probe", "/healthz"] }
+      ui      = { cpu = 256, memory = 512, public_path = "/", desired_count = 1 }
+    }
+  }
+  expect_failures = [var.services]
 }
 
 # The two cost levers switched back: Container Insights on (RunningTaskCount alarms per service, no
@@ -456,166 +560,3 @@ run "dev_shape" {
   }
 }
 
-run "rejects_unknown_environment" {
-  command = plan
-  variables {
-    environment = "prod"
-  }
-  expect_failures = [var.environment]
-}
-
-run "rejects_bad_project" {
-  command = plan
-  variables {
-    project = "Equip Track"
-  }
-  expect_failures = [var.project]
-}
-
-run "rejects_reserved_service_name" {
-  command = plan
-  variables {
-    services = {
-      seeder = { cpu = 256, memory = 512, public_path = "/", desired_count = 1 }
-    }
-    migrate_service = "seeder"
-  }
-  expect_failures = [var.services]
-}
-
-run "rejects_two_default_routes" {
-  command = plan
-  variables {
-    services = {
-      inventory = { cpu = 256, memory = 512, public_path = "/", desired_count = 1 }
-      ui        = { cpu = 256, memory = 512, public_path = "/", desired_count = 1 }
-    }
-  }
-  expect_failures = [var.services]
-}
-
-run "rejects_base_above_count" {
-  command = plan
-  variables {
-    services = {
-      inventory = { cpu = 256, memory = 512, desired_count = 1, on_demand_base = 2 }
-      ui        = { cpu = 256, memory = 512, public_path = "/", desired_count = 1 }
-    }
-  }
-  expect_failures = [var.services]
-}
-
-run "rejects_unknown_migrate_service" {
-  command = plan
-  variables {
-    migrate_service = "billing"
-  }
-  expect_failures = [var.migrate_service]
-}
-
-run "rejects_unknown_jwt_service" {
-  command = plan
-  variables {
-    jwt_services = ["billing"]
-  }
-  expect_failures = [var.jwt_services]
-}
-
-run "rejects_empty_migrate_command" {
-  command = plan
-  variables {
-    migrate_command = []
-  }
-  expect_failures = [var.migrate_command]
-}
-
-run "rejects_bad_image_tag" {
-  command = plan
-  variables {
-    initial_image_tag = "no spaces"
-  }
-  expect_failures = [var.initial_image_tag]
-}
-
-run "rejects_bad_mutability" {
-  command = plan
-  variables {
-    ecr_image_tag_mutability = "mutable"
-  }
-  expect_failures = [var.ecr_image_tag_mutability]
-}
-
-run "rejects_bad_container_insights" {
-  command = plan
-  variables {
-    container_insights = "on"
-  }
-  expect_failures = [var.container_insights]
-}
-
-run "rejects_bad_repository" {
-  command = plan
-  variables {
-    github_repository = "release-kit"
-  }
-  expect_failures = [var.github_repository]
-}
-
-run "rejects_bad_oidc_provider" {
-  command = plan
-  variables {
-    oidc_provider_arn = "arn:aws:iam::123456789012:oidc-provider/example.com"
-  }
-  expect_failures = [var.oidc_provider_arn]
-}
-
-run "rejects_bad_bucket" {
-  command = plan
-  variables {
-    state_bucket_name = "Equiptrack_State"
-  }
-  expect_failures = [var.state_bucket_name]
-}
-
-run "rejects_bad_state_key" {
-  command = plan
-  variables {
-    state_key = "/equiptrack/staging/state.json"
-  }
-  expect_failures = [var.state_key]
-}
-
-run "rejects_bad_cache_mode" {
-  command = plan
-  variables {
-    cache_mode = "cluster"
-  }
-  expect_failures = [var.cache_mode]
-}
-
-run "rejects_alarms_without_subscriber" {
-  command = plan
-  variables {
-    alarm_email = null
-  }
-  expect_failures = [var.alarm_email]
-}
-
-run "rejects_bad_alarm_email" {
-  command = plan
-  variables {
-    alarm_email = "oncall-at-equiptrack"
-  }
-  expect_failures = [var.alarm_email]
-}
-
-run "rejects_health_check_without_cmd" {
-  command = plan
-  variables {
-    services = {
-      gateway = { cpu = 512, memory = 1024, public_path = "/api/*", desired_count = 1, health_check = ["/equiptrack", "probe", "/healthz"] }
-      ui      = { cpu = 256, memory = 512, public_path = "/", desired_count = 1 }
-    }
-  }
-  expect_failures = [var.services]
-}

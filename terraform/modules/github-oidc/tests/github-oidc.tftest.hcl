@@ -273,68 +273,50 @@ run "staging_in_us_east_1" {
   }
 }
 
-run "rejects_bad_name_prefix" {
+# Bad values, each in a variable of its own: every validation listed must
+# fail, and nothing else may (an unlisted failure fails the run). One plan
+# for many, not one each: a plan costs a provider start and, for the larger
+# modules, seconds of CPU, and these validations read no variable another
+# value here sets (a second value for the same variable needs a run of its
+# own).
+run "rejects_bad_values" {
   command = plan
-  variables { name_prefix = "dev" }
-  expect_failures = [var.name_prefix]
+  variables {
+    # bad name prefix
+    name_prefix = "dev"
+    # unknown environment
+    environment = "prod"
+    # wildcard repository
+    github_repository = "acme/*"
+    # bad apply environment
+    apply_github_environment = "dev:*"
+    # other oidc provider
+    oidc_provider_arn = "arn:aws:iam::123456789012:oidc-provider/gitlab.com"
+    # no ecr repositories
+    ecr_repository_arns = []
+    # bad cluster arn
+    cluster_arn = "equiptrack-dev"
+    # no execution roles
+    execution_role_arns = []
+    # bad state bucket arn
+    state_bucket_arn = "equiptrack-tfstate"
+    # wildcard state key
+    state_key = "equiptrack/*"
+    # long sessions
+    max_session_hours = 13
+  }
+  expect_failures = [
+    var.name_prefix,
+    var.environment,
+    var.github_repository,
+    var.apply_github_environment,
+    var.oidc_provider_arn,
+    var.ecr_repository_arns,
+    var.cluster_arn,
+    var.execution_role_arns,
+    var.state_bucket_arn,
+    var.state_key,
+    var.max_session_hours,
+  ]
 }
 
-run "rejects_unknown_environment" {
-  command = plan
-  variables { environment = "prod" }
-  expect_failures = [var.environment]
-}
-
-run "rejects_wildcard_repository" {
-  command = plan
-  variables { github_repository = "acme/*" }
-  expect_failures = [var.github_repository]
-}
-
-run "rejects_bad_apply_environment" {
-  command = plan
-  variables { apply_github_environment = "dev:*" }
-  expect_failures = [var.apply_github_environment]
-}
-
-run "rejects_other_oidc_provider" {
-  command = plan
-  variables { oidc_provider_arn = "arn:aws:iam::123456789012:oidc-provider/gitlab.com" }
-  expect_failures = [var.oidc_provider_arn]
-}
-
-run "rejects_no_ecr_repositories" {
-  command = plan
-  variables { ecr_repository_arns = [] }
-  expect_failures = [var.ecr_repository_arns]
-}
-
-run "rejects_bad_cluster_arn" {
-  command = plan
-  variables { cluster_arn = "equiptrack-dev" }
-  expect_failures = [var.cluster_arn]
-}
-
-run "rejects_no_execution_roles" {
-  command = plan
-  variables { execution_role_arns = [] }
-  expect_failures = [var.execution_role_arns]
-}
-
-run "rejects_bad_state_bucket_arn" {
-  command = plan
-  variables { state_bucket_arn = "equiptrack-tfstate" }
-  expect_failures = [var.state_bucket_arn]
-}
-
-run "rejects_wildcard_state_key" {
-  command = plan
-  variables { state_key = "equiptrack/*" }
-  expect_failures = [var.state_key]
-}
-
-run "rejects_long_sessions" {
-  command = plan
-  variables { max_session_hours = 13 }
-  expect_failures = [var.max_session_hours]
-}

@@ -130,61 +130,41 @@ run "custom_domain" {
   }
 }
 
-run "rejects_bad_name_prefix" {
+# Bad values, each in a variable of its own: every validation listed must
+# fail, and nothing else may (an unlisted failure fails the run). One plan
+# for many, not one each: a plan costs a provider start and, for the larger
+# modules, seconds of CPU, and these validations read no variable another
+# value here sets (a second value for the same variable needs a run of its
+# own).
+run "rejects_bad_values" {
   command = plan
   variables {
+    # bad name prefix
     name_prefix = "UPPER"
-  }
-  expect_failures = [var.name_prefix]
-}
-
-run "rejects_non_alb_arn" {
-  command = plan
-  variables {
+    # non alb arn
     alb_arn = "arn:aws:ec2:us-west-2:123456789012:instance/i-0123"
-  }
-  expect_failures = [var.alb_arn]
-}
-
-run "rejects_certificate_outside_us_east_1" {
-  command = plan
-  variables {
+    # certificate outside us east 1
     custom_domain = {
       aliases             = ["staging.example.org"]
       acm_certificate_arn = "arn:aws:acm:us-west-2:123456789012:certificate/0a1b2c3d-0000-1111-2222-333344445555"
     }
-  }
-  expect_failures = [var.custom_domain]
-}
-
-run "rejects_bad_price_class" {
-  command = plan
-  variables {
+    # bad price class
     price_class = "PriceClass_Cheap"
-  }
-  expect_failures = [var.price_class]
-}
-
-run "rejects_bad_read_timeout" {
-  command = plan
-  variables {
+    # bad read timeout
     origin_read_timeout = 0
-  }
-  expect_failures = [var.origin_read_timeout]
-}
-
-run "rejects_root_as_https_only_path" {
-  command = plan
-  variables {
+    # root as https only path
     https_only_path_patterns = ["/*"]
-  }
-  expect_failures = [var.https_only_path_patterns]
-}
-
-run "rejects_short_hsts" {
-  command = plan
-  variables {
+    # short hsts
     hsts_max_age_seconds = 300
   }
-  expect_failures = [var.hsts_max_age_seconds]
+  expect_failures = [
+    var.name_prefix,
+    var.alb_arn,
+    var.custom_domain,
+    var.price_class,
+    var.origin_read_timeout,
+    var.https_only_path_patterns,
+    var.hsts_max_age_seconds,
+  ]
 }
+

@@ -88,28 +88,33 @@ run "ingress_only_from_cloudfront_prefix_list" {
   }
 }
 
-run "rejects_long_name_prefix" {
+# Bad values, each in a variable of its own: every validation listed must
+# fail, and nothing else may (an unlisted failure fails the run). One plan
+# for many, not one each: a plan costs a provider start and, for the larger
+# modules, seconds of CPU, and these validations read no variable another
+# value here sets (a second value for the same variable needs a run of its
+# own).
+run "rejects_bad_values" {
   command = plan
   variables {
+    # long name prefix
     name_prefix = "equiptrack-very-long-env"
-  }
-  expect_failures = [var.name_prefix]
-}
-
-run "rejects_bad_vpc_cidr" {
-  command = plan
-  variables {
+    # bad vpc cidr
     vpc_cidr_block = "not-a-cidr"
-  }
-  expect_failures = [var.vpc_cidr_block]
-}
-
-run "rejects_one_subnet" {
-  command = plan
-  variables {
+    # one subnet
     subnet_ids = ["subnet-aaaa"]
+    # timeout longer than interval
+    health_check = { interval = 10, timeout = 10 }
+    # negative deregistration delay
+    deregistration_delay = -1
   }
-  expect_failures = [var.subnet_ids]
+  expect_failures = [
+    var.name_prefix,
+    var.vpc_cidr_block,
+    var.subnet_ids,
+    var.health_check,
+    var.deregistration_delay,
+  ]
 }
 
 run "rejects_no_default_target" {
@@ -142,18 +147,3 @@ run "rejects_bad_port" {
   expect_failures = [var.targets]
 }
 
-run "rejects_timeout_longer_than_interval" {
-  command = plan
-  variables {
-    health_check = { interval = 10, timeout = 10 }
-  }
-  expect_failures = [var.health_check]
-}
-
-run "rejects_negative_deregistration_delay" {
-  command = plan
-  variables {
-    deregistration_delay = -1
-  }
-  expect_failures = [var.deregistration_delay]
-}

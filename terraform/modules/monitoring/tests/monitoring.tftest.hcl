@@ -382,44 +382,38 @@ run "event_rules_need_cluster_arn" {
   expect_failures = [aws_cloudwatch_event_rule.ecs]
 }
 
-run "rejects_bad_cluster_arn" {
+# Bad values, each in a variable of its own: every validation listed must
+# fail, and nothing else may (an unlisted failure fails the run). One plan
+# for many, not one each: a plan costs a provider start and, for the larger
+# modules, seconds of CPU, and these validations read no variable another
+# value here sets (a second value for the same variable needs a run of its
+# own).
+run "rejects_bad_values" {
   command = plan
-  variables { cluster_arn = "equiptrack-staging" }
-  expect_failures = [var.cluster_arn]
+  variables {
+    # bad cluster arn
+    cluster_arn = "equiptrack-staging"
+    # info service action events
+    service_action_events = ["SERVICE_STEADY_STATE"]
+    # bad name prefix
+    name_prefix = "staging"
+    # fractional desired count
+    desired_counts = { gateway = 1.5 }
+    # bad log retention
+    log_retention_days = 10
+    # bad email
+    alarm_email = "ops-at-example"
+    # bad thresholds
+    thresholds = { http_5xx_percent = 0 }
+  }
+  expect_failures = [
+    var.cluster_arn,
+    var.service_action_events,
+    var.name_prefix,
+    var.desired_counts,
+    var.log_retention_days,
+    var.alarm_email,
+    var.thresholds,
+  ]
 }
 
-run "rejects_info_service_action_events" {
-  command = plan
-  variables { service_action_events = ["SERVICE_STEADY_STATE"] }
-  expect_failures = [var.service_action_events]
-}
-
-run "rejects_bad_name_prefix" {
-  command = plan
-  variables { name_prefix = "staging" }
-  expect_failures = [var.name_prefix]
-}
-
-run "rejects_fractional_desired_count" {
-  command = plan
-  variables { desired_counts = { gateway = 1.5 } }
-  expect_failures = [var.desired_counts]
-}
-
-run "rejects_bad_log_retention" {
-  command = plan
-  variables { log_retention_days = 10 }
-  expect_failures = [var.log_retention_days]
-}
-
-run "rejects_bad_email" {
-  command = plan
-  variables { alarm_email = "ops-at-example" }
-  expect_failures = [var.alarm_email]
-}
-
-run "rejects_bad_thresholds" {
-  command = plan
-  variables { thresholds = { http_5xx_percent = 0 } }
-  expect_failures = [var.thresholds]
-}

@@ -174,28 +174,33 @@ run "fails_early_with_one_usable_zone" {
   expect_failures = [aws_vpc.this]
 }
 
-run "rejects_bad_name_prefix" {
+# Bad values, each in a variable of its own: every validation listed must
+# fail, and nothing else may (an unlisted failure fails the run). One plan
+# for many, not one each: a plan costs a provider start and, for the larger
+# modules, seconds of CPU, and these validations read no variable another
+# value here sets (a second value for the same variable needs a run of its
+# own).
+run "rejects_bad_values" {
   command = plan
   variables {
+    # bad name prefix
     name_prefix = "Equiptrack_Dev"
-  }
-  expect_failures = [var.name_prefix]
-}
-
-run "rejects_bad_cidr" {
-  command = plan
-  variables {
+    # bad cidr
     cidr_block = "10.0.0.0/8"
-  }
-  expect_failures = [var.cidr_block]
-}
-
-run "rejects_single_zone" {
-  command = plan
-  variables {
+    # single zone
     availability_zone_ids = ["usw2-az1"]
+    # one zone count
+    zone_count = 1
+    # x86 nat type
+    nat_instance_type = "t3.nano"
   }
-  expect_failures = [var.availability_zone_ids]
+  expect_failures = [
+    var.name_prefix,
+    var.cidr_block,
+    var.availability_zone_ids,
+    var.zone_count,
+    var.nat_instance_type,
+  ]
 }
 
 run "rejects_zone_names" {
@@ -206,18 +211,3 @@ run "rejects_zone_names" {
   expect_failures = [var.availability_zone_ids]
 }
 
-run "rejects_one_zone_count" {
-  command = plan
-  variables {
-    zone_count = 1
-  }
-  expect_failures = [var.zone_count]
-}
-
-run "rejects_x86_nat_type" {
-  command = plan
-  variables {
-    nat_instance_type = "t3.nano"
-  }
-  expect_failures = [var.nat_instance_type]
-}

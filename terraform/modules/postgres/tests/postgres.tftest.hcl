@@ -154,70 +154,50 @@ run "staging_like_backups_and_destroy_switch" {
   }
 }
 
-run "rejects_bad_name_prefix" {
-  command = plan
-  variables { name_prefix = "Prod_DB" }
-  expect_failures = [var.name_prefix]
-}
-
-run "rejects_bad_vpc_id" {
-  command = plan
-  variables { vpc_id = "subnet-0123" }
-  expect_failures = [var.vpc_id]
-}
-
-run "rejects_single_subnet" {
-  command = plan
-  variables { subnet_ids = ["subnet-0aaaaaaaaaaaaaaa1"] }
-  expect_failures = [var.subnet_ids]
-}
-
-run "rejects_no_clients" {
-  command = plan
-  variables { client_security_group_ids = [] }
-  expect_failures = [var.client_security_group_ids]
-}
-
-run "rejects_bad_instance_class" {
-  command = plan
-  variables { instance_class = "t4g.micro" }
-  expect_failures = [var.instance_class]
-}
-
-run "rejects_small_storage" {
-  command = plan
-  variables { allocated_storage_gb = 10 }
-  expect_failures = [var.allocated_storage_gb]
-}
-
-run "rejects_bad_engine_version" {
-  command = plan
-  variables { engine_version = "9.6" }
-  expect_failures = [var.engine_version]
-}
-
-run "rejects_zero_backup_retention" {
-  command = plan
-  variables { backup_retention_days = 0 }
-  expect_failures = [var.backup_retention_days]
-}
-
-run "rejects_bad_db_name" {
-  command = plan
-  variables { db_name = "Equip-Track" }
-  expect_failures = [var.db_name]
-}
-
-run "rejects_reserved_username" {
-  command = plan
-  variables { username = "postgres" }
-  expect_failures = [var.username]
-}
-
-run "rejects_bad_rotation_schedule" {
+# Bad values, each in a variable of its own: every validation listed must
+# fail, and nothing else may (an unlisted failure fails the run). One plan
+# for many, not one each: a plan costs a provider start and, for the larger
+# modules, seconds of CPU, and these validations read no variable another
+# value here sets (a second value for the same variable needs a run of its
+# own).
+run "rejects_bad_values" {
   command = plan
   variables {
+    # bad name prefix
+    name_prefix = "Prod_DB"
+    # bad vpc id
+    vpc_id = "subnet-0123"
+    # single subnet
+    subnet_ids = ["subnet-0aaaaaaaaaaaaaaa1"]
+    # no clients
+    client_security_group_ids = []
+    # bad instance class
+    instance_class = "t4g.micro"
+    # small storage
+    allocated_storage_gb = 10
+    # bad engine version
+    engine_version = "9.6"
+    # zero backup retention
+    backup_retention_days = 0
+    # bad db name
+    db_name = "Equip-Track"
+    # reserved username
+    username = "postgres"
+    # bad rotation schedule
     master_password_rotation = { schedule = "every month" }
   }
-  expect_failures = [var.master_password_rotation]
+  expect_failures = [
+    var.name_prefix,
+    var.vpc_id,
+    var.subnet_ids,
+    var.client_security_group_ids,
+    var.instance_class,
+    var.allocated_storage_gb,
+    var.engine_version,
+    var.backup_retention_days,
+    var.db_name,
+    var.username,
+    var.master_password_rotation,
+  ]
 }
+

@@ -196,64 +196,48 @@ run "redis_node_without_tls" {
   }
 }
 
-run "rejects_bad_name_prefix" {
+# Bad values, each in a variable of its own: every validation listed must
+# fail, and nothing else may (an unlisted failure fails the run). One plan
+# for many, not one each: a plan costs a provider start and, for the larger
+# modules, seconds of CPU, and these validations read no variable another
+# value here sets (a second value for the same variable needs a run of its
+# own).
+run "rejects_bad_values" {
   command = plan
-  variables { name_prefix = "equiptrack-a-very-long-environment-name-x" }
-  expect_failures = [var.name_prefix]
-}
-
-run "rejects_bad_vpc_id" {
-  command = plan
-  variables { vpc_id = "sg-123" }
-  expect_failures = [var.vpc_id]
-}
-
-run "rejects_no_subnets" {
-  command = plan
-  variables { subnet_ids = [] }
-  expect_failures = [var.subnet_ids]
-}
-
-run "rejects_no_clients" {
-  command = plan
-  variables { client_security_group_ids = [] }
-  expect_failures = [var.client_security_group_ids]
-}
-
-run "rejects_memcached" {
-  command = plan
-  variables { engine = "memcached" }
-  expect_failures = [var.engine]
-}
-
-run "rejects_bad_engine_version" {
-  command = plan
-  variables { engine_version = "8" }
-  expect_failures = [var.engine_version]
-}
-
-run "rejects_bad_node_type" {
-  command = plan
-  variables { node_type = "db.t4g.micro" }
-  expect_failures = [var.node_type]
-}
-
-run "rejects_bad_snapshot_retention" {
-  command = plan
-  variables { snapshot_retention_days = 36 }
-  expect_failures = [var.snapshot_retention_days]
-}
-
-run "rejects_bad_mode" {
-  command = plan
-  variables { mode = "cluster" }
-  expect_failures = [var.mode]
-}
-
-run "rejects_small_storage_limit" {
-  command = plan
-  variables { serverless_limits = { data_storage_max_gb = 0 } }
-  expect_failures = [var.serverless_limits]
+  variables {
+    # bad name prefix
+    name_prefix = "equiptrack-a-very-long-environment-name-x"
+    # bad vpc id
+    vpc_id = "sg-123"
+    # no subnets
+    subnet_ids = []
+    # no clients
+    client_security_group_ids = []
+    # memcached
+    engine = "memcached"
+    # bad engine version
+    engine_version = "8"
+    # bad node type
+    node_type = "db.t4g.micro"
+    # bad snapshot retention
+    snapshot_retention_days = 36
+    # bad mode
+    mode = "cluster"
+    # small storage limit
+    serverless_limits = { data_storage_max_gb = 0 }
+  }
+  expect_failures = [
+    var.name_prefix,
+    var.vpc_id,
+    var.subnet_ids,
+    var.client_security_group_ids,
+    var.engine,
+    var.engine_version,
+    var.node_type,
+    var.snapshot_retention_days,
+    var.mode,
+    var.serverless_limits,
+  ]
 }
 
 run "rejects_small_ecpu_limit" {
@@ -261,3 +245,4 @@ run "rejects_small_ecpu_limit" {
   variables { serverless_limits = { ecpu_per_second_max = 10 } }
   expect_failures = [var.serverless_limits]
 }
+

@@ -55,42 +55,32 @@ run "mutable_for_dev" {
   }
 }
 
-run "rejects_bad_name_prefix" {
+# Bad values, each in a variable of its own: every validation listed must
+# fail, and nothing else may (an unlisted failure fails the run). One plan
+# for many, not one each: a plan costs a provider start and, for the larger
+# modules, seconds of CPU, and these validations read no variable another
+# value here sets (a second value for the same variable needs a run of its
+# own).
+run "rejects_bad_values" {
   command = plan
   variables {
+    # bad name prefix
     name_prefix = "-bad"
-  }
-  expect_failures = [var.name_prefix]
-}
-
-run "rejects_bad_repository_name" {
-  command = plan
-  variables {
+    # bad repository name
     repositories = ["Gateway"]
-  }
-  expect_failures = [var.repositories]
-}
-
-run "rejects_unknown_mutability" {
-  command = plan
-  variables {
+    # unknown mutability
     image_tag_mutability = "SOMETIMES"
-  }
-  expect_failures = [var.image_tag_mutability]
-}
-
-run "rejects_too_few_images_kept" {
-  command = plan
-  variables {
+    # too few images kept
     max_tagged_images = 2
-  }
-  expect_failures = [var.max_tagged_images]
-}
-
-run "rejects_zero_expiry" {
-  command = plan
-  variables {
+    # zero expiry
     untagged_expiry_days = 0
   }
-  expect_failures = [var.untagged_expiry_days]
+  expect_failures = [
+    var.name_prefix,
+    var.repositories,
+    var.image_tag_mutability,
+    var.max_tagged_images,
+    var.untagged_expiry_days,
+  ]
 }
+

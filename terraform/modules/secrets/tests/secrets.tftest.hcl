@@ -79,26 +79,29 @@ run "staging_names_and_recovery_window" {
   }
 }
 
-run "rejects_bad_name_prefix" {
+# Bad values, each in a variable of its own: every validation listed must
+# fail, and nothing else may (an unlisted failure fails the run). One plan
+# for many, not one each: a plan costs a provider start and, for the larger
+# modules, seconds of CPU, and these validations read no variable another
+# value here sets (a second value for the same variable needs a run of its
+# own).
+run "rejects_bad_values" {
   command = plan
-  variables { name_prefix = "dev" }
-  expect_failures = [var.name_prefix]
+  variables {
+    # bad name prefix
+    name_prefix = "dev"
+    # bad recovery window
+    recovery_window_days = 3
+    # short jwt key
+    jwt_key_length = 16
+    # master user name
+    db_app_user = "postgres"
+  }
+  expect_failures = [
+    var.name_prefix,
+    var.recovery_window_days,
+    var.jwt_key_length,
+    var.db_app_user,
+  ]
 }
 
-run "rejects_bad_recovery_window" {
-  command = plan
-  variables { recovery_window_days = 3 }
-  expect_failures = [var.recovery_window_days]
-}
-
-run "rejects_short_jwt_key" {
-  command = plan
-  variables { jwt_key_length = 16 }
-  expect_failures = [var.jwt_key_length]
-}
-
-run "rejects_master_user_name" {
-  command = plan
-  variables { db_app_user = "postgres" }
-  expect_failures = [var.db_app_user]
-}
