@@ -252,12 +252,8 @@ run "schedule_scales_to_zero" {
   }
 }
 
-# Bad values, each in a variable of its own: every validation listed must
-# fail, and nothing else may (an unlisted failure fails the run). One plan
-# for many, not one each: a plan costs a provider start and, for the larger
-# modules, seconds of CPU, and these validations read no variable another
-# value here sets (a second value for the same variable needs a run of its
-# own).
+# One bad value per variable, one plan for all: each listed must fail, and
+# nothing else may (terraform/README.md says which values share this run).
 run "rejects_bad_values" {
   command = plan
   variables {
