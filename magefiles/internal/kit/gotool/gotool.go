@@ -15,7 +15,9 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -150,11 +152,18 @@ func Usable(bin string) bool {
 	return err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 && fi.Size() > 0
 }
 
-// Every tool is built with -trimpath, so that the standard library and the
-// modules two tools share at the same version compile once between them,
-// and -ldflags "-s -w", as release builds are: no symbol table or DWARF to
-// link (a panic's stack trace needs neither).
-//
+// BuildFlags are the flags of every tool's go build: -trimpath, so that
+// the standard library and the modules two tools share at the same version
+// compile once between them; -ldflags "-s -w", as release builds are: no
+// symbol table or DWARF to link (a panic's stack trace needs neither); and
+// two compiles at once per core, as magefile.go sets for the kit's own
+// builds (a build beside other work keeps its share of the machine while
+// its graph narrows). The tools' builds set GOFLAGS of their own, so they
+// take -p here.
+func BuildFlags() []string {
+	return []string{"-trimpath", "-ldflags=-s -w", "-p", strconv.Itoa(2 * runtime.GOMAXPROCS(0))}
+}
+
 // buildEnv is the environment of every tool build: outside any module or
 // workspace of the caller's (GOFLAGS such as -mod=vendor must not leak in),
 // no cgo, no toolchain download.
@@ -183,8 +192,8 @@ func build(ctx context.Context, t Tool, bin string) error {
 		Combined:  true,
 		WaitDelay: 10 * time.Second,
 	}
-	if _, err := o.Run(ctx, "go", "install", "-trimpath", "-ldflags=-s -w", t.Package+"@"+t.Version); err != nil {
-		// sh names "go install -trimpath"; say which tool failed.
+	if _, err := o.Run(ctx, "go", append(append([]string{"install"}, BuildFlags()...), t.Package+"@"+t.Version)...); err != nil {
+		// sh names "go install -trimpath …"; say which tool failed.
 		return fmt.Errorf("go install %s@%s: %w", t.Package, t.Version, err)
 	}
 	return os.Rename(filepath.Join(tmp, t.Name()), bin)
@@ -215,7 +224,7 @@ func buildMain(ctx context.Context, t Tool, work, bin string) error {
 	if err := ApplyCuts(ctx, o, t.Cuts, work, work); err != nil {
 		return err
 	}
-	if _, err := o.Run(ctx, "go", "build", "-trimpath", "-ldflags=-s -w", "-o", out, "."); err != nil {
+	if _, err := o.Run(ctx, "go", append(append([]string{"build"}, BuildFlags()...), "-o", out, ".")...); err != nil {
 		return fmt.Errorf("go build %s against %s@%s: %w", t.Name(), t.Package, t.Version, err)
 	}
 	return os.Rename(out, bin)
@@ -237,7 +246,7 @@ func buildInModule(ctx context.Context, t Tool, work, bin string) error {
 	}
 	o.Dir, o.Combined = src, true
 	exe := filepath.Join(work, t.Name())
-	if _, err := o.Run(ctx, "go", "build", "-trimpath", "-ldflags=-s -w", "-o", exe, "."); err != nil {
+	if _, err := o.Run(ctx, "go", append(append([]string{"build"}, BuildFlags()...), "-o", exe, ".")...); err != nil {
 		return fmt.Errorf("go build %s@%s: %w", t.Package, t.Version, err)
 	}
 	return os.Rename(exe, bin)

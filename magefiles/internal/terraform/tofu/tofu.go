@@ -143,13 +143,13 @@ func build(ctx context.Context, version, bin string, logf sh.Logf) error {
 	}
 	tmp := bin + ".tmp" + fmt.Sprint(os.Getpid())
 	defer os.Remove(tmp)
-	// -trimpath as the other tools (gotool) build: the standard library and
-	// the modules they share at the same version compile once between them.
-	// -s -w as release builds: no symbol table or DWARF to link.
+	// With the other tools' flags (gotool.BuildFlags): the standard
+	// library and the modules they share at the same version compile once
+	// between them.
 	logf("tofu: slim: %s", slim)
 	if err := step("go build (CGO_ENABLED=0, slim)", func() error {
 		o.Dir, o.ExtraEnv = src, append(o.ExtraEnv, "CGO_ENABLED=0")
-		_, err := o.Run(ctx, "go", "build", "-trimpath", "-ldflags=-s -w", "-o", tmp, "./cmd/tofu")
+		_, err := o.Run(ctx, "go", append(append([]string{"build"}, gotool.BuildFlags()...), "-o", tmp, "./cmd/tofu")...)
 		return err
 	}); err != nil {
 		return err
