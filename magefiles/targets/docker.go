@@ -14,7 +14,7 @@ import (
 // installs docker.io and starts dockerd when missing, then builds the image
 // once per recipe (about a minute; cached under the kit's cache directory).
 // Env: DOCKER_HOST (an engine to use instead), EQUIPTRACK_KIT_CACHE (cache
-// root), EQUIPTRACK_DEBIAN_MIRROR (debootstrap mirror).
+// root), EQUIPTRACK_DEBIAN_MIRROR (mmdebstrap mirror).
 func (Docker) Up(ctx context.Context) error {
 	t0 := time.Now()
 	if err := dockerup.Ensure(ctx, logf); err != nil {

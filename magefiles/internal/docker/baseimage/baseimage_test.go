@@ -181,8 +181,8 @@ func TestReimportFromCacheTwoProcessesAtOnce(t *testing.T) {
 		if !strings.Contains(out, "ref="+ref) {
 			t.Errorf("child %d did not get %s", i, ref)
 		}
-		if strings.Contains(out, "debootstrap") {
-			t.Errorf("child %d ran debootstrap although the root filesystem is cached", i)
+		if strings.Contains(out, "mmdebstrap") {
+			t.Errorf("child %d ran mmdebstrap although the root filesystem is cached", i)
 		}
 		imports += strings.Count(out, "baseimage: imported")
 		waits += strings.Count(out, "another process is building")
@@ -285,7 +285,7 @@ func TestPruneKeepsOnlyTodaysRecipe(t *testing.T) {
 }
 
 // TestRemoveTreeUnmountsFirst: a tree with a mount inside (as a killed
-// debootstrap leaves /proc) is removed without touching the mounted content.
+// mmdebstrap leaves /proc) is removed without touching the mounted content.
 func TestRemoveTreeUnmountsFirst(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("mounting needs root")

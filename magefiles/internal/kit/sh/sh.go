@@ -65,7 +65,7 @@ type Options struct {
 	Interrupt bool
 	// Heartbeat, when positive, makes a long command report to Logf every
 	// Heartbeat how long it has been running and its latest output line, so
-	// a minute-long step (debootstrap, a tool build) is not silent.
+	// a minute-long step (mmdebstrap, a tool build) is not silent.
 	Heartbeat time.Duration
 	Logf      Logf
 }
