@@ -185,7 +185,7 @@ func TestStepAfterCompileWaitsForIt(t *testing.T) {
 			r.log("compiled")
 			return nil
 		},
-		ok)
+		follower{name: "lint", run: ok})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -226,11 +226,11 @@ func TestProvisionAndCompile(t *testing.T) {
 		return nil
 	})},
 		func(context.Context) error { r.log("compiled"); close(compiled); return nil },
-		func(context.Context) error { r.log("linted"); close(linted); return lintErr })
+		follower{name: "lint", run: func(context.Context) error { r.log("linted"); close(linted); return lintErr }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := wait(); err != lintErr {
+	if err := wait(); !errors.Is(err, lintErr) || err.Error() != lintErr.Error() {
 		t.Errorf("wait() = %v, want lint's error", err)
 	}
 	if got := r.got(); got != "compiled,linted,opentofu done" {
@@ -245,7 +245,7 @@ func TestProvisionAndCompile(t *testing.T) {
 			r2.log("compile cancelled")
 			return ctx.Err()
 		},
-		func(context.Context) error { r2.log("linted"); return nil })
+		follower{name: "lint", run: func(context.Context) error { r2.log("linted"); return nil }})
 	if !errors.Is(err, boom) || err.Error() != "tools: chromium: npm: E404" || wait != nil {
 		t.Errorf("err = %v (wait %v)", err, wait != nil)
 	}
@@ -261,16 +261,85 @@ func TestProvisionAndCompile(t *testing.T) {
 		return boom
 	})},
 		func(context.Context) error { r3.log("compiled"); return nil },
-		func(ctx context.Context) error {
+		follower{name: "lint", run: func(ctx context.Context) error {
 			close(lintRunning)
 			<-ctx.Done()
 			r3.log("lint cancelled")
 			return ctx.Err()
-		})
+		}})
 	if !errors.Is(err, boom) {
 		t.Errorf("err = %v", err)
 	}
 	if got := r3.got(); got != "compiled,lint cancelled" {
 		t.Errorf("events %q", got)
+	}
+}
+
+// A follower that needs steps (the tests run ahead) starts once the
+// compile has ended and those steps are ready — not before — and beside
+// the tools still building: OpenTofu's build here ends only once it has
+// started.
+func TestFollowerStartsWhenTheStepsItNeedsAreReady(t *testing.T) {
+	var r recorder
+	compiled, aheadStarted := make(chan struct{}), make(chan struct{})
+	wait, err := provisionAndCompile(context.Background(), []toolStep{
+		r.step("data image", func(context.Context) error {
+			<-compiled
+			time.Sleep(50 * time.Millisecond) // a follower that did not wait would start here
+			return nil
+		}),
+		r.step("opentofu", func(context.Context) error {
+			select {
+			case <-aheadStarted:
+				return nil
+			case <-time.After(10 * time.Second):
+				return errors.New("the tests run ahead did not start beside the build")
+			}
+		}),
+	},
+		func(context.Context) error { r.log("compiled"); close(compiled); return nil },
+		follower{name: "tests run ahead", needs: []string{"data image"}, run: func(context.Context) error {
+			r.log("ahead started")
+			close(aheadStarted)
+			return nil
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := wait(); err != nil {
+		t.Fatal(err)
+	}
+	if got := r.got(); got != "compiled,data image done,ahead started,opentofu done" {
+		t.Errorf("events %q", got)
+	}
+}
+
+func TestFollowerNeedingAnUnknownStepIsRefused(t *testing.T) {
+	var r recorder
+	_, err := provisionAndCompile(context.Background(), []toolStep{r.step("data image", ok)},
+		func(context.Context) error { r.log("compiled"); return nil },
+		follower{name: "tests run ahead", needs: []string{"opentofu"}, run: ok})
+	if err == nil || err.Error() != `tools: tests run ahead needs "opentofu", which is not a step` {
+		t.Errorf("err = %v", err)
+	}
+	if got := r.got(); got != "" {
+		t.Errorf("ran %q before the list was checked", got)
+	}
+}
+
+// The packages run ahead need steps of the real list, and none of them is
+// OpenTofu's or the replica's: they start before those are built.
+func TestAheadPackagesNeedToolSteps(t *testing.T) {
+	names := map[string]bool{}
+	for _, st := range toolSteps() {
+		names[st.name] = true
+	}
+	for _, n := range aheadNeeds {
+		if !names[n] {
+			t.Errorf("aheadNeeds names %q, which is not a tool step", n)
+		}
+		if n == "opentofu" || n == "provider schema and replica" {
+			t.Errorf("aheadNeeds names %q: the packages would wait for the end of provisioning", n)
+		}
 	}
 }

@@ -34,27 +34,48 @@ type Test mg.Namespace
 // never build a tool. Env: GOTEST_FLAGS adds go
 // test flags, EQUIPTRACK_DEBIAN_MIRROR (data image build).
 func (Test) All(ctx context.Context) error {
-	opts := gotest.Options{Extra: os.Getenv("GOTEST_FLAGS"), First: longestPackages, Race: racePackages}
+	opts := gotest.Options{Extra: os.Getenv("GOTEST_FLAGS"), First: longestPackages, Race: racePackages, Ahead: aheadPackages}
+	// The tests start containers through testcontainers-go, which reads
+	// these; those run ahead start before provisioning ends.
+	dockerup.TestcontainersEnv()
 	// Lint starts once the packages are compiled, beside the tools still
 	// building, and reports after the tests (its lines kept until then,
 	// so that they never cut into go test's): on a cold machine the end
 	// of provisioning is OpenTofu's link alone on one core of two, and
-	// lint run after the tests had nothing of its own beside it.
+	// lint run after the tests had nothing of its own beside it. The
+	// packages run ahead start then too, once the tools they use are
+	// ready, their output kept likewise.
 	var lintLog lines
+	var aheadOut string
 	wait, err := provisionAndCompile(ctx, toolSteps(),
 		func(ctx context.Context) error { return gotest.Compile(ctx, opts) },
-		func(ctx context.Context) error { return lintRepo(ctx, lintLog.logf) })
+		follower{name: "lint", run: func(ctx context.Context) error { return lintRepo(ctx, lintLog.logf) }},
+		follower{name: "tests run ahead", needs: aheadNeeds, run: func(ctx context.Context) (err error) {
+			logf("tests: %s, ahead of the rest…", strings.Join(opts.Ahead, " "))
+			aheadOut, err = gotest.RunAhead(ctx, opts)
+			return err
+		}})
 	if err != nil {
 		return fmt.Errorf("test: %w", err)
 	}
-	// The tests start containers through testcontainers-go, which reads these.
-	dockerup.TestcontainersEnv()
 	testErr := gotest.Run(ctx, opts)
 	// Lint even when tests failed: one run should show every problem.
-	lintErr := wait()
-	fmt.Print(lintLog.String())
-	return errors.Join(testErr, lintErr)
+	afterErr := wait()
+	fmt.Print(aheadOut, lintLog.String())
+	return errors.Join(testErr, afterErr)
 }
+
+// aheadPackages run on their own, started as soon as the packages are
+// compiled and the tools they use (aheadNeeds) are ready, beside the
+// tools still building: the local release end to end, the longest package
+// (12 minutes in a cold run beside two busy loops), uses Docker, the data
+// image and Chromium but not OpenTofu, whose build ends a cold
+// provisioning and whose last minutes are a few compiles and a link, too
+// few to keep a busy machine's share.
+var (
+	aheadPackages = []string{"./magefiles/internal/release/localenv"}
+	aheadNeeds    = []string{"docker engine", "data image", "chromium"}
+)
 
 // lines collects log lines from several goroutines, for printing later.
 type lines struct {
@@ -75,8 +96,8 @@ func (l *lines) String() string {
 }
 
 // longestPackages start first in the full run, longest first, so that the
-// run ends on the short ones: the local release end to end and every
-// Terraform directory with OpenTofu and Terraform (5 to 13 minutes), then
+// run ends on the short ones: the local release end to end (run ahead) and
+// every Terraform directory with OpenTofu and Terraform (5 to 13 minutes), then
 // those of half a minute to two and a half in the cold run beside two busy
 // loops (lifecycle 140 s, the example binary 130 s, scan 108 s …). In
 // ./...'s order two of these, targets and seeddata, started last and ended
@@ -148,7 +169,7 @@ func toolSteps() []toolStep {
 
 // provision runs every step as soon as the steps it comes after are ready,
 // side by side: the builds are independent, and together they fill each
-// other's waits (module downloads, apt, debootstrap, the one-threaded link)
+// other's waits (module downloads, apt, mmdebstrap, the one-threaded link)
 // and hold their share of a machine busy with other work — one after
 // another, a cold run on a loaded machine took over an hour. The first
 // failure cancels the steps running and starts no other; provision returns
@@ -157,6 +178,12 @@ func toolSteps() []toolStep {
 // compile beside the tools), a step marked afterCompile waits until it is
 // closed.
 func provision(ctx context.Context, steps []toolStep, compiled <-chan struct{}) error {
+	return provisionNotifying(ctx, steps, compiled, nil)
+}
+
+// provisionNotifying is provision calling notify with each step's name as it
+// becomes ready (from one goroutine, in order).
+func provisionNotifying(ctx context.Context, steps []toolStep, compiled <-chan struct{}, notify func(step string)) error {
 	t0 := time.Now()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -219,6 +246,9 @@ func provision(ctx context.Context, steps []toolStep, compiled <-chan struct{}) 
 		switch {
 		case r.err == nil:
 			ready[r.i] = true
+			if notify != nil {
+				notify(steps[r.i].name)
+			}
 			if failed == nil {
 				startReady()
 			}
@@ -235,17 +265,39 @@ func provision(ctx context.Context, steps []toolStep, compiled <-chan struct{}) 
 	return nil
 }
 
+// follower is work that starts once the packages are compiled — whatever
+// the compile's result — and the steps it needs are ready, beside the tools
+// still building, and may outlive provisioning.
+type follower struct {
+	name  string
+	needs []string // step names
+	run   func(ctx context.Context) error
+}
+
 // provisionAndCompile provisions the tools and, beside them, compiles the
 // packages the tests need: cold, both are long CPU-bound builds with
 // nothing between them. A failed compile does not stop the run: the test
 // run that follows compiles again and reports the errors where they
-// belong. Once the compile has ended, whatever its result, afterCompile
-// starts beside the tools still building and may outlive this call: wait
-// returns its result. When provisioning fails, the compile and afterCompile
-// are stopped and waited for, and that failure is the error.
-func provisionAndCompile(ctx context.Context, steps []toolStep, compile, afterCompile func(context.Context) error) (wait func() error, err error) {
+// belong. Each follower starts as its turn comes and may outlive this
+// call: wait returns their errors joined. When provisioning fails, the
+// compile and the followers are stopped and waited for, and that failure
+// is the error.
+func provisionAndCompile(ctx context.Context, steps []toolStep, compile func(context.Context) error, followers ...follower) (wait func() error, err error) {
+	// Each step's readiness as a channel, closed by the one goroutine
+	// that reports them.
+	readyCh := map[string]chan struct{}{}
+	for _, st := range steps {
+		readyCh[st.name] = make(chan struct{})
+	}
+	for _, f := range followers {
+		for _, n := range f.needs {
+			if readyCh[n] == nil {
+				return nil, fmt.Errorf("tools: %s needs %q, which is not a step", f.name, n)
+			}
+		}
+	}
 	actx, acancel := context.WithCancel(ctx)
-	after := make(chan error, 1)
+	after := make(chan error, len(followers))
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	compiled := make(chan struct{})
@@ -255,27 +307,61 @@ func provisionAndCompile(ctx context.Context, steps []toolStep, compile, afterCo
 		logf("tests: compiling the packages and their tests (go vet) beside the tools…")
 		if err := compile(ctx); err != nil {
 			if ctx.Err() != nil {
-				after <- ctx.Err() // provisioning failed: nothing follows
-				return
+				return // provisioning failed: nothing follows
 			}
 			logf("tests: go vet failed; the test run and lint say why (%s)", sh.Since(t))
 		} else {
 			logf("tests: packages compiled (%s)", sh.Since(t))
 		}
-		go func() { after <- afterCompile(actx) }()
 	}()
-	if err := provision(ctx, steps, compiled); err != nil {
+	// failed is closed when provisioning fails, before the compile is
+	// stopped: a follower that sees the compile end then starts nothing.
+	failed := make(chan struct{})
+	for _, f := range followers {
+		go func() {
+			for _, c := range append([]chan struct{}{compiled}, needed(readyCh, f.needs)...) {
+				select {
+				case <-c:
+				case <-failed:
+					after <- context.Canceled
+					return
+				}
+			}
+			select {
+			case <-failed:
+				after <- context.Canceled
+			default:
+				after <- f.run(actx)
+			}
+		}()
+	}
+	waitAll := func() error {
+		defer acancel()
+		var errs []error
+		for range followers {
+			errs = append(errs, <-after)
+		}
+		return errors.Join(errs...)
+	}
+	if err := provisionNotifying(ctx, steps, compiled, func(step string) { close(readyCh[step]) }); err != nil {
+		close(failed)
 		cancel() // no test run follows: stop compiling for it
 		acancel()
 		<-compiled
-		<-after
+		waitAll()
 		return nil, err
 	}
 	<-compiled
-	return func() error {
-		defer acancel()
-		return <-after
-	}, nil
+	return waitAll, nil
+}
+
+// needed returns the channels of names.
+func needed(readyCh map[string]chan struct{}, names []string) []chan struct{} {
+	var out []chan struct{}
+	for _, n := range names {
+		out = append(out, readyCh[n])
+	}
+	return out
 }
 
 // Unit runs the fast tests only (go test -short): no Docker, no OpenTofu.

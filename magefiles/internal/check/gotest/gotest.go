@@ -5,6 +5,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -24,6 +27,11 @@ type Options struct {
 	// Race names packages the full run tests once more, with the race
 	// detector, after the run over ./... (see RaceArgs).
 	Race []string
+	// Ahead names packages of the full run that the caller runs on their
+	// own (RunAhead), started before the rest while the tools the rest
+	// needs are still building; the run over ./... leaves them out, and the
+	// two together take the run's packages-at-once.
+	Ahead []string
 }
 
 // Timeout bounds the whole run; the suite is meant to finish well inside it.
@@ -39,7 +47,9 @@ const Timeout = "45m"
 // the local end to end past 15 minutes there; three is the middle.
 const packages = 3
 
-// Args returns the go test arguments for opts.
+// Args returns the go test arguments for opts, ./... unexpanded (Run
+// expands it when packages run ahead: go test has no pattern that leaves
+// some out).
 //
 // The run over ./... builds with go's default flags, those of the
 // magefile's own build: every package the targets import (the AWS SDK,
@@ -49,7 +59,11 @@ const packages = 3
 // a second time: 387 CPU-seconds after the magefile's build instead of 145,
 // the largest single share of a cold run. The race detector runs instead
 // where the kit's own goroutines are (Options.Race, RaceArgs).
-func Args(opts Options) []string {
+func Args(opts Options) []string { return args(opts, []string{"./..."}) }
+
+// args is Args with all standing for ./...: the patterns, or the packages
+// go list expands them to, those run ahead left out.
+func args(opts Options, all []string) []string {
 	args := testArgs()
 	if opts.Short {
 		args = append(args, "-short")
@@ -59,16 +73,51 @@ func Args(opts Options) []string {
 		// found. go test's own vet pass is a subset of those analyzers
 		// under another cache key: on a cold machine it ran them all
 		// again (90 CPU-seconds) for nothing new.
-		args = append(args, "-p", strconv.Itoa(packages), "-vet=off")
+		args = append(args, "-p", strconv.Itoa(packages-len(opts.ahead())), "-vet=off")
 	}
 	args = append(args, strings.Fields(opts.Extra)...)
 	if len(opts.Pkgs) == 0 {
 		if !opts.Short {
-			args = append(args, opts.First...)
+			args = append(args, slices.DeleteFunc(slices.Clone(opts.First), func(p string) bool { return slices.Contains(opts.Ahead, p) })...)
 		}
-		return append(args, "./...")
+		return append(args, all...)
 	}
 	return append(args, opts.Pkgs...)
+}
+
+// ahead returns the packages run ahead of a run of o: none for a short run
+// or a run of chosen packages.
+func (o Options) ahead() []string {
+	if o.Short || len(o.Pkgs) > 0 {
+		return nil
+	}
+	return o.Ahead
+}
+
+// AheadArgs returns the arguments of the run of opts.Ahead on their own,
+// with the full run's flags, or nil when none runs ahead.
+func AheadArgs(opts Options) []string {
+	ahead := opts.ahead()
+	if len(ahead) == 0 {
+		return nil
+	}
+	return args(Options{Extra: opts.Extra, Pkgs: ahead}, nil)
+}
+
+// RunAhead runs opts.Ahead's tests and returns go test's output with the
+// command line before it, for the caller to print after the full run's
+// (two go test runs streaming at once would interleave their lines).
+func RunAhead(ctx context.Context, opts Options) (string, error) {
+	a := AheadArgs(opts)
+	if a == nil {
+		return "", nil
+	}
+	out, err := (sh.Options{Combined: true, TailLines: -1}).Run(ctx, "go", a...)
+	out = "go " + strings.Join(a, " ") + "\n" + out
+	if err != nil {
+		return out, fmt.Errorf("go test: %w", err)
+	}
+	return out, nil
 }
 
 // RaceArgs returns the arguments of the full run's race pass: opts.Race
@@ -102,8 +151,15 @@ func testArgs() []string { return []string{"test", "-count=1", "-timeout", Timeo
 // (and the error does not repeat it), then the race pass; both run even
 // when the first fails, so one run shows every failure.
 func Run(ctx context.Context, opts Options) error {
+	all := []string{"./..."}
+	if ahead := opts.ahead(); len(ahead) > 0 {
+		var err error
+		if all, err = packagesWithout(ctx, ahead); err != nil {
+			return err
+		}
+	}
 	var errs []error
-	for _, args := range [][]string{Args(opts), RaceArgs(opts)} {
+	for _, args := range [][]string{args(opts, all), RaceArgs(opts)} {
 		if args == nil {
 			continue
 		}
@@ -147,4 +203,47 @@ func Compile(ctx context.Context, opts Options) error {
 		}
 	}
 	return nil
+}
+
+// packagesWithout returns ./... as go list expands it, relative, without
+// the packages named (as ./-relative paths).
+func packagesWithout(ctx context.Context, leave []string) ([]string, error) {
+	out, err := (sh.Options{}).Run(ctx, "go", "list", "-f", "{{.Dir}}", "./...")
+	if err != nil {
+		return nil, fmt.Errorf("go list: %w", err)
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return nil, err
+	}
+	return relativeWithout(wd, strings.Split(strings.TrimSpace(out), "\n"), leave)
+}
+
+// relativeWithout returns dirs (absolute, under wd) as ./-relative package
+// paths, those in leave left out; each of leave must be among them, so
+// that a package moved away is not silently dropped from the run.
+func relativeWithout(wd string, dirs, leave []string) ([]string, error) {
+	var out []string
+	found := map[string]bool{}
+	for _, d := range dirs {
+		rel, err := filepath.Rel(wd, d)
+		if err != nil || rel == ".." || strings.HasPrefix(rel, "../") {
+			return nil, fmt.Errorf("go list: %s is outside %s", d, wd)
+		}
+		p := "./" + filepath.ToSlash(rel)
+		if rel == "." {
+			p = "."
+		}
+		if slices.Contains(leave, p) {
+			found[p] = true
+			continue
+		}
+		out = append(out, p)
+	}
+	for _, p := range leave {
+		if !found[p] {
+			return nil, fmt.Errorf("go test: %s, to run ahead, is not a package of ./...", p)
+		}
+	}
+	return out, nil
 }

@@ -26,6 +26,46 @@ func TestArgs(t *testing.T) {
 	}
 }
 
+// Packages run ahead are left out of the full run, which takes the
+// packages-at-once that remain; their own run has the full run's flags. A
+// short run, or one of chosen packages, runs nothing ahead.
+func TestAheadArgs(t *testing.T) {
+	opts := Options{Extra: "-v", First: []string{"./e2e", "./slow"}, Ahead: []string{"./e2e"}}
+	rest := []string{"./fast", "./slow"}
+	if got, want := args(opts, rest), []string{"test", "-count=1", "-timeout", "45m", "-ldflags=-w", "-p", "2", "-vet=off", "-v", "./slow", "./fast", "./slow"}; !slices.Equal(got, want) {
+		t.Errorf("args = %q, want %q", got, want)
+	}
+	if got, want := AheadArgs(opts), []string{"test", "-count=1", "-timeout", "45m", "-ldflags=-w", "-p", "3", "-vet=off", "-v", "./e2e"}; !slices.Equal(got, want) {
+		t.Errorf("AheadArgs = %q, want %q", got, want)
+	}
+	for _, o := range []Options{{Short: true, Ahead: []string{"./e2e"}}, {Pkgs: []string{"./x"}, Ahead: []string{"./e2e"}}, {}} {
+		if got := AheadArgs(o); got != nil {
+			t.Errorf("AheadArgs(%+v) = %q, want nil", o, got)
+		}
+	}
+	if got, want := Args(Options{Short: true, Ahead: []string{"./e2e"}}), []string{"test", "-count=1", "-timeout", "45m", "-ldflags=-w", "-short", "./..."}; !slices.Equal(got, want) {
+		t.Errorf("short Args = %q, want %q", got, want)
+	}
+}
+
+// go list's directories become ./-relative packages, those run ahead left
+// out; a package to run ahead that ./... no longer has is an error, not a
+// package silently never tested.
+func TestRelativeWithout(t *testing.T) {
+	got, err := relativeWithout("/repo", []string{"/repo", "/repo/a", "/repo/a/e2e", "/repo/b"}, []string{"./a/e2e"})
+	if want := []string{".", "./a", "./b"}; err != nil || !slices.Equal(got, want) {
+		t.Errorf("relativeWithout = %q, %v; want %q", got, err, want)
+	}
+	_, err = relativeWithout("/repo", []string{"/repo/a"}, []string{"./gone"})
+	if err == nil || err.Error() != "go test: ./gone, to run ahead, is not a package of ./..." {
+		t.Errorf("err = %v", err)
+	}
+	_, err = relativeWithout("/repo", []string{"/elsewhere/a"}, nil)
+	if err == nil || err.Error() != "go list: /elsewhere/a is outside /repo" {
+		t.Errorf("err = %v", err)
+	}
+}
+
 // The race pass tests the named packages again with -race, with the run's
 // extra flags; a short run, or one of chosen packages, has none.
 func TestRaceArgs(t *testing.T) {
