@@ -242,7 +242,7 @@ func relativeWithout(wd string, dirs, leave []string) ([]string, error) {
 	}
 	for _, p := range leave {
 		if !found[p] {
-			return nil, fmt.Errorf("go test: %s, to run ahead, is not a package of ./...", p)
+			return nil, fmt.Errorf("go test: %s is to run ahead but go list ./... does not list it", p)
 		}
 	}
 	return out, nil

@@ -57,7 +57,7 @@ func TestRelativeWithout(t *testing.T) {
 		t.Errorf("relativeWithout = %q, %v; want %q", got, err, want)
 	}
 	_, err = relativeWithout("/repo", []string{"/repo/a"}, []string{"./gone"})
-	if err == nil || err.Error() != "go test: ./gone, to run ahead, is not a package of ./..." {
+	if err == nil || err.Error() != "go test: ./gone is to run ahead but go list ./... does not list it" {
 		t.Errorf("err = %v", err)
 	}
 	_, err = relativeWithout("/repo", []string{"/elsewhere/a"}, nil)
