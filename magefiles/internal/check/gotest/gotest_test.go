@@ -26,13 +26,13 @@ func TestArgs(t *testing.T) {
 	}
 }
 
-// Packages run ahead are left out of the full run, which takes the
-// packages-at-once that remain; their own run has the full run's flags. A
+// Packages run ahead are left out of the full run, which keeps its
+// packages-at-once; their own run has the full run's flags. A
 // short run, or one of chosen packages, runs nothing ahead.
 func TestAheadArgs(t *testing.T) {
 	opts := Options{Extra: "-v", First: []string{"./e2e", "./slow"}, Ahead: []string{"./e2e"}}
 	rest := []string{"./fast", "./slow"}
-	if got, want := args(opts, rest), []string{"test", "-count=1", "-timeout", "45m", "-ldflags=-w", "-p", "2", "-vet=off", "-v", "./slow", "./fast", "./slow"}; !slices.Equal(got, want) {
+	if got, want := args(opts, rest), []string{"test", "-count=1", "-timeout", "45m", "-ldflags=-w", "-p", "3", "-vet=off", "-v", "./slow", "./fast", "./slow"}; !slices.Equal(got, want) {
 		t.Errorf("args = %q, want %q", got, want)
 	}
 	if got, want := AheadArgs(opts), []string{"test", "-count=1", "-timeout", "45m", "-ldflags=-w", "-p", "3", "-vet=off", "-v", "./e2e"}; !slices.Equal(got, want) {
